@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "cli.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cstdio>
+
+namespace Stateward::Cli {
+
+const QList<Command>& commands()
+{
+    static const QList<Command> table {
+        { "proc", "show what Stateward sees about one process (liveness, start time, argv, uid)", &runProc },
+    };
+    return table;
+}
+
+void printJson(const QJsonValue& value)
+{
+    const QByteArray out = value.isArray() ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Indented)
+                                           : QJsonDocument(value.toObject()).toJson(QJsonDocument::Indented);
+    std::fwrite(out.constData(), 1, size_t(out.size()), stdout);
+}
+
+void printText(const QString& text)
+{
+    const QByteArray out = text.toLocal8Bit();
+    std::fwrite(out.constData(), 1, size_t(out.size()), stdout);
+    if (!text.endsWith(QLatin1Char('\n')))
+        std::fputc('\n', stdout);
+}
+
+int fail(const QString& command, const QString& message)
+{
+    std::fprintf(stderr, "stateward-cli %s: %s\n", qPrintable(command), qPrintable(message));
+    return ExitError;
+}
+
+} // namespace Stateward::Cli
