@@ -12,6 +12,8 @@ namespace Stateward::Cli {
 const QList<Command>& commands()
 {
     static const QList<Command> table {
+        { "locks", "list every lock under a state directory with its verdict and evidence", &runLocks },
+        { "lock", "run a command while holding a file's lock (FILE -- CMD…), interoperable with codegraph", &runLock },
         { "proc", "show what Stateward sees about one process (liveness, start time, argv, uid)", &runProc },
     };
     return table;

@@ -28,5 +28,7 @@ void printText(const QString& text);
 int fail(const QString& command, const QString& message); // prints to stderr, returns ExitError
 
 int runProc(const QStringList& arguments);
+int runLocks(const QStringList& arguments);
+int runLock(const QStringList& arguments);
 
 } // namespace Stateward::Cli

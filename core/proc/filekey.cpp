@@ -36,4 +36,25 @@ std::optional<FileKey> FileKey::ofPath(const QString& path)
     return fromStat(st);
 }
 
+FileStamp FileStamp::fromStat(const struct stat& st)
+{
+    FileStamp stamp;
+    stamp.key = FileKey::fromStat(st);
+    stamp.size = qint64(st.st_size);
+    stamp.mtimeNs = qint64(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    stamp.isDirectory = S_ISDIR(st.st_mode);
+    stamp.isSymlink = S_ISLNK(st.st_mode);
+    return stamp;
+}
+
+std::optional<FileStamp> FileStamp::ofPath(const QString& path)
+{
+    struct stat st
+    {
+    };
+    if (::lstat(QFile::encodeName(path).constData(), &st) != 0)
+        return std::nullopt;
+    return fromStat(st);
+}
+
 } // namespace Stateward

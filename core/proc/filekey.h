@@ -26,6 +26,23 @@ struct FileKey
     static std::optional<FileKey> ofPath(const QString& path);
 };
 
+// What a file looked like at one moment: identity plus size and mtime. Compared right before
+// acting (steal, rename-over) to prove nobody replaced or rewrote it since it was judged.
+struct FileStamp
+{
+    FileKey key;
+    qint64 size = -1;
+    qint64 mtimeNs = 0; // since the epoch
+    bool isDirectory = false;
+    bool isSymlink = false;
+
+    bool isValid() const { return key.isValid(); }
+    qint64 mtimeMs() const { return mtimeNs / 1000000; }
+    friend bool operator==(const FileStamp&, const FileStamp&) = default;
+    static FileStamp fromStat(const struct stat& st);
+    static std::optional<FileStamp> ofPath(const QString& path); // lstat: never follows a symlink
+};
+
 inline size_t qHash(const FileKey& key, size_t seed = 0) noexcept
 {
     return qHashMulti(seed, key.device, key.inode);

@@ -144,6 +144,17 @@ Liveness livenessOf(qint64 pid)
     return fields && isDeadState(fields->state) ? Liveness::Zombie : Liveness::Alive;
 }
 
+qint64 startTicksOf(qint64 pid)
+{
+    if (!validatePid(pid).isEmpty())
+        return -1;
+    char path[32];
+    std::snprintf(path, sizeof path, "/proc/%lld/stat", static_cast<long long>(pid));
+    const ProcFs::ReadResult stat = ProcFs::readAt(AT_FDCWD, path, 4096);
+    const auto fields = stat.ok() ? parseStat(stat.data) : std::nullopt;
+    return fields ? fields->startTicks : -1;
+}
+
 ProcessInfo inspectProcess(qint64 pid)
 {
     ProcessInfo info;

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "atomicwrite.h"
+
+#include "proc/procfs.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QRandomGenerator>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace Stateward {
+
+AtomicWriteResult atomicWrite(const QString& path, QByteArrayView data, const AtomicWriteOptions& options)
+{
+    AtomicWriteResult r;
+    const QFileInfo info(path);
+    const QByteArray dirPath = QFile::encodeName(info.absolutePath());
+    const QByteArray name = QFile::encodeName(info.fileName());
+    auto fail = [&r, &path](const QString& what, int error) {
+        r.error = QStringLiteral("%1: %2: %3").arg(path, what, ProcFs::errorText(error));
+        return r;
+    };
+
+    const int dirFd = ::open(dirPath.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirFd < 0)
+        return fail(QStringLiteral("cannot open its directory"), errno);
+
+    struct stat st
+    {
+    };
+    unsigned mode = options.newFileMode;
+    const bool exists = ::fstatat(dirFd, name.constData(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (exists) {
+        if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode)) {
+            ::close(dirFd);
+            r.error = QStringLiteral("%1: %2; refusing to replace it")
+                          .arg(path,
+                              S_ISLNK(st.st_mode) ? QStringLiteral("is a symlink")
+                                                  : QStringLiteral("is not a regular file"));
+            return r;
+        }
+        mode = st.st_mode & 07777;
+    } else if (errno != ENOENT) {
+        const int e = errno;
+        ::close(dirFd);
+        return fail(QStringLiteral("cannot stat"), e);
+    }
+    if (options.expected && (!exists || FileStamp::fromStat(st) != *options.expected)) {
+        ::close(dirFd);
+        r.changedMeanwhile = true;
+        r.error = QStringLiteral("%1: changed since it was read; not replaced").arg(path);
+        return r;
+    }
+
+    const QByteArray tmpName = name + '.' + QByteArray::number(qint64(::getpid())) + '.'
+        + QByteArray::number(QRandomGenerator::system()->generate64(), 16) + ".stateward.tmp";
+    const int fd
+        = ::openat(dirFd, tmpName.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode & 0777);
+    if (fd < 0) {
+        const int e = errno;
+        ::close(dirFd);
+        return fail(QStringLiteral("cannot create its tmp file"), e);
+    }
+    auto abandon = [&](const QString& what) {
+        const int e = errno;
+        ::close(fd);
+        ::unlinkat(dirFd, tmpName.constData(), 0);
+        ::close(dirFd);
+        return fail(what, e);
+    };
+    // fchmod: the umask must not narrow the original file's mode.
+    if (::fchmod(fd, mode) != 0)
+        return abandon(QStringLiteral("cannot set mode"));
+    qsizetype done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::write(fd, data.data() + done, size_t(data.size() - done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return abandon(QStringLiteral("cannot write"));
+        done += n;
+    }
+    if (::fsync(fd) != 0)
+        return abandon(QStringLiteral("cannot fsync"));
+    if (::close(fd) != 0) {
+        const int e = errno;
+        ::unlinkat(dirFd, tmpName.constData(), 0);
+        ::close(dirFd);
+        return fail(QStringLiteral("cannot close"), e);
+    }
+    if (options.expected) {
+        // The last moment before the rename: a lock-less writer may have rewritten it meanwhile.
+        struct stat again
+        {
+        };
+        if (::fstatat(dirFd, name.constData(), &again, AT_SYMLINK_NOFOLLOW) != 0
+            || FileStamp::fromStat(again) != *options.expected) {
+            ::unlinkat(dirFd, tmpName.constData(), 0);
+            ::close(dirFd);
+            r.changedMeanwhile = true;
+            r.error = QStringLiteral("%1: changed since it was read; not replaced").arg(path);
+            return r;
+        }
+    }
+    if (::renameat(dirFd, tmpName.constData(), dirFd, name.constData()) != 0) {
+        const int e = errno;
+        ::unlinkat(dirFd, tmpName.constData(), 0);
+        ::close(dirFd);
+        return fail(QStringLiteral("cannot rename into place"), e);
+    }
+    ::fsync(dirFd); // the rename itself must survive a crash
+    ::close(dirFd);
+    r.ok = true;
+    return r;
+}
+
+} // namespace Stateward

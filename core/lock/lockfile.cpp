@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "lockfile.h"
+
+#include "proc/procfs.h"
+
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QFileInfo>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace Stateward {
+
+namespace {
+
+    bool writeAll(int fd, const QByteArray& data)
+    {
+        qsizetype done = 0;
+        while (done < data.size()) {
+            const ssize_t n = ::write(fd, data.constData() + done, size_t(data.size() - done));
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                return false;
+            }
+            done += n;
+        }
+        return true;
+    }
+
+    QByteArray readSmall(int dirFd, const char* name)
+    {
+        const int fd = ::openat(dirFd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+            return {};
+        char buffer[4096];
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        ::close(fd);
+        return n > 0 ? QByteArray(buffer, n) : QByteArray();
+    }
+
+    bool sameFile(int fd, int dirFd, const char* name)
+    {
+        struct stat a
+        {
+        }, b {};
+        return ::fstat(fd, &a) == 0 && ::fstatat(dirFd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev
+            && a.st_ino == b.st_ino;
+    }
+
+    bool linkUnsupported(int error)
+    {
+        return error == EPERM || error == EOPNOTSUPP || error == ENOSYS || error == EMLINK || error == EXDEV;
+    }
+
+} // namespace
+
+LockFile::LockFile(const QString& targetPath, LockRules rules)
+    : m_lockPath(targetPath + QLatin1String(".lock"))
+    , m_rules(rules)
+{
+    const QFileInfo info(m_lockPath);
+    m_dirPath = QFile::encodeName(info.absolutePath());
+    m_lockName = QFile::encodeName(info.fileName());
+}
+
+LockFile::~LockFile()
+{
+    unlock();
+    if (m_dirFd >= 0)
+        ::close(m_dirFd);
+}
+
+bool LockFile::openDirectory()
+{
+    if (m_dirFd >= 0)
+        return true;
+    m_dirFd = ::open(m_dirPath.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (m_dirFd < 0) {
+        m_error = QStringLiteral("%1: cannot open directory: %2")
+                      .arg(QFile::decodeName(m_dirPath), ProcFs::errorText(errno));
+        return false;
+    }
+    return true;
+}
+
+LockFile::Status LockFile::tryLock()
+{
+    if (isLocked())
+        return Status::Acquired;
+    if (!openDirectory())
+        return Status::Error;
+    m_stole = false;
+    const QString nonce = newNonce();
+    const QByteArray content = ourLockContent(nonce);
+    // Same shape as codegraph's steal tmp, so codegraph's own sweep tidies one we leave behind.
+    const QByteArray tmpName = m_lockName + '.' + nonce.toLatin1() + ".tmp";
+    const int fd = ::openat(m_dirFd, tmpName.constData(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+        m_error = QStringLiteral("%1: cannot create %2: %3")
+                      .arg(m_lockPath, QFile::decodeName(tmpName), ProcFs::errorText(errno));
+        return Status::Error;
+    }
+    auto discardTmp = [&] { ::unlinkat(m_dirFd, tmpName.constData(), 0); };
+    if (!writeAll(fd, content)) {
+        m_error = QStringLiteral("%1: cannot write lock content: %2").arg(m_lockPath, ProcFs::errorText(errno));
+        ::close(fd);
+        discardTmp();
+        return Status::Error;
+    }
+
+    if (::linkat(m_dirFd, tmpName.constData(), m_dirFd, m_lockName.constData(), 0) == 0) {
+        discardTmp();
+        m_fd = fd;
+        m_nonce = nonce;
+        return Status::Acquired;
+    }
+    const int linkError = errno;
+    if (linkUnsupported(linkError)) {
+        // No hard links here (some FUSE/network filesystems): codegraph's own O_EXCL create.
+        ::close(fd);
+        discardTmp();
+        const int lockFd
+            = ::openat(m_dirFd, m_lockName.constData(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (lockFd >= 0) {
+            if (!writeAll(lockFd, content)) {
+                ::close(lockFd);
+                ::unlinkat(m_dirFd, m_lockName.constData(), 0);
+                m_error = QStringLiteral("%1: cannot write lock content").arg(m_lockPath);
+                return Status::Error;
+            }
+            m_fd = lockFd;
+            m_nonce = nonce;
+            return Status::Acquired;
+        }
+        if (errno != EEXIST) {
+            m_error = QStringLiteral("%1: cannot create: %2").arg(m_lockPath, ProcFs::errorText(errno));
+            return Status::Error;
+        }
+        m_verdict = LockJudge(m_rules).judge(m_lockPath, std::nullopt, LockJudge::Evidence::Lazy);
+        return Status::Busy; // without link there is no safe steal; the holder's own rules apply
+    }
+    if (linkError != EEXIST) {
+        m_error = QStringLiteral("%1: cannot create: %2").arg(m_lockPath, ProcFs::errorText(linkError));
+        ::close(fd);
+        discardTmp();
+        return Status::Error;
+    }
+
+    // Held by someone. Judge it; steal only what is provably stale and still the same file.
+    m_verdict = LockJudge(m_rules).judge(m_lockPath, std::nullopt, LockJudge::Evidence::Lazy);
+    const bool stealable = m_verdict.state == LockState::Stale && m_verdict.removable
+        && (m_verdict.dialect == LockDialect::PidNonce || m_verdict.dialect == LockDialect::PidOnly);
+    if (stealable) {
+        const auto now = FileStamp::ofPath(m_lockPath);
+        if (now && *now == m_verdict.stamp
+            && ::renameat(m_dirFd, tmpName.constData(), m_dirFd, m_lockName.constData()) == 0) {
+            // Another stealer's rename may have landed after ours: keep it only if it is ours.
+            if (readSmall(m_dirFd, m_lockName.constData()).contains(nonce.toLatin1())
+                && sameFile(fd, m_dirFd, m_lockName.constData())) {
+                m_fd = fd;
+                m_nonce = nonce;
+                m_stole = true;
+                return Status::Acquired;
+            }
+            ::close(fd);
+            return Status::Busy; // lost the steal; the winner's file stays
+        }
+    }
+    ::close(fd);
+    discardTmp();
+    return Status::Busy;
+}
+
+bool LockFile::lock(std::chrono::milliseconds timeout)
+{
+    if (isLocked())
+        return true;
+    if (!openDirectory())
+        return false;
+    const QDeadlineTimer deadline(timeout);
+    // Watch before the first try, so a release between the try and the wait is not missed.
+    const int inotifyFd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (inotifyFd >= 0
+        && ::inotify_add_watch(inotifyFd, m_dirPath.constData(), IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB)
+            < 0) {
+        ::close(inotifyFd);
+    }
+    std::chrono::milliseconds backoff(2);
+    const std::chrono::milliseconds maxBackoff(inotifyFd >= 0 ? 250 : 50);
+    bool acquired = false;
+    for (;;) {
+        const Status s = tryLock();
+        if (s == Status::Acquired) {
+            acquired = true;
+            break;
+        }
+        if (s == Status::Error)
+            break;
+        const qint64 left = deadline.remainingTime();
+        if (left == 0) {
+            m_error = QStringLiteral("%1: timed out after %2 ms: %3")
+                          .arg(m_lockPath)
+                          .arg(timeout.count())
+                          .arg(m_verdict.reason);
+            break;
+        }
+        const int wait = int(left < 0 ? backoff.count() : qMin<qint64>(left, backoff.count()));
+        if (inotifyFd >= 0) {
+            pollfd p { inotifyFd, POLLIN, 0 };
+            if (::poll(&p, 1, wait) > 0) {
+                char events[4096];
+                while (::read(inotifyFd, events, sizeof events) > 0) { }
+                backoff = std::chrono::milliseconds(2); // something changed: retry promptly
+                continue;
+            }
+        } else {
+            ::usleep(useconds_t(wait) * 1000);
+        }
+        backoff = qMin(backoff * 2, maxBackoff);
+    }
+    if (inotifyFd >= 0)
+        ::close(inotifyFd);
+    return acquired;
+}
+
+bool LockFile::stillOurs() const
+{
+    return m_fd >= 0 && sameFile(m_fd, m_dirFd, m_lockName.constData())
+        && readSmall(m_dirFd, m_lockName.constData()).contains(m_nonce.toLatin1());
+}
+
+bool LockFile::unlock()
+{
+    if (m_fd < 0)
+        return false;
+    const bool ours = stillOurs();
+    if (ours)
+        ::unlinkat(m_dirFd, m_lockName.constData(), 0);
+    else
+        m_error = QStringLiteral("%1: no longer carries our nonce %2; left as it is").arg(m_lockPath, m_nonce);
+    ::close(m_fd);
+    m_fd = -1;
+    return ours;
+}
+
+bool LockFile::refresh()
+{
+    return stillOurs() && ::futimens(m_fd, nullptr) == 0;
+}
+
+ClearResult clearStaleLock(const QString& lockPath, LockRules rules)
+{
+    ClearResult r;
+    r.verdict = LockJudge(rules).judge(lockPath);
+    const LockVerdict& v = r.verdict;
+    if (v.state != LockState::Stale || !v.removable) {
+        r.message = QStringLiteral("%1: not removed: %2 (%3)").arg(lockPath, nameOf(v.state), v.reason);
+        return r;
+    }
+    const QByteArray path = QFile::encodeName(lockPath);
+    auto unchanged = [&] {
+        const auto now = FileStamp::ofPath(lockPath);
+        return now && *now == v.stamp;
+    };
+    switch (v.dialect) {
+    case LockDialect::PidNonce: {
+        if (!lockPath.endsWith(QLatin1String(".lock")))
+            break;
+        LockFile ours(lockPath.chopped(5), rules); // steal, then release: the codegraph way
+        if (ours.tryLock() == LockFile::Status::Acquired && ours.stole())
+            r.cleared = ours.unlock();
+        break;
+    }
+    case LockDialect::PidOnly:
+        r.cleared = unchanged() && ::unlink(path.constData()) == 0;
+        break;
+    case LockDialect::Mkdir:
+        r.cleared = unchanged() && ::rmdir(path.constData()) == 0;
+        break;
+    case LockDialect::QLockFile: {
+        const int fd = ::open(path.constData(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd >= 0) {
+            r.cleared = ::flock(fd, LOCK_EX | LOCK_NB) == 0 && unchanged() && ::unlink(path.constData()) == 0;
+            ::close(fd);
+        }
+        break;
+    }
+    case LockDialect::Git:
+    case LockDialect::Unknown:
+        break;
+    }
+    r.message = r.cleared
+        ? QStringLiteral("%1: removed stale %2 lock: %3").arg(lockPath, nameOf(v.dialect), v.reason)
+        : QStringLiteral("%1: not removed: it changed or was taken while being cleared").arg(lockPath);
+    return r;
+}
+
+} // namespace Stateward

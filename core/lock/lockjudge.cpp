@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "lockjudge.h"
+
+#include "proc/procfs.h"
+
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+
+#include <unistd.h>
+
+namespace Stateward {
+
+namespace {
+
+    QJsonArray pidArray(const QList<qint64>& pids)
+    {
+        QJsonArray a;
+        for (qint64 p : pids)
+            a.append(p);
+        return a;
+    }
+
+    QString pidList(const QList<qint64>& pids)
+    {
+        QStringList s;
+        for (qint64 p : pids)
+            s.append(QString::number(p));
+        return s.join(QStringLiteral(", "));
+    }
+
+    QString seconds(qint64 ms)
+    {
+        return QString::number(double(ms) / 1000.0, 'f', 1) + QStringLiteral(" s");
+    }
+
+    QString holderGone(qint64 pid, Liveness liveness)
+    {
+        if (liveness == Liveness::Invalid)
+            return QStringLiteral("names PID %1, which no process can have (pid_max %2)")
+                .arg(pid)
+                .arg(ProcFs::pidMax());
+        return QStringLiteral("holder PID %1 is %2").arg(pid).arg(nameOf(liveness));
+    }
+
+    // Lock files are tiny; anything large is not a lock we should slurp.
+    constexpr qsizetype kMaxLockBytes = 64 * 1024;
+
+    bool insideGitDir(const QString& path)
+    {
+        return path.contains(QLatin1String("/.git/")) || QFileInfo(path).dir().dirName() == QLatin1String(".git");
+    }
+
+} // namespace
+
+QString nameOf(LockState state)
+{
+    switch (state) {
+    case LockState::Held:
+        return QStringLiteral("held");
+    case LockState::Stale:
+        return QStringLiteral("stale");
+    case LockState::Suspect:
+        return QStringLiteral("suspect");
+    case LockState::Unknown:
+        break;
+    }
+    return QStringLiteral("unknown");
+}
+
+LockJudge::LockJudge(LockRules rules)
+    : m_rules(rules)
+{ }
+
+LockJudge::LockJudge(OpenFileTable openFiles, KernelLockTable kernelLocks, LockRules rules)
+    : m_rules(rules)
+    , m_openFiles(std::move(openFiles))
+    , m_kernelLocks(std::move(kernelLocks))
+{ }
+
+const OpenFileTable& LockJudge::openFiles() const
+{
+    if (!m_openFiles)
+        m_openFiles = OpenFileTable::scan();
+    return *m_openFiles;
+}
+
+const KernelLockTable& LockJudge::kernelLocks() const
+{
+    if (!m_kernelLocks)
+        m_kernelLocks = KernelLockTable::read();
+    return *m_kernelLocks;
+}
+
+void LockJudge::applyHolderEvidence(LockVerdict& v) const
+{
+    v.openFilesChecked = true;
+    v.openHolders = openFiles().holders(v.stamp.key);
+    v.kernelHolders = kernelLocks().holderPids(v.stamp.key);
+}
+
+LockVerdict LockJudge::judge(const QString& path, std::optional<LockDialect> dialect, Evidence evidence) const
+{
+    LockVerdict v;
+    v.path = path;
+    const auto stamp = FileStamp::ofPath(path);
+    if (!stamp) {
+        v.state = LockState::Unknown;
+        v.reason = QStringLiteral("%1: cannot stat: %2").arg(path, ProcFs::errorText(errno));
+        return v;
+    }
+    v.stamp = *stamp;
+    v.mtime = QDateTime::fromMSecsSinceEpoch(stamp->mtimeMs(), Qt::UTC);
+    v.ageMs = v.mtime.msecsTo(QDateTime::currentDateTimeUtc());
+    if (stamp->isSymlink) {
+        v.state = LockState::Unknown;
+        v.reason = QStringLiteral("is a symlink: not a lock any tool writes; left alone");
+        return v;
+    }
+
+    QByteArray content;
+    if (!stamp->isDirectory) {
+        QFile f(path);
+        if (f.open(QIODevice::ReadOnly))
+            content = f.read(kMaxLockBytes);
+    }
+    v.dialect
+        = dialect.value_or(classifyLock(QFileInfo(path).fileName(), stamp->isDirectory, insideGitDir(path), content));
+    v.content = parseLockContent(v.dialect, content);
+
+    if (evidence == Evidence::Full)
+        applyHolderEvidence(v);
+
+    // A verdict of "stale" only stands if no process has the file open or locked (DESIGN §3).
+    auto concludeStale = [this, &v](const QString& why) {
+        if (!v.openFilesChecked)
+            applyHolderEvidence(v);
+        QList<qint64> holders = v.openHolders;
+        for (qint64 p : v.kernelHolders) {
+            if (!holders.contains(p))
+                holders.append(p);
+        }
+        if (!holders.isEmpty()) {
+            v.state = LockState::Held;
+            v.reason = why + QStringLiteral(", but PID %1 has the lock file open: held").arg(pidList(holders));
+            return;
+        }
+        v.state = LockState::Stale;
+        v.removable = v.dialect != LockDialect::Git && v.dialect != LockDialect::Unknown;
+        v.reason = why + QStringLiteral("; no process has it open");
+    };
+
+    const QString ourHost = ProcFs::hostName();
+    const LockContent& c = v.content;
+    v.foreignHost = !c.host.isEmpty() && c.host != ourHost;
+    v.otherBoot = !v.foreignHost && !c.bootId.isEmpty() && c.bootId != ProcFs::bootId();
+
+    ProcessInfo holder;
+    if (c.pid > 0) {
+        holder = inspectProcess(c.pid);
+        v.liveness = holder.liveness;
+        v.holderStart = holder.startTime;
+        v.writer = judgeWriter(holder, v.mtime);
+        // Our dialect records the holder's start ticks: an exact identity check.
+        if (holder.isAlive() && c.startTicks >= 0 && holder.startTicks >= 0 && holder.startTicks != c.startTicks) {
+            v.writer.verdict = WriterVerdict::Reused;
+            v.writer.reason = QStringLiteral("PID %1 is alive but its start time (%2 ticks) differs from the "
+                                             "holder's recorded start (%3 ticks): the PID was reused")
+                                  .arg(c.pid)
+                                  .arg(holder.startTicks)
+                                  .arg(c.startTicks);
+        }
+    }
+
+    switch (v.dialect) {
+    case LockDialect::PidNonce:
+    case LockDialect::PidOnly: {
+        const bool ageRule = v.dialect == LockDialect::PidNonce;
+        const qint64 maxAge = m_rules.pidNonceMaxAge.count();
+        if (c.pid <= 0) {
+            if (c.empty && v.ageMs < m_rules.emptyGrace.count()) {
+                v.state = LockState::Held;
+                v.reason = QStringLiteral("empty and %1 old: a lock being created").arg(seconds(v.ageMs));
+            } else {
+                concludeStale(c.empty ? QStringLiteral("empty for %1: names no holder").arg(seconds(v.ageMs))
+                                      : QStringLiteral("names no PID on its first line"));
+            }
+        } else if (v.foreignHost) {
+            if (ageRule && v.ageMs > maxAge) {
+                concludeStale(QStringLiteral("held on host %1 and untouched for %2 (limit %3)")
+                                  .arg(c.host, seconds(v.ageMs), seconds(maxAge)));
+            } else {
+                v.state = LockState::Unknown;
+                v.reason = QStringLiteral("held by PID %1 on host %2: its PID cannot be checked from here")
+                               .arg(c.pid)
+                               .arg(c.host);
+            }
+        } else if (v.otherBoot) {
+            concludeStale(QStringLiteral("written before this machine's last boot (boot id %1)").arg(c.bootId));
+        } else if (!holder.isAlive()) {
+            concludeStale(holderGone(c.pid, v.liveness));
+        } else if (v.writer.verdict == WriterVerdict::Reused) {
+            concludeStale(v.writer.reason);
+        } else if (ageRule && v.ageMs > maxAge) {
+            concludeStale(QStringLiteral("holder PID %1 is alive but the lock is %2 old (limit %3)")
+                              .arg(c.pid)
+                              .arg(seconds(v.ageMs), seconds(maxAge)));
+        } else {
+            v.state = LockState::Held;
+            v.reason = QStringLiteral("held by live PID %1 (%2), %3 old").arg(c.pid).arg(holder.comm, seconds(v.ageMs));
+        }
+        break;
+    }
+    case LockDialect::Mkdir: {
+        const qint64 stale = m_rules.mkdirStale.count();
+        if (v.ageMs > stale) {
+            concludeStale(
+                QStringLiteral("not refreshed for %1 (stale after %2)").arg(seconds(v.ageMs), seconds(stale)));
+        } else {
+            v.state = LockState::Held;
+            v.reason = QStringLiteral("refreshed %1 ago (stale after %2)").arg(seconds(v.ageMs), seconds(stale));
+        }
+        break;
+    }
+    case LockDialect::QLockFile: {
+        const qint64 stale = m_rules.qlockfileStale.count();
+        const QString exeName = QFileInfo(holder.exe).fileName();
+        if (c.pid <= 0) {
+            concludeStale(QStringLiteral("names no PID"));
+        } else if (v.foreignHost) {
+            if (v.ageMs > stale) {
+                concludeStale(QStringLiteral("held on host %1 and %2 old (limit %3)")
+                                  .arg(c.host, seconds(v.ageMs), seconds(stale)));
+            } else {
+                v.state = LockState::Unknown;
+                v.reason = QStringLiteral("held by PID %1 on host %2: its PID cannot be checked from here")
+                               .arg(c.pid)
+                               .arg(c.host);
+            }
+        } else if (v.otherBoot) {
+            concludeStale(QStringLiteral("written before this machine's last boot"));
+        } else if (!holder.isAlive()) {
+            concludeStale(holderGone(c.pid, v.liveness));
+        } else if (!c.appName.isEmpty() && !exeName.isEmpty() && exeName != c.appName) {
+            concludeStale(
+                QStringLiteral("PID %1 now runs %2, not %3: the PID was reused").arg(c.pid).arg(exeName, c.appName));
+        } else if (v.writer.verdict == WriterVerdict::Reused) {
+            concludeStale(v.writer.reason);
+        } else if (v.ageMs > stale) {
+            concludeStale(QStringLiteral("holder PID %1 is alive but the lock is %2 old (limit %3)")
+                              .arg(c.pid)
+                              .arg(seconds(v.ageMs), seconds(stale)));
+        } else {
+            v.state = LockState::Held;
+            v.reason = QStringLiteral("held by live PID %1 (%2)").arg(c.pid).arg(c.appName);
+        }
+        break;
+    }
+    case LockDialect::Git:
+        if (!v.openFilesChecked)
+            applyHolderEvidence(v);
+        if (!v.openHolders.isEmpty()) {
+            v.state = LockState::Held;
+            v.reason = QStringLiteral("open by PID %1: a git command is writing").arg(pidList(v.openHolders));
+        } else {
+            v.state = LockState::Suspect;
+            v.reason = QStringLiteral("no process has it open (%1 old); git never removes a leftover lock by "
+                                      "itself, so remove it by hand once no git command is running")
+                           .arg(seconds(v.ageMs));
+        }
+        break;
+    case LockDialect::Unknown:
+        v.state = LockState::Unknown;
+        v.reason = QStringLiteral("unrecognised lock format: left alone");
+        break;
+    }
+    return v;
+}
+
+QStringList LockJudge::findLocks(const QString& dir, QStringList* problems)
+{
+    QStringList out;
+    const QFileInfo root(dir);
+    if (root.isSymLink() || !root.isDir()) {
+        if (problems)
+            problems->append(QStringLiteral("%1: %2").arg(dir,
+                root.isSymLink() ? QStringLiteral("is a symlink; not followed") : QStringLiteral("not a directory")));
+        return out;
+    }
+    QDirIterator it(dir, QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot | QDir::NoSymLinks,
+        QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        const QString name = it.fileName();
+        // A proper-lockfile directory lock is itself the lock; its insides are not ours to list.
+        if (it.fileInfo().isDir() && name.endsWith(QLatin1String(".lock"))) {
+            out.append(path);
+            continue;
+        }
+        if (it.fileInfo().isDir() || !name.endsWith(QLatin1String(".lock")))
+            continue;
+        const bool insideOtherLock = QFileInfo(path).dir().dirName().endsWith(QLatin1String(".lock"));
+        if (!insideOtherLock)
+            out.append(path);
+    }
+    out.sort();
+    return out;
+}
+
+QJsonObject LockVerdict::toJson() const
+{
+    QJsonObject o;
+    o.insert(QStringLiteral("path"), path);
+    o.insert(QStringLiteral("dialect"), nameOf(dialect));
+    o.insert(QStringLiteral("state"), nameOf(state));
+    o.insert(QStringLiteral("removable"), removable);
+    o.insert(QStringLiteral("reason"), reason);
+    if (content.pid > 0)
+        o.insert(QStringLiteral("pid"), content.pid);
+    o.insert(QStringLiteral("alive"), liveness == Liveness::Alive);
+    o.insert(QStringLiteral("liveness"), content.pid > 0 ? nameOf(liveness) : QStringLiteral("none"));
+    if (!content.nonce.isEmpty())
+        o.insert(QStringLiteral("nonce"), content.nonce);
+    if (!content.host.isEmpty())
+        o.insert(QStringLiteral("host"), content.host);
+    if (!content.tool.isEmpty())
+        o.insert(QStringLiteral("tool"), content.tool);
+    o.insert(QStringLiteral("foreignHost"), foreignHost);
+    o.insert(QStringLiteral("mtime"), mtime.toString(Qt::ISODateWithMs));
+    o.insert(QStringLiteral("ageMs"), ageMs);
+    if (holderStart.isValid())
+        o.insert(QStringLiteral("holderStart"), holderStart.toString(Qt::ISODateWithMs));
+    if (writer.verdict != WriterVerdict::Unknown || !writer.reason.isEmpty()) {
+        o.insert(QStringLiteral("writer"), nameOf(writer.verdict));
+        o.insert(QStringLiteral("startedAfterMs"), writer.startedAfterMs);
+    }
+    o.insert(QStringLiteral("openFilesChecked"), openFilesChecked);
+    o.insert(QStringLiteral("openHolders"), pidArray(openHolders));
+    o.insert(QStringLiteral("kernelHolders"), pidArray(kernelHolders));
+    o.insert(QStringLiteral("file"), stamp.key.toString());
+    return o;
+}
+
+} // namespace Stateward

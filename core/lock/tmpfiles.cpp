@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "tmpfiles.h"
+
+#include <QList>
+#include <QRegularExpression>
+
+namespace Stateward {
+
+namespace {
+
+    struct Rule
+    {
+        const char* family;
+        const char* pattern;
+        QRegularExpression re; // captures: "target" (or fixedTarget), "pid" when present
+        const char* fixedTarget;
+    };
+
+    const QList<Rule>& rules()
+    {
+        static const QList<Rule> table = [] {
+            auto re = [](const char* p) { return QRegularExpression(QString::fromLatin1(p)); };
+            return QList<Rule> {
+                // Ours first: its suffix is unambiguous.
+                { "stateward", "<file>.<pid>.<hex>.stateward.tmp",
+                    re("^(?<target>.+)\\.(?<pid>\\d+)\\.[0-9a-f]+\\.stateward\\.tmp$"), nullptr },
+                { "trajectories", "index.json.<pid>.<uuid>.tmp",
+                    re("^index\\.json\\.(?<pid>\\d+)\\.[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                       "[0-9a-fA-F]{12}\\.tmp$"),
+                    "index.json" },
+                { "trajectories", "index.json.tmp", re("^index\\.json\\.tmp$"), "index.json" },
+                // Steal tmp of the journal lock: ours take the same shape on purpose.
+                { "codegraph", "changes.journal.lock.<pid>-<16 hex>.tmp",
+                    re("^changes\\.journal\\.lock\\.(?<pid>\\d+)-[0-9a-f]{16}\\.tmp$"), "changes.journal.lock" },
+                { "codegraph", "changes.journal.tmp", re("^changes\\.journal\\.tmp$"), "changes.journal" },
+                { "codegraph", ".<name>.db.tmp-<pid>-<ms>-<12 hex>",
+                    re("^\\.(?<target>.+\\.db)\\.tmp-(?<pid>\\d+)-\\d+-[0-9a-f]{12}$"), nullptr },
+                { "codegraph", "<db>.restore-tmp-<pid>-<ms>-<12 hex>",
+                    re("^(?<target>.+)\\.restore-tmp-(?<pid>\\d+)-\\d+-[0-9a-f]{12}$"), nullptr },
+                { "gstack", "browse.json.tmp.<pid>.<8 hex>", re("^browse\\.json\\.tmp\\.(?<pid>\\d+)\\.[0-9a-f]{8}$"),
+                    "browse.json" },
+                { "gstack", "browse.json.tmp", re("^browse\\.json\\.tmp$"), "browse.json" },
+                { "gstack", ".tmp-claude-<pid>", re("^\\.tmp-claude-(?<pid>\\d+)$"), "claude-available.json" },
+                { "gstack", ".tmp-tabs-<pid>", re("^\\.tmp-tabs-(?<pid>\\d+)$"), "tabs.json" },
+                { "gstack", ".tmp-tab-<pid>", re("^\\.tmp-tab-(?<pid>\\d+)$"), "active-tab.json" },
+            };
+        }();
+        return table;
+    }
+
+} // namespace
+
+TmpFileName recogniseTmpName(const QString& fileName)
+{
+    TmpFileName t;
+    for (const Rule& rule : rules()) {
+        const QRegularExpressionMatch m = rule.re.match(fileName);
+        if (!m.hasMatch())
+            continue;
+        t.recognised = true;
+        t.family = QLatin1String(rule.family);
+        t.pattern = QLatin1String(rule.pattern);
+        t.target = rule.fixedTarget ? QLatin1String(rule.fixedTarget) : m.captured(u"target");
+        bool ok = false;
+        const qint64 pid = m.captured(u"pid").toLongLong(&ok);
+        t.ownerPid = ok && pid > 0 ? pid : -1;
+        return t;
+    }
+    return t;
+}
+
+} // namespace Stateward
