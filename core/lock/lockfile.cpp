@@ -2,12 +2,15 @@
 #include "lockfile.h"
 
 #include "proc/procfs.h"
+#include "tmpfiles.h"
 
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QFileInfo>
 
 #include <cerrno>
+#include <cstdio> // renameat2
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/file.h>
@@ -159,18 +162,46 @@ LockFile::Status LockFile::tryLock()
         && (m_verdict.dialect == LockDialect::PidNonce || m_verdict.dialect == LockDialect::PidOnly);
     if (stealable) {
         const auto now = FileStamp::ofPath(m_lockPath);
-        if (now && *now == m_verdict.stamp
-            && ::renameat(m_dirFd, tmpName.constData(), m_dirFd, m_lockName.constData()) == 0) {
-            // Another stealer's rename may have landed after ours: keep it only if it is ours.
-            if (readSmall(m_dirFd, m_lockName.constData()).contains(nonce.toLatin1())
-                && sameFile(fd, m_dirFd, m_lockName.constData())) {
+        if (!now || *now != m_verdict.stamp) {
+            ::close(fd);
+            discardTmp();
+            return Status::Busy; // changed since judged: judge again next time
+        }
+        // Swap our lock in and take back exactly what was there. If that is the file judged
+        // stale, it is ours alone; if someone replaced it in between, we hold their live lock
+        // in our hand and swap it straight back. (A plain rename-over, codegraph's way, lets two
+        // stealers both pass their nonce re-read.)
+        if (::renameat2(m_dirFd, tmpName.constData(), m_dirFd, m_lockName.constData(), RENAME_EXCHANGE) == 0) {
+            struct stat out
+            {
+            };
+            const bool gotStale = ::fstatat(m_dirFd, tmpName.constData(), &out, AT_SYMLINK_NOFOLLOW) == 0
+                && FileStamp::fromStat(out) == m_verdict.stamp;
+            if (gotStale) {
+                discardTmp(); // the stale lock itself
                 m_fd = fd;
                 m_nonce = nonce;
                 m_stole = true;
                 return Status::Acquired;
             }
+            ::renameat2(m_dirFd, tmpName.constData(), m_dirFd, m_lockName.constData(), RENAME_EXCHANGE);
             ::close(fd);
-            return Status::Busy; // lost the steal; the winner's file stays
+            discardTmp();
+            return Status::Busy;
+        }
+        if (errno == EINVAL || errno == ENOSYS) {
+            // No RENAME_EXCHANGE on this filesystem: rename over it and verify the nonce.
+            if (::renameat(m_dirFd, tmpName.constData(), m_dirFd, m_lockName.constData()) == 0) {
+                if (readSmall(m_dirFd, m_lockName.constData()).contains(nonce.toLatin1())
+                    && sameFile(fd, m_dirFd, m_lockName.constData())) {
+                    m_fd = fd;
+                    m_nonce = nonce;
+                    m_stole = true;
+                    return Status::Acquired;
+                }
+                ::close(fd);
+                return Status::Busy; // lost to another stealer; the winner's file stays
+            }
         }
     }
     ::close(fd);
@@ -192,6 +223,7 @@ bool LockFile::lock(std::chrono::milliseconds timeout)
             < 0) {
         ::close(inotifyFd);
     }
+    bool swept = false;
     std::chrono::milliseconds backoff(2);
     const std::chrono::milliseconds maxBackoff(inotifyFd >= 0 ? 250 : 50);
     bool acquired = false;
@@ -203,6 +235,10 @@ bool LockFile::lock(std::chrono::milliseconds timeout)
         }
         if (s == Status::Error)
             break;
+        if (!swept) { // contended: tidy steal tmps of killed lockers once (the fast path never pays)
+            sweepOrphanTmps();
+            swept = true;
+        }
         const qint64 left = deadline.remainingTime();
         if (left == 0) {
             m_error = QStringLiteral("%1: timed out after %2 ms: %3")
@@ -228,6 +264,40 @@ bool LockFile::lock(std::chrono::milliseconds timeout)
     if (inotifyFd >= 0)
         ::close(inotifyFd);
     return acquired;
+}
+
+void LockFile::sweepOrphanTmps()
+{
+    // "<lock>.<pid>-<16 hex>.tmp" is only ever opened by the process whose PID it carries, so
+    // once that PID is dead (or reused since the file was written) nobody will touch it again.
+    const int fd = ::openat(m_dirFd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
+    if (!dir) {
+        if (fd >= 0)
+            ::close(fd);
+        return;
+    }
+    const QByteArray prefix = m_lockName + '.';
+    while (const dirent* e = ::readdir(dir)) {
+        const QByteArrayView name(e->d_name);
+        if (!name.startsWith(prefix) || !name.endsWith(".tmp"))
+            continue;
+        const QString fileName = QFile::decodeName(e->d_name);
+        const TmpFileName tmp = recogniseTmpName(fileName);
+        if (!tmp.recognised || tmp.ownerPid <= 0 || tmp.target != QFile::decodeName(m_lockName))
+            continue;
+        struct stat st
+        {
+        };
+        if (::fstatat(m_dirFd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        const ProcessInfo owner = inspectProcess(tmp.ownerPid);
+        const auto written = QDateTime::fromMSecsSinceEpoch(FileStamp::fromStat(st).mtimeMs(), Qt::UTC);
+        const WriterVerdict w = judgeWriter(owner, written).verdict;
+        if (w == WriterVerdict::Dead || w == WriterVerdict::Reused)
+            ::unlinkat(m_dirFd, e->d_name, 0);
+    }
+    ::closedir(dir);
 }
 
 bool LockFile::stillOurs() const

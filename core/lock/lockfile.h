@@ -51,6 +51,7 @@ public:
 private:
     bool openDirectory();
     bool stillOurs() const;
+    void sweepOrphanTmps();
 
     QString m_lockPath;
     QByteArray m_dirPath;

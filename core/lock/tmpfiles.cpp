@@ -29,9 +29,12 @@ namespace {
                        "[0-9a-fA-F]{12}\\.tmp$"),
                     "index.json" },
                 { "trajectories", "index.json.tmp", re("^index\\.json\\.tmp$"), "index.json" },
-                // Steal tmp of the journal lock: ours take the same shape on purpose.
+                // Steal tmp of the journal lock.
                 { "codegraph", "changes.journal.lock.<pid>-<16 hex>.tmp",
                     re("^changes\\.journal\\.lock\\.(?<pid>\\d+)-[0-9a-f]{16}\\.tmp$"), "changes.journal.lock" },
+                // Ours for any other lock: the same shape, so each tool's sweep knows them.
+                { "stateward", "<file>.lock.<pid>-<16 hex>.tmp",
+                    re("^(?<target>.+\\.lock)\\.(?<pid>\\d+)-[0-9a-f]{16}\\.tmp$"), nullptr },
                 { "codegraph", "changes.journal.tmp", re("^changes\\.journal\\.tmp$"), "changes.journal" },
                 { "codegraph", ".<name>.db.tmp-<pid>-<ms>-<12 hex>",
                     re("^\\.(?<target>.+\\.db)\\.tmp-(?<pid>\\d+)-\\d+-[0-9a-f]{12}$"), nullptr },

@@ -2,7 +2,10 @@
 // sw-testchild: a tiny real process for tests. It takes a resource, prints "ready", then obeys
 // stdin lines: "close" releases the resource and prints "closed"; "exit" or EOF ends it.
 //   sw-testchild sleep | open FILE | flock FILE | fcntl FILE | ofd FILE
+// and one critical section for the lock stress test (exits when done):
+//   sw-testchild section DIR
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <string>
@@ -15,6 +18,53 @@ static int fail(const char* what)
     return 3;
 }
 
+static std::string slurp(const std::string& path)
+{
+    std::string out;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return out;
+    char buffer[256];
+    ssize_t n;
+    while ((n = ::read(fd, buffer, sizeof buffer)) > 0)
+        out.append(buffer, size_t(n));
+    ::close(fd);
+    return out;
+}
+
+static void appendLine(const std::string& path, const std::string& line)
+{
+    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        const std::string l = line + "\n";
+        (void)!::write(fd, l.data(), l.size());
+        ::close(fd);
+    }
+}
+
+// Must run under the lock: a witness created O_EXCL proves nobody else is inside; the counter's
+// read-increment-write loses updates if two sections overlap.
+static int criticalSection(const std::string& dir)
+{
+    const std::string pid = std::to_string(::getpid());
+    const int witness = ::open((dir + "/witness").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (witness < 0) {
+        appendLine(dir + "/violations", pid + " found " + slurp(dir + "/witness"));
+        return 4;
+    }
+    (void)!::write(witness, pid.data(), pid.size());
+    const long value = std::atol(slurp(dir + "/counter").c_str());
+    ::usleep(500 + (::getpid() % 7) * 300); // widen the window a race would need
+    const std::string next = std::to_string(value + 1);
+    const int fd = ::open((dir + "/counter").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    (void)!::write(fd, next.data(), next.size());
+    ::close(fd);
+    appendLine(dir + "/completed", pid);
+    ::close(witness);
+    ::unlink((dir + "/witness").c_str());
+    return 0;
+}
+
 int main(int argc, char* argv[])
 {
     if (argc < 2) {
@@ -22,6 +72,8 @@ int main(int argc, char* argv[])
         return 2;
     }
     const std::string mode = argv[1];
+    if (mode == "section" && argc >= 3)
+        return criticalSection(argv[2]);
     int fd = -1;
     if (mode != "sleep") {
         if (argc < 3)

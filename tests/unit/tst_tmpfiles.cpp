@@ -31,6 +31,7 @@ private slots:
         row(".tmp-tab-78", "gstack", "active-tab.json", 78);
         row(".tmp-claude-79", "gstack", "claude-available.json", 79);
         row("state.json.991.deadbeef01.stateward.tmp", "stateward", "state.json", 991);
+        row("counter.lock.992-0123456789abcdef.tmp", "stateward", "counter.lock", 992);
     }
 
     void recognises()
