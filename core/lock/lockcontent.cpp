@@ -122,7 +122,8 @@ LockContent parseLockContent(LockDialect dialect, const QByteArray& content)
 
 QString newNonce()
 {
-    const quint64 r = QRandomGenerator::system()->generate64();
+    // Uniqueness is all a nonce needs; the securely seeded global generator costs no syscall.
+    const quint64 r = QRandomGenerator::global()->generate64();
     return QStringLiteral("%1-%2").arg(qint64(::getpid())).arg(r, 16, 16, QLatin1Char('0'));
 }
 

@@ -48,13 +48,38 @@ namespace {
         return n > 0 ? QByteArray(buffer, n) : QByteArray();
     }
 
+    FileKey keyOf(int fd)
+    {
+        struct stat st
+        {
+        };
+        return ::fstat(fd, &st) == 0 ? FileKey::fromStat(st) : FileKey {};
+    }
+
+    bool isFile(const FileKey& key, int dirFd, const char* name)
+    {
+        struct stat st
+        {
+        };
+        return key.isValid() && ::fstatat(dirFd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && FileKey::fromStat(st) == key;
+    }
+
     bool sameFile(int fd, int dirFd, const char* name)
     {
-        struct stat a
-        {
-        }, b {};
-        return ::fstat(fd, &a) == 0 && ::fstatat(dirFd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev
-            && a.st_ino == b.st_ino;
+        return isFile(keyOf(fd), dirFd, name);
+    }
+
+    // Does this batch of inotify events concern the lock's own name? Waiters' tmp files come and
+    // go in the same directory; waking on those would make every release a thundering herd.
+    bool concernsLock(const char* events, ssize_t length, const QByteArray& lockName)
+    {
+        for (ssize_t at = 0; at + ssize_t(sizeof(inotify_event)) <= length;) {
+            const auto* e = reinterpret_cast<const inotify_event*>(events + at);
+            if ((e->mask & IN_Q_OVERFLOW) || (e->len && lockName == e->name))
+                return true;
+            at += ssize_t(sizeof(inotify_event)) + e->len;
+        }
+        return false;
     }
 
     bool linkUnsupported(int error)
@@ -104,43 +129,63 @@ LockFile::Status LockFile::tryLock()
     const QByteArray content = ourLockContent(nonce);
     // Same shape as codegraph's steal tmp, so codegraph's own sweep tidies one we leave behind.
     const QByteArray tmpName = m_lockName + '.' + nonce.toLatin1() + ".tmp";
-    const int fd = ::openat(m_dirFd, tmpName.constData(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+    // The lock's content is written before it has a name: an unnamed O_TMPFILE where the
+    // filesystem has them (no tmp name to create and remove, so waiters see no churn), else a
+    // named tmp file.
+    bool named = false;
+    int fd = ::openat(m_dirFd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fd = ::openat(m_dirFd, tmpName.constData(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        named = true;
+    }
     if (fd < 0) {
         m_error = QStringLiteral("%1: cannot create %2: %3")
                       .arg(m_lockPath, QFile::decodeName(tmpName), ProcFs::errorText(errno));
         return Status::Error;
     }
-    auto discardTmp = [&] { ::unlinkat(m_dirFd, tmpName.constData(), 0); };
+    char procPath[48];
+    std::snprintf(procPath, sizeof procPath, "/proc/self/fd/%d", fd);
+    auto linkTo = [&](const QByteArray& name) {
+        return named ? ::linkat(m_dirFd, tmpName.constData(), m_dirFd, name.constData(), 0)
+                     : ::linkat(AT_FDCWD, procPath, m_dirFd, name.constData(), AT_SYMLINK_FOLLOW);
+    };
+    auto giveUp = [&](Status status) {
+        ::close(fd);
+        if (named)
+            ::unlinkat(m_dirFd, tmpName.constData(), 0);
+        return status;
+    };
+    auto acquired = [&](bool stole) {
+        m_fd = fd;
+        m_key = keyOf(fd);
+        m_nonce = nonce;
+        m_stole = stole;
+        return Status::Acquired;
+    };
     if (!writeAll(fd, content)) {
         m_error = QStringLiteral("%1: cannot write lock content: %2").arg(m_lockPath, ProcFs::errorText(errno));
-        ::close(fd);
-        discardTmp();
-        return Status::Error;
+        return giveUp(Status::Error);
     }
 
-    if (::linkat(m_dirFd, tmpName.constData(), m_dirFd, m_lockName.constData(), 0) == 0) {
-        discardTmp();
-        m_fd = fd;
-        m_nonce = nonce;
-        return Status::Acquired;
+    if (linkTo(m_lockName) == 0) {
+        if (named)
+            ::unlinkat(m_dirFd, tmpName.constData(), 0);
+        return acquired(false);
     }
     const int linkError = errno;
     if (linkUnsupported(linkError)) {
         // No hard links here (some FUSE/network filesystems): codegraph's own O_EXCL create.
-        ::close(fd);
-        discardTmp();
-        const int lockFd
-            = ::openat(m_dirFd, m_lockName.constData(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (lockFd >= 0) {
-            if (!writeAll(lockFd, content)) {
-                ::close(lockFd);
-                ::unlinkat(m_dirFd, m_lockName.constData(), 0);
-                m_error = QStringLiteral("%1: cannot write lock content").arg(m_lockPath);
-                return Status::Error;
-            }
-            m_fd = lockFd;
-            m_nonce = nonce;
-            return Status::Acquired;
+        giveUp(Status::Busy);
+        fd = ::openat(m_dirFd, m_lockName.constData(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        named = false;
+        if (fd >= 0) {
+            if (writeAll(fd, content))
+                return acquired(false);
+            ::close(fd);
+            ::unlinkat(m_dirFd, m_lockName.constData(), 0);
+            m_error = QStringLiteral("%1: cannot write lock content").arg(m_lockPath);
+            return Status::Error;
         }
         if (errno != EEXIST) {
             m_error = QStringLiteral("%1: cannot create: %2").arg(m_lockPath, ProcFs::errorText(errno));
@@ -151,62 +196,51 @@ LockFile::Status LockFile::tryLock()
     }
     if (linkError != EEXIST) {
         m_error = QStringLiteral("%1: cannot create: %2").arg(m_lockPath, ProcFs::errorText(linkError));
-        ::close(fd);
-        discardTmp();
-        return Status::Error;
+        return giveUp(Status::Error);
     }
 
     // Held by someone. Judge it; steal only what is provably stale and still the same file.
     m_verdict = LockJudge(m_rules).judge(m_lockPath, std::nullopt, LockJudge::Evidence::Lazy);
     const bool stealable = m_verdict.state == LockState::Stale && m_verdict.removable
         && (m_verdict.dialect == LockDialect::PidNonce || m_verdict.dialect == LockDialect::PidOnly);
-    if (stealable) {
-        const auto now = FileStamp::ofPath(m_lockPath);
-        if (!now || *now != m_verdict.stamp) {
-            ::close(fd);
-            discardTmp();
-            return Status::Busy; // changed since judged: judge again next time
+    if (!stealable)
+        return giveUp(Status::Busy);
+    const auto now = FileStamp::ofPath(m_lockPath);
+    if (!now || *now != m_verdict.stamp)
+        return giveUp(Status::Busy); // changed since judged: judge again next time
+    if (!named) { // renames need a name
+        if (linkTo(tmpName) != 0)
+            return giveUp(Status::Busy);
+        named = true;
+    }
+    // Swap our lock in and take back exactly what was there. If that is the file judged stale,
+    // it is ours alone; if someone replaced it in between, we hold their live lock in our hand
+    // and swap it straight back. (A plain rename-over, codegraph's way, lets two stealers both
+    // pass their nonce re-read.)
+    if (::renameat2(m_dirFd, tmpName.constData(), m_dirFd, m_lockName.constData(), RENAME_EXCHANGE) == 0) {
+        struct stat out
+        {
+        };
+        const bool gotStale = ::fstatat(m_dirFd, tmpName.constData(), &out, AT_SYMLINK_NOFOLLOW) == 0
+            && FileStamp::fromStat(out) == m_verdict.stamp;
+        if (gotStale) {
+            ::unlinkat(m_dirFd, tmpName.constData(), 0); // the stale lock itself
+            return acquired(true);
         }
-        // Swap our lock in and take back exactly what was there. If that is the file judged
-        // stale, it is ours alone; if someone replaced it in between, we hold their live lock
-        // in our hand and swap it straight back. (A plain rename-over, codegraph's way, lets two
-        // stealers both pass their nonce re-read.)
-        if (::renameat2(m_dirFd, tmpName.constData(), m_dirFd, m_lockName.constData(), RENAME_EXCHANGE) == 0) {
-            struct stat out
-            {
-            };
-            const bool gotStale = ::fstatat(m_dirFd, tmpName.constData(), &out, AT_SYMLINK_NOFOLLOW) == 0
-                && FileStamp::fromStat(out) == m_verdict.stamp;
-            if (gotStale) {
-                discardTmp(); // the stale lock itself
-                m_fd = fd;
-                m_nonce = nonce;
-                m_stole = true;
-                return Status::Acquired;
-            }
-            ::renameat2(m_dirFd, tmpName.constData(), m_dirFd, m_lockName.constData(), RENAME_EXCHANGE);
+        ::renameat2(m_dirFd, tmpName.constData(), m_dirFd, m_lockName.constData(), RENAME_EXCHANGE);
+        return giveUp(Status::Busy);
+    }
+    if (errno == EINVAL || errno == ENOSYS) {
+        // No RENAME_EXCHANGE on this filesystem: rename over it and verify the nonce.
+        if (::renameat(m_dirFd, tmpName.constData(), m_dirFd, m_lockName.constData()) == 0) {
+            if (readSmall(m_dirFd, m_lockName.constData()).contains(nonce.toLatin1())
+                && sameFile(fd, m_dirFd, m_lockName.constData()))
+                return acquired(true);
             ::close(fd);
-            discardTmp();
-            return Status::Busy;
-        }
-        if (errno == EINVAL || errno == ENOSYS) {
-            // No RENAME_EXCHANGE on this filesystem: rename over it and verify the nonce.
-            if (::renameat(m_dirFd, tmpName.constData(), m_dirFd, m_lockName.constData()) == 0) {
-                if (readSmall(m_dirFd, m_lockName.constData()).contains(nonce.toLatin1())
-                    && sameFile(fd, m_dirFd, m_lockName.constData())) {
-                    m_fd = fd;
-                    m_nonce = nonce;
-                    m_stole = true;
-                    return Status::Acquired;
-                }
-                ::close(fd);
-                return Status::Busy; // lost to another stealer; the winner's file stays
-            }
+            return Status::Busy; // lost to another stealer; the winner's file stays
         }
     }
-    ::close(fd);
-    discardTmp();
-    return Status::Busy;
+    return giveUp(Status::Busy);
 }
 
 bool LockFile::lock(std::chrono::milliseconds timeout)
@@ -249,11 +283,19 @@ bool LockFile::lock(std::chrono::milliseconds timeout)
         }
         const int wait = int(left < 0 ? backoff.count() : qMin<qint64>(left, backoff.count()));
         if (inotifyFd >= 0) {
-            pollfd p { inotifyFd, POLLIN, 0 };
-            if (::poll(&p, 1, wait) > 0) {
-                char events[4096];
-                while (::read(inotifyFd, events, sizeof events) > 0) { }
-                backoff = std::chrono::milliseconds(2); // something changed: retry promptly
+            // Sleep out this slice unless the lock's own name changes.
+            const QDeadlineTimer slice(wait);
+            bool relevant = false;
+            while (!relevant && !slice.hasExpired()) {
+                pollfd p { inotifyFd, POLLIN, 0 };
+                if (::poll(&p, 1, int(qMax<qint64>(slice.remainingTime(), 0))) <= 0)
+                    break;
+                alignas(inotify_event) char events[4096];
+                for (ssize_t n; (n = ::read(inotifyFd, events, sizeof events)) > 0;)
+                    relevant |= concernsLock(events, n, m_lockName);
+            }
+            if (relevant) {
+                backoff = std::chrono::milliseconds(2); // the lock changed: retry promptly
                 continue;
             }
         } else {
@@ -302,7 +344,7 @@ void LockFile::sweepOrphanTmps()
 
 bool LockFile::stillOurs() const
 {
-    return m_fd >= 0 && sameFile(m_fd, m_dirFd, m_lockName.constData())
+    return m_fd >= 0 && isFile(m_key, m_dirFd, m_lockName.constData())
         && readSmall(m_dirFd, m_lockName.constData()).contains(m_nonce.toLatin1());
 }
 

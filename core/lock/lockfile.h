@@ -59,6 +59,7 @@ private:
     LockRules m_rules;
     int m_dirFd = -1;
     int m_fd = -1;
+    FileKey m_key; // of the lock file we hold
     QString m_nonce;
     QString m_error;
     bool m_stole = false;

@@ -9,6 +9,7 @@
 // {"impl":"codegraph","op":"contended","pid":P,"ops":N,"failed":F,"latencies_us":[...]}
 // A call that throws (codegraph gives up after 5000 ms) is counted in
 // "failed", not in latencies_us, and makes the exit status 3.
+import fs from 'node:fs';
 import { args, codegraphDirs, emit, intArg, loadJournal, sleepMs } from './lib.mjs';
 
 const [dir, opsArg, startArg] = args('cg-contend.mjs DIR OPS [START_EPOCH_MS]', 2, 3);
@@ -21,6 +22,16 @@ if (startArg !== undefined) {
     for (let left; (left = start - Date.now()) > 0; ) sleepMs(left);
 }
 
+// Entry into the critical section is codegraph's append call under its lock; exit is the return
+// of appendJournalEntries, after its release. Same clock as CLOCK_MONOTONIC (libuv hrtime).
+const { journalPath } = codegraphDirs(dir);
+const realAppend = fs.appendFileSync;
+let entered = 0n;
+fs.appendFileSync = function (file, ...rest) {
+    if (file === journalPath) entered = process.hrtime.bigint();
+    return realAppend.call(this, file, ...rest);
+};
+const intervals = [];
 const latencies = [];
 let failed = 0;
 let lastError = '';
@@ -33,9 +44,11 @@ for (let i = 0; i < ops; i++) {
         lastError = e.message;
         continue;
     }
-    latencies.push(Math.round(Number(process.hrtime.bigint() - t0) / 1000));
+    const t1 = process.hrtime.bigint();
+    latencies.push(Math.round(Number(t1 - t0) / 1000));
+    intervals.push([Number(entered), Number(t1)]);
 }
-emit(JSON.stringify({ impl: 'codegraph', op: 'contended', pid: process.pid, ops, failed, latencies_us: latencies }));
+emit(JSON.stringify({ impl: 'codegraph', op: 'contended', pid: process.pid, ops, failed, latencies_us: latencies, intervals }));
 if (failed) {
     process.stderr.write(`cg-contend.mjs: ${failed}/${ops} appends failed: ${lastError}\n`);
     process.exit(3);
