@@ -173,11 +173,9 @@ LockVerdict LockJudge::judge(const QString& path, std::optional<LockDialect> dia
         }
     }
 
-    switch (v.dialect) {
-    case LockDialect::PidNonce:
-    case LockDialect::PidOnly: {
-        const bool ageRule = v.dialect == LockDialect::PidNonce;
-        const qint64 maxAge = m_rules.pidNonceMaxAge.count();
+    // One chain for every dialect that names its holder: who is it, is it still that process,
+    // and (where the dialect has an age rule) has it held the lock too long?
+    auto judgeHolder = [&](std::optional<qint64> ageLimit) {
         if (c.pid <= 0) {
             if (c.empty && v.ageMs < m_rules.emptyGrace.count()) {
                 v.state = LockState::Held;
@@ -187,9 +185,9 @@ LockVerdict LockJudge::judge(const QString& path, std::optional<LockDialect> dia
                                       : QStringLiteral("names no PID on its first line"));
             }
         } else if (v.foreignHost) {
-            if (ageRule && v.ageMs > maxAge) {
+            if (ageLimit && v.ageMs > *ageLimit) {
                 concludeStale(QStringLiteral("held on host %1 and untouched for %2 (limit %3)")
-                                  .arg(c.host, seconds(v.ageMs), seconds(maxAge)));
+                                  .arg(c.host, seconds(v.ageMs), seconds(*ageLimit)));
             } else {
                 v.state = LockState::Unknown;
                 v.reason = QStringLiteral("held by PID %1 on host %2: its PID cannot be checked from here")
@@ -202,16 +200,23 @@ LockVerdict LockJudge::judge(const QString& path, std::optional<LockDialect> dia
             concludeStale(holderGone(c.pid, v.liveness));
         } else if (v.writer.verdict == WriterVerdict::Reused) {
             concludeStale(v.writer.reason);
-        } else if (ageRule && v.ageMs > maxAge) {
+        } else if (ageLimit && v.ageMs > *ageLimit) {
             concludeStale(QStringLiteral("holder PID %1 is alive but the lock is %2 old (limit %3)")
                               .arg(c.pid)
-                              .arg(seconds(v.ageMs), seconds(maxAge)));
+                              .arg(seconds(v.ageMs), seconds(*ageLimit)));
         } else {
             v.state = LockState::Held;
             v.reason = QStringLiteral("held by live PID %1 (%2), %3 old").arg(c.pid).arg(holder.comm, seconds(v.ageMs));
         }
+    };
+
+    switch (v.dialect) {
+    case LockDialect::PidNonce:
+        judgeHolder(m_rules.pidNonceMaxAge.count());
         break;
-    }
+    case LockDialect::PidOnly: // gstack, graph.db.lock: stale only when the holder is gone
+        judgeHolder(std::nullopt);
+        break;
     case LockDialect::Mkdir: {
         const qint64 stale = m_rules.mkdirStale.count();
         if (v.ageMs > stale) {
@@ -224,37 +229,14 @@ LockVerdict LockJudge::judge(const QString& path, std::optional<LockDialect> dia
         break;
     }
     case LockDialect::QLockFile: {
-        const qint64 stale = m_rules.qlockfileStale.count();
+        // Qt's own reuse check: the process at that PID must still run the recorded program.
         const QString exeName = QFileInfo(holder.exe).fileName();
-        if (c.pid <= 0) {
-            concludeStale(QStringLiteral("names no PID"));
-        } else if (v.foreignHost) {
-            if (v.ageMs > stale) {
-                concludeStale(QStringLiteral("held on host %1 and %2 old (limit %3)")
-                                  .arg(c.host, seconds(v.ageMs), seconds(stale)));
-            } else {
-                v.state = LockState::Unknown;
-                v.reason = QStringLiteral("held by PID %1 on host %2: its PID cannot be checked from here")
-                               .arg(c.pid)
-                               .arg(c.host);
-            }
-        } else if (v.otherBoot) {
-            concludeStale(QStringLiteral("written before this machine's last boot"));
-        } else if (!holder.isAlive()) {
-            concludeStale(holderGone(c.pid, v.liveness));
-        } else if (!c.appName.isEmpty() && !exeName.isEmpty() && exeName != c.appName) {
-            concludeStale(
-                QStringLiteral("PID %1 now runs %2, not %3: the PID was reused").arg(c.pid).arg(exeName, c.appName));
-        } else if (v.writer.verdict == WriterVerdict::Reused) {
-            concludeStale(v.writer.reason);
-        } else if (v.ageMs > stale) {
-            concludeStale(QStringLiteral("holder PID %1 is alive but the lock is %2 old (limit %3)")
-                              .arg(c.pid)
-                              .arg(seconds(v.ageMs), seconds(stale)));
-        } else {
-            v.state = LockState::Held;
-            v.reason = QStringLiteral("held by live PID %1 (%2)").arg(c.pid).arg(c.appName);
+        if (holder.isAlive() && !c.appName.isEmpty() && !exeName.isEmpty() && exeName != c.appName) {
+            v.writer.verdict = WriterVerdict::Reused;
+            v.writer.reason
+                = QStringLiteral("PID %1 now runs %2, not %3: the PID was reused").arg(c.pid).arg(exeName, c.appName);
         }
+        judgeHolder(m_rules.qlockfileStale.count());
         break;
     }
     case LockDialect::Git:

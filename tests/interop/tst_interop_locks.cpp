@@ -22,13 +22,6 @@
 
 using namespace Stateward;
 
-namespace Stateward {
-inline char* toString(LockState s)
-{
-    return qstrdup(qPrintable(nameOf(s)));
-}
-} // namespace Stateward
-
 class TestInteropLocks : public QObject
 {
     Q_OBJECT

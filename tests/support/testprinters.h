@@ -2,6 +2,7 @@
 #pragma once
 
 // QCOMPARE failure messages for core's enums, found by argument-dependent lookup.
+#include "lock/lockjudge.h"
 #include "proc/processinfo.h"
 
 #include <QTest>
@@ -12,6 +13,14 @@ inline char* toString(Liveness value)
     return qstrdup(qPrintable(Stateward::nameOf(value)));
 }
 inline char* toString(WriterVerdict value)
+{
+    return qstrdup(qPrintable(Stateward::nameOf(value)));
+}
+inline char* toString(LockState value)
+{
+    return qstrdup(qPrintable(Stateward::nameOf(value)));
+}
+inline char* toString(LockDialect value)
 {
     return qstrdup(qPrintable(Stateward::nameOf(value)));
 }

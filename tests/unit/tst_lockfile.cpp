@@ -24,17 +24,6 @@
 
 using namespace Stateward;
 
-namespace Stateward {
-inline char* toString(LockState s)
-{
-    return qstrdup(qPrintable(nameOf(s)));
-}
-inline char* toString(LockDialect d)
-{
-    return qstrdup(qPrintable(nameOf(d)));
-}
-} // namespace Stateward
-
 class TestLockFile : public QObject
 {
     Q_OBJECT
