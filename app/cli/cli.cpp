@@ -12,6 +12,7 @@ namespace Stateward::Cli {
 const QList<Command>& commands()
 {
     static const QList<Command> table {
+        { "scan", "report jobs, brokers, locks, tmp files and findings in workspaces (reads only)", &runScan },
         { "locks", "list every lock under a state directory with its verdict and evidence", &runLocks },
         { "lock", "run a command while holding a file's lock (FILE -- CMD…), interoperable with codegraph", &runLock },
         { "proc", "show what Stateward sees about one process (liveness, start time, argv, uid)", &runProc },

@@ -30,5 +30,6 @@ int fail(const QString& command, const QString& message); // prints to stderr, r
 int runProc(const QStringList& arguments);
 int runLocks(const QStringList& arguments);
 int runLock(const QStringList& arguments);
+int runScan(const QStringList& arguments);
 
 } // namespace Stateward::Cli

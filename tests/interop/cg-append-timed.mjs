@@ -9,6 +9,7 @@ const [dir, line = `timed-${process.pid}`] = args('cg-append-timed.mjs DIR [LINE
 const { rootDir } = codegraphDirs(dir);
 const { appendJournalEntries } = await loadJournal();
 
+emit('calling'); // the next instant asks for the lock: tests wait for this line
 const t0 = process.hrtime.bigint();
 try {
     appendJournalEntries(rootDir, [{ file: line }]);

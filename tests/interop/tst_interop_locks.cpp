@@ -4,6 +4,7 @@
 #include "childprocess.h"
 #include "lock/lockfile.h"
 #include "lock/lockjudge.h"
+#include "nodetools.h"
 #include "testprinters.h"
 
 #include <QDir>
@@ -19,6 +20,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 using namespace Stateward;
 
@@ -28,10 +30,7 @@ class TestInteropLocks : public QObject
 
     QString m_node;
 
-    static QString script(const char* name)
-    {
-        return QStringLiteral(STATEWARD_SOURCE_DIR "/tests/interop/") + QLatin1String(name);
-    }
+    static QString script(const char* name) { return NodeTools::script(name); }
     static QByteArray read(const QString& path)
     {
         QFile f(path);
@@ -48,11 +47,9 @@ class TestInteropLocks : public QObject
 private slots:
     void initTestCase()
     {
-        m_node = QStandardPaths::findExecutable(QStringLiteral("node"));
-        QVERIFY2(!m_node.isEmpty(), "node is not installed: run scripts/deps");
-        QVERIFY2(QFile::exists(QStringLiteral(STATEWARD_SOURCE_DIR
-                     "/tests/interop/node_modules/@optave/codegraph/dist/domain/graph/journal.js")),
-            "tests/interop/node_modules is missing: run scripts/deps");
+        const QString missing = NodeTools::missing();
+        QVERIFY2(missing.isEmpty(), qPrintable(missing));
+        m_node = NodeTools::node();
     }
 
     // 1. Real codegraph appenders and our `stateward-cli lock` appenders on one journal.
@@ -149,15 +146,16 @@ private slots:
         QVERIFY(QDir().mkpath(root.filePath(QStringLiteral(".codegraph"))));
         LockFile ours(root.filePath(QStringLiteral(".codegraph/changes.journal")));
         QCOMPARE(ours.tryLock(), LockFile::Status::Acquired);
-        QProcess* waiter = node("cg-append-timed.mjs", { root.path(), QStringLiteral("waited-line") });
-        QVERIFY(waiter->waitForStarted());
-        QVERIFY(!waiter->waitForFinished(1500)); // still waiting on our lock
+        ChildProcess waiter;
+        QVERIFY(waiter.start(m_node, { script("cg-append-timed.mjs"), root.path(), QStringLiteral("waited-line") }));
+        QVERIFY(!waiter.waitForLine("calling", 30000).isEmpty()); // Node is up and asking for the lock
+        QThread::msleep(800);
+        QVERIFY(waiter.waitForLine("waited_ms", 10).isEmpty()); // still waiting on ours
         QVERIFY(ours.unlock());
-        QVERIFY(waiter->waitForFinished(10000));
-        QCOMPARE(waiter->exitCode(), 0);
-        const QByteArray out = waiter->readAllStandardOutput();
-        const int waited = out.mid(out.indexOf("waited_ms ") + 10).split('\n').first().toInt();
-        QVERIFY2(waited >= 1000, out.constData()); // less Node's own start-up before it asked
+        const QByteArray waited = waiter.waitForLine("waited_ms", 10000);
+        QVERIFY2(waited.mid(10).toInt() >= 700, waited.constData());
+        QVERIFY(!waiter.waitForLine("done", 10000).isEmpty());
+        QCOMPARE(WEXITSTATUS(waiter.reap()), 0);
         QVERIFY(read(root.filePath(QStringLiteral(".codegraph/changes.journal"))).contains("waited-line\n"));
     }
 

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// stateward-cli scan WS…: every state directory of every known tool in the workspaces, with
+// jobs, brokers, locks, tmp files and findings.
+#include "cli.h"
+#include "sources/source.h"
+
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonObject>
+
+namespace Stateward::Cli {
+
+namespace {
+
+    QString describe(const Snapshot& s)
+    {
+        QStringList out;
+        out.append(QStringLiteral("%1  %2").arg(nameOf(s.family), s.stateDir));
+        out.append(QStringLiteral("  %1 jobs, %2 brokers, %3 locks, %4 tmp files, %5 findings")
+                       .arg(s.jobs.size())
+                       .arg(s.brokers.size())
+                       .arg(s.locks.size())
+                       .arg(s.tempFiles.size())
+                       .arg(s.findings.size()));
+        for (const LockHolder& l : s.locks)
+            out.append(QStringLiteral("  lock  %1 %2 [%3]: %4")
+                           .arg(nameOf(l.verdict.state).toUpper(), l.verdict.path, nameOf(l.verdict.dialect),
+                               l.verdict.reason));
+        for (const TempFile& t : s.tempFiles)
+            out.append(QStringLiteral("  tmp   %1 %2: %3")
+                           .arg(t.orphan ? QStringLiteral("ORPHAN") : QStringLiteral("live"), t.path, t.reason));
+        for (const Finding& f : s.findings) {
+            out.append(QStringLiteral("  %1 %2: %3").arg(nameOf(f.severity).toUpper(), f.subject, f.summary));
+            out.append(QStringLiteral("      evidence: %1").arg(f.evidence));
+            if (!f.repairs.isEmpty())
+                out.append(QStringLiteral("      repair: %1").arg(f.repairs.join(QStringLiteral(", "))));
+        }
+        return out.join(QLatin1Char('\n'));
+    }
+
+} // namespace
+
+int runScan(const QStringList& arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Scan workspaces for the state directories of known tools and report their jobs, brokers, "
+                       "locks, tmp files and findings with evidence. Reads only; changes nothing.\n"
+                       "Exit code 0 when nothing needs attention, 1 when a finding of warning severity or "
+                       "worse exists, 2 on error."));
+    parser.addHelpOption();
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print one JSON document."));
+    const QCommandLineOption family(
+        QStringLiteral("family"), QStringLiteral("Only this tool family (repeatable)."), QStringLiteral("name"));
+    parser.addOption(json);
+    parser.addOption(family);
+    parser.addPositionalArgument(
+        QStringLiteral("workspace"), QStringLiteral("Workspace folders."), QStringLiteral("WS [WS…]"));
+    parser.process(arguments);
+    const QStringList workspaces = parser.positionalArguments();
+    if (workspaces.isEmpty())
+        return fail(QStringLiteral("scan"), QStringLiteral("expected at least one workspace (see --help)"));
+    const QStringList families = parser.values(family);
+    QStringList known;
+    for (const SourceAdapter* a : sourceAdapters())
+        known.append(nameOf(a->family()));
+    for (const QString& f : families) {
+        if (!known.contains(f))
+            return fail(QStringLiteral("scan"),
+                QStringLiteral("unknown family '%1' (known: %2)").arg(f, known.join(QStringLiteral(", "))));
+    }
+    for (const QString& ws : workspaces) {
+        if (!QFileInfo(ws).isDir())
+            return fail(QStringLiteral("scan"), QStringLiteral("%1: not a directory").arg(ws));
+    }
+
+    ScanContext context;
+    QList<Snapshot> snapshots;
+    for (const QString& ws : workspaces) {
+        const QString absolute = QFileInfo(ws).absoluteFilePath();
+        for (const SourceAdapter* adapter : sourceAdapters()) {
+            if (!families.isEmpty() && !families.contains(nameOf(adapter->family())))
+                continue;
+            for (const QString& dir : adapter->stateDirs(absolute))
+                snapshots.append(adapter->scan(absolute, dir, context));
+        }
+    }
+    bool attention = false;
+    for (const Snapshot& s : snapshots)
+        attention |= !s.findings.isEmpty() && s.worst() >= Severity::Warning;
+
+    if (parser.isSet(json)) {
+        QJsonArray a;
+        for (const Snapshot& s : snapshots)
+            a.append(s.toJson());
+        printJson(QJsonObject { { QStringLiteral("schema"), QStringLiteral("stateward-scan/1") },
+            { QStringLiteral("workspaces"), QJsonArray::fromStringList(workspaces) },
+            { QStringLiteral("snapshots"), a } });
+    } else if (snapshots.isEmpty()) {
+        printText(QStringLiteral("no known tool state found in %1").arg(workspaces.join(QStringLiteral(", "))));
+    } else {
+        for (const Snapshot& s : snapshots)
+            printText(describe(s));
+    }
+    return attention ? ExitFindings : ExitClean;
+}
+
+} // namespace Stateward::Cli

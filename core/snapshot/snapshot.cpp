@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "snapshot.h"
+
+#include <QJsonArray>
+
+namespace Stateward {
+
+namespace {
+
+    QString iso(const QDateTime& t)
+    {
+        return t.isValid() ? t.toString(Qt::ISODateWithMs) : QString();
+    }
+
+    template <typename T> QJsonArray toArray(const QList<T>& items)
+    {
+        QJsonArray a;
+        for (const T& item : items)
+            a.append(item.toJson());
+        return a;
+    }
+
+} // namespace
+
+QString nameOf(Family family)
+{
+    switch (family) {
+    case Family::Trajectories:
+        return QStringLiteral("trajectories");
+    case Family::Codex:
+        return QStringLiteral("codex");
+    case Family::Codegraph:
+        return QStringLiteral("codegraph");
+    case Family::Gstack:
+        return QStringLiteral("gstack");
+    }
+    return {};
+}
+
+QString nameOf(Severity severity)
+{
+    switch (severity) {
+    case Severity::Info:
+        return QStringLiteral("info");
+    case Severity::Warning:
+        return QStringLiteral("warning");
+    case Severity::Error:
+        return QStringLiteral("error");
+    case Severity::Critical:
+        return QStringLiteral("critical");
+    }
+    return {};
+}
+
+QJsonObject Job::toJson() const
+{
+    return QJsonObject {
+        { QStringLiteral("id"), id },
+        { QStringLiteral("jobId"), jobId },
+        { QStringLiteral("title"), title },
+        { QStringLiteral("kind"), kind },
+        { QStringLiteral("status"), status },
+        { QStringLiteral("pid"), pid },
+        { QStringLiteral("liveness"), pid > 0 ? nameOf(liveness) : QStringLiteral("none") },
+        { QStringLiteral("startedAt"), iso(startedAt) },
+        { QStringLiteral("updatedAt"), iso(updatedAt) },
+        { QStringLiteral("recordFile"), recordFile },
+        { QStringLiteral("logFile"), logFile },
+        { QStringLiteral("inIndex"), inIndex },
+    };
+}
+
+QJsonObject Broker::toJson() const
+{
+    return QJsonObject {
+        { QStringLiteral("id"), id },
+        { QStringLiteral("pid"), pid },
+        { QStringLiteral("liveness"), pid > 0 ? nameOf(liveness) : QStringLiteral("none") },
+        { QStringLiteral("identityVerified"), identityVerified },
+        { QStringLiteral("identityEvidence"), identityEvidence },
+        { QStringLiteral("endpoint"), endpoint },
+        { QStringLiteral("reachable"), reachable < 0 ? QJsonValue() : QJsonValue(reachable == 1) },
+        { QStringLiteral("stateFile"), stateFile },
+        { QStringLiteral("sessionDir"), sessionDir },
+        { QStringLiteral("referencedBy"), QJsonArray::fromStringList(referencedBy) },
+    };
+}
+
+QJsonObject LockHolder::toJson() const
+{
+    QJsonObject o = verdict.toJson();
+    o.insert(QStringLiteral("id"), id);
+    return o;
+}
+
+QJsonObject TempFile::toJson() const
+{
+    QJsonArray open;
+    for (qint64 p : openBy)
+        open.append(p);
+    return QJsonObject {
+        { QStringLiteral("id"), id },
+        { QStringLiteral("path"), path },
+        { QStringLiteral("family"), name.family },
+        { QStringLiteral("pattern"), name.pattern },
+        { QStringLiteral("target"), name.target },
+        { QStringLiteral("ownerPid"), name.ownerPid },
+        { QStringLiteral("ownerLiveness"), name.ownerPid > 0 ? nameOf(ownerLiveness) : QStringLiteral("none") },
+        { QStringLiteral("size"), size },
+        { QStringLiteral("mtime"), iso(mtime) },
+        { QStringLiteral("openBy"), open },
+        { QStringLiteral("orphan"), orphan },
+        { QStringLiteral("reason"), reason },
+    };
+}
+
+QJsonObject Finding::toJson() const
+{
+    return QJsonObject {
+        { QStringLiteral("id"), id },
+        { QStringLiteral("code"), code },
+        { QStringLiteral("severity"), nameOf(severity) },
+        { QStringLiteral("subject"), subject },
+        { QStringLiteral("summary"), summary },
+        { QStringLiteral("evidence"), evidence },
+        { QStringLiteral("repairs"), QJsonArray::fromStringList(repairs) },
+    };
+}
+
+void Snapshot::addFinding(const QString& code, Severity severity, const QString& subject, const QString& summary,
+    const QString& evidence, const QStringList& repairs)
+{
+    findings.append(Finding { code + QLatin1Char(':') + subject, code, severity, subject, summary, evidence, repairs });
+}
+
+Severity Snapshot::worst() const
+{
+    Severity w = Severity::Info;
+    for (const Finding& f : findings)
+        w = qMax(w, f.severity);
+    return w;
+}
+
+QJsonObject Snapshot::toJson() const
+{
+    return QJsonObject {
+        { QStringLiteral("family"), nameOf(family) },
+        { QStringLiteral("workspace"), workspace },
+        { QStringLiteral("stateDir"), stateDir },
+        { QStringLiteral("scannedAt"), iso(scannedAt) },
+        { QStringLiteral("jobs"), toArray(jobs) },
+        { QStringLiteral("brokers"), toArray(brokers) },
+        { QStringLiteral("locks"), toArray(locks) },
+        { QStringLiteral("tempFiles"), toArray(tempFiles) },
+        { QStringLiteral("findings"), toArray(findings) },
+    };
+}
+
+} // namespace Stateward

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "source.h"
+
+#include "codegraphsource.h"
+
+#include <QDirIterator>
+#include <QFileInfo>
+
+namespace Stateward {
+
+namespace {
+    // A writer renames its tmp file into place within milliseconds; one that carries no PID and
+    // is older than this, with nobody holding it open, will never be renamed.
+    constexpr qint64 kUnnamedTmpAgeMs = 30000;
+} // namespace
+
+const OpenFileTable& ScanContext::openFiles()
+{
+    if (!m_openFiles)
+        m_openFiles = OpenFileTable::scan();
+    return *m_openFiles;
+}
+
+const KernelLockTable& ScanContext::kernelLocks()
+{
+    if (!m_kernelLocks)
+        m_kernelLocks = KernelLockTable::read();
+    return *m_kernelLocks;
+}
+
+LockJudge ScanContext::judge()
+{
+    return LockJudge(openFiles(), kernelLocks());
+}
+
+const QList<const SourceAdapter*>& sourceAdapters()
+{
+    static const CodegraphSource codegraph;
+    static const QList<const SourceAdapter*> all { &codegraph };
+    return all;
+}
+
+void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context)
+{
+    const LockJudge judge = context.judge();
+    for (const QString& path : LockJudge::findLocks(snapshot.stateDir)) {
+        LockHolder holder { QStringLiteral("lock:") + path, judge.judge(path) };
+        const LockVerdict& v = holder.verdict;
+        if (v.state == LockState::Stale) {
+            snapshot.addFinding(QStringLiteral("stale-lock"), Severity::Warning, path,
+                QStringLiteral("stale %1 lock").arg(nameOf(v.dialect)), v.reason,
+                { QStringLiteral("clear-stale-lock") });
+        } else if (v.state == LockState::Suspect) {
+            snapshot.addFinding(QStringLiteral("suspect-lock"), Severity::Info, path,
+                QStringLiteral("%1 lock that looks abandoned").arg(nameOf(v.dialect)), v.reason);
+        }
+        snapshot.locks.append(holder);
+    }
+
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    QDirIterator it(
+        snapshot.stateDir, QDir::Files | QDir::Hidden | QDir::System | QDir::NoSymLinks, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        const TmpFileName name = recogniseTmpName(it.fileName());
+        if (!name.recognised)
+            continue;
+        const auto stamp = FileStamp::ofPath(path);
+        if (!stamp)
+            continue; // gone since listed: it was renamed into place
+        TempFile t;
+        t.id = QStringLiteral("tmp:") + path;
+        t.path = path;
+        t.name = name;
+        t.size = stamp->size;
+        t.mtime = QDateTime::fromMSecsSinceEpoch(stamp->mtimeMs(), Qt::UTC);
+        t.openBy = context.openFiles().holders(stamp->key);
+        const qint64 ageMs = t.mtime.msecsTo(now);
+        if (!t.openBy.isEmpty()) {
+            t.reason = QStringLiteral("open by PID %1: being written").arg(t.openBy.first());
+        } else if (name.ownerPid > 0) {
+            const ProcessInfo owner = inspectProcess(name.ownerPid);
+            t.ownerLiveness = owner.liveness;
+            const WriterJudgement w = judgeWriter(owner, t.mtime);
+            t.orphan = w.verdict == WriterVerdict::Dead || w.verdict == WriterVerdict::Reused;
+            t.reason = t.orphan ? QStringLiteral("its writer is gone: %1").arg(w.reason)
+                                : QStringLiteral("its writer PID %1 is alive").arg(name.ownerPid);
+        } else {
+            t.orphan = ageMs > kUnnamedTmpAgeMs;
+            t.reason = QStringLiteral("names no writer; %1 s old and open by nobody").arg(ageMs / 1000);
+        }
+        if (t.orphan) {
+            snapshot.addFinding(QStringLiteral("orphan-tmp"), Severity::Warning, path,
+                QStringLiteral("orphaned %1 tmp file for %2 (%3 bytes)").arg(name.family, name.target).arg(t.size),
+                t.reason, { QStringLiteral("sweep-tmp") });
+        }
+        snapshot.tempFiles.append(t);
+    }
+}
+
+} // namespace Stateward

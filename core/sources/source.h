@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "lock/lockjudge.h"
+#include "snapshot/snapshot.h"
+
+#include <optional>
+
+namespace Stateward {
+
+// What one scan shares between adapters: the /proc tables are read at most once per scan,
+// and only if some verdict needs them.
+class ScanContext
+{
+public:
+    const OpenFileTable& openFiles();
+    const KernelLockTable& kernelLocks();
+    LockJudge judge(); // sharing this scan's tables
+
+private:
+    std::optional<OpenFileTable> m_openFiles;
+    std::optional<KernelLockTable> m_kernelLocks;
+};
+
+// One tool family (DESIGN §1). Adding a tool means adding one adapter and its fixtures.
+class SourceAdapter
+{
+public:
+    virtual ~SourceAdapter() = default;
+    virtual Family family() const = 0;
+    // The family's state directories for a workspace (existing ones only).
+    virtual QStringList stateDirs(const QString& workspace) const = 0;
+    virtual Snapshot scan(const QString& workspace, const QString& stateDir, ScanContext& context) const = 0;
+};
+
+const QList<const SourceAdapter*>& sourceAdapters();
+
+// Shared by every adapter: every lock and every recognised tmp file under stateDir, judged, with
+// findings for stale locks and orphaned tmp files.
+void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context);
+
+} // namespace Stateward

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Shared helpers for the agent-trajectories drivers. The only place that
+// knows where the two aliased installs live inside node_modules.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+// alias in package.json -> exact upstream version it must be
+export const VERSIONS = { '041': ['trajectories-041', '0.4.1'], '061': ['trajectories-061', '0.6.1'] };
+
+// agent-trajectories' "exports" map has only "." and "./sdk" (no
+// "./package.json"), so read package.json by path.
+export function pkg(ver) {
+    const entry = VERSIONS[ver];
+    if (!entry) die(`unknown version '${ver}' (expected ${Object.keys(VERSIONS).join(' or ')})`, 2);
+    const [alias, want] = entry;
+    const dir = path.join(here, 'node_modules', alias);
+    let meta;
+    try {
+        meta = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    } catch (e) {
+        die(`cannot read ${alias}/package.json (run 'npm ci' in ${here}): ${e.message}`);
+    }
+    if (meta.name !== 'agent-trajectories' || meta.version !== want) {
+        die(`expected agent-trajectories ${want} at ${dir}, found ${meta.name} ${meta.version}`);
+    }
+    return { dir, alias, version: meta.version, bin: path.join(dir, meta.bin.trail), main: path.join(dir, meta.main) };
+}
+
+// The library module (dist/index.js): FileStorage, createTrajectory, ...
+export async function loadLib(ver) {
+    return import(pathToFileURL(pkg(ver).main).href);
+}
+
+// Environment for running `trail` hermetically: no inherited data-dir /
+// search-path / agent / workflow / model overrides. `extra` is merged last.
+export function trailEnv(extra = {}) {
+    const env = { ...process.env };
+    for (const k of Object.keys(env)) {
+        if (/^TRAJECTORIES_|^TRAIL_/.test(k) || k === 'ANTHROPIC_MODEL' || k === 'OPENAI_MODEL') delete env[k];
+    }
+    return { ...env, ...extra };
+}
+
+// Runs the real `trail` bin of version `ver` with cwd. Returns stdout;
+// on a nonzero exit dies with the CLI's stderr.
+export function trail(ver, cwd, argv, env = trailEnv()) {
+    const bin = pkg(ver).bin;
+    const r = spawnSync(process.execPath, [bin, ...argv], { cwd, env, encoding: 'utf8' });
+    if (r.error) die(`trail ${argv[0]}: ${r.error.message}`);
+    if (r.status !== 0) {
+        const err = (r.stderr || '').trim().split('\n').slice(0, 3).join(' | ');
+        die(`trail ${argv.join(' ')} (cwd ${cwd}) exited ${r.status}: ${err}`);
+    }
+    if (r.stderr) process.stderr.write(r.stderr); // library warnings, e.g. a malformed index
+    return r.stdout;
+}
+
+export function die(msg, code = 1) {
+    process.stderr.write(`${path.basename(process.argv[1])}: ${msg}\n`);
+    process.exit(code);
+}
+
+// Synchronous write to fd 1 so the line is out even if we are killed next.
+// Copes with partial writes and EAGAIN (fd 1 may be a non-blocking pipe).
+export function emit(line) {
+    const buf = Buffer.from(`${line}\n`);
+    for (let off = 0; off < buf.length; ) {
+        try {
+            off += fs.writeSync(1, buf, off);
+        } catch (e) {
+            if (e.code !== 'EAGAIN') throw e;
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+        }
+    }
+}
