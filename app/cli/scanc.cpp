@@ -23,6 +23,15 @@ namespace {
                        .arg(s.locks.size())
                        .arg(s.tempFiles.size())
                        .arg(s.findings.size()));
+        for (const Broker& b : s.brokers)
+            out.append(QStringLiteral("  daemon PID %1 %2, identity %3, %4%5")
+                           .arg(b.pid)
+                           .arg(nameOf(b.liveness),
+                               b.identityVerified ? QStringLiteral("verified") : QStringLiteral("not verified"),
+                               b.endpoint.isEmpty() ? QStringLiteral("no endpoint") : b.endpoint,
+                               b.reachable < 0   ? QString()
+                                   : b.reachable ? QStringLiteral(" (reachable)")
+                                                 : QStringLiteral(" (unreachable)")));
         for (const LockHolder& l : s.locks)
             out.append(QStringLiteral("  lock  %1 %2 [%3]: %4")
                            .arg(nameOf(l.verdict.state).toUpper(), l.verdict.path, nameOf(l.verdict.dialect),

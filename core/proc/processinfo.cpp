@@ -5,8 +5,10 @@
 
 #include <QJsonArray>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -142,6 +144,23 @@ Liveness livenessOf(qint64 pid)
         return stat.error == ENOENT || stat.error == ESRCH ? Liveness::Dead : Liveness::Alive;
     const auto fields = parseStat(stat.data);
     return fields && isDeadState(fields->state) ? Liveness::Zombie : Liveness::Alive;
+}
+
+QList<qint64> listPids()
+{
+    QList<qint64> pids;
+    DIR* proc = ::opendir("/proc");
+    if (!proc)
+        return pids;
+    while (const dirent* e = ::readdir(proc)) {
+        char* end = nullptr;
+        const long long pid = std::strtoll(e->d_name, &end, 10);
+        if (end != e->d_name && *end == '\0' && pid > 0)
+            pids.append(pid);
+    }
+    ::closedir(proc);
+    std::sort(pids.begin(), pids.end());
+    return pids;
 }
 
 qint64 startTicksOf(qint64 pid)

@@ -58,6 +58,9 @@ std::optional<qint64> parsePid(QStringView text, QString* error = nullptr);
 // Cheap liveness check: kill(pid, 0) plus the state letter from /proc/<pid>/stat.
 Liveness livenessOf(qint64 pid);
 
+// Every PID in /proc right now (processes, not threads), ascending.
+QList<qint64> listPids();
+
 // Start time of pid in clock ticks after boot (stat field 22), -1 when unreadable. Cheap: one read.
 qint64 startTicksOf(qint64 pid);
 

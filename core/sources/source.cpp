@@ -2,6 +2,7 @@
 #include "source.h"
 
 #include "codegraphsource.h"
+#include "gstacksource.h"
 
 #include <QDirIterator>
 #include <QFileInfo>
@@ -28,6 +29,20 @@ const KernelLockTable& ScanContext::kernelLocks()
     return *m_kernelLocks;
 }
 
+const QList<ProcessInfo>& ScanContext::processes()
+{
+    if (!m_processes) {
+        QList<ProcessInfo> all;
+        for (qint64 pid : listPids()) {
+            ProcessInfo p = inspectProcess(pid);
+            if (p.isAlive())
+                all.append(std::move(p));
+        }
+        m_processes = std::move(all);
+    }
+    return *m_processes;
+}
+
 LockJudge ScanContext::judge()
 {
     return LockJudge(openFiles(), kernelLocks());
@@ -36,7 +51,8 @@ LockJudge ScanContext::judge()
 const QList<const SourceAdapter*>& sourceAdapters()
 {
     static const CodegraphSource codegraph;
-    static const QList<const SourceAdapter*> all { &codegraph };
+    static const GstackSource gstack;
+    static const QList<const SourceAdapter*> all { &codegraph, &gstack };
     return all;
 }
 

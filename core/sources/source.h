@@ -16,8 +16,11 @@ public:
     const OpenFileTable& openFiles();
     const KernelLockTable& kernelLocks();
     LockJudge judge(); // sharing this scan's tables
+    // Every process we can see, inspected once per scan: for daemons no state file names.
+    const QList<ProcessInfo>& processes();
 
 private:
+    std::optional<QList<ProcessInfo>> m_processes;
     std::optional<OpenFileTable> m_openFiles;
     std::optional<KernelLockTable> m_kernelLocks;
 };

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "gstacksource.h"
+
+#include "proc/probe.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace Stateward {
+
+namespace {
+
+    // Paths compare by the directory's real location: /tmp may be a symlink, and the daemon was
+    // told an absolute path by its CLI.
+    QString canonicalFilePath(const QString& path)
+    {
+        const QFileInfo info(path);
+        const QString dir = QFileInfo(info.absolutePath()).canonicalFilePath();
+        return dir.isEmpty() ? info.absoluteFilePath() : QDir(dir).filePath(info.fileName());
+    }
+
+    bool runsFor(const ProcessInfo& p, const QString& canonicalStateFile)
+    {
+        const QString env = p.environmentValue(u"BROWSE_STATE_FILE");
+        return !env.isEmpty() && canonicalFilePath(env) == canonicalStateFile;
+    }
+
+    QString argOk(bool ok)
+    {
+        return ok ? QStringLiteral("matches bun run …/server.ts") : QStringLiteral("does not match");
+    }
+
+    QString argvText(const ProcessInfo& p)
+    {
+        return p.argv.isEmpty() ? QStringLiteral("(no argv)") : p.argv.join(QLatin1Char(' ')).left(200);
+    }
+
+} // namespace
+
+bool looksLikeGstackDaemon(const ProcessInfo& p)
+{
+    for (qsizetype i = 0; i + 1 < p.argv.size(); ++i) {
+        if (p.argv.at(i) == QLatin1String("run") && p.argv.at(i + 1).endsWith(QLatin1String("server.ts")))
+            return QFileInfo(p.argv.first()).fileName() == QLatin1String("bun");
+    }
+    return false;
+}
+
+QStringList GstackSource::stateDirs(const QString& workspace) const
+{
+    const QString dir = QDir(workspace).filePath(QStringLiteral(".gstack"));
+    const QFileInfo info(dir);
+    return info.isDir() || info.isSymLink() ? QStringList { dir } : QStringList {};
+}
+
+Snapshot GstackSource::scan(const QString& workspace, const QString& stateDir, ScanContext& context) const
+{
+    Snapshot s;
+    s.family = Family::Gstack;
+    s.workspace = workspace;
+    s.stateDir = stateDir;
+    s.scannedAt = QDateTime::currentDateTimeUtc();
+    if (QFileInfo(stateDir).isSymLink()) {
+        s.addFinding(QStringLiteral("state-dir-symlink"), Severity::Error, stateDir,
+            QStringLiteral("the state directory is a symlink; not followed"),
+            QStringLiteral("points to %1").arg(QFileInfo(stateDir).symLinkTarget()));
+        return s;
+    }
+    const QString stateFile = QDir(stateDir).filePath(QStringLiteral("browse.json"));
+    const QString canonicalState = canonicalFilePath(stateFile);
+    const QFileInfo info(stateFile);
+    qint64 namedPid = -1;
+
+    if (info.isSymLink()) {
+        s.addFinding(QStringLiteral("state-file-symlink"), Severity::Error, stateFile,
+            QStringLiteral("browse.json is a symlink; not followed"),
+            QStringLiteral("points to %1").arg(info.symLinkTarget()));
+    } else if (info.exists()) {
+        QFile f(stateFile);
+        QJsonParseError parseError {};
+        QJsonDocument doc;
+        if (info.size() > kMaxStateBytes) {
+            s.addFinding(QStringLiteral("state-file-too-large"), Severity::Warning, stateFile,
+                QStringLiteral("browse.json is too large to be gstack's"),
+                QStringLiteral("%1 bytes; gstack writes a few hundred").arg(info.size()));
+        } else if (!f.open(QIODevice::ReadOnly)) {
+            s.addFinding(QStringLiteral("state-file-unreadable"), Severity::Error, stateFile,
+                QStringLiteral("cannot read browse.json"), f.errorString());
+        } else if (const QByteArray data = f.readAll(); data.trimmed().isEmpty()) {
+            s.addFinding(QStringLiteral("state-file-empty"), Severity::Warning, stateFile,
+                QStringLiteral("browse.json is empty"),
+                QStringLiteral("%1 bytes; gstack reads it as no state and starts a new daemon").arg(data.size()),
+                { QStringLiteral("remove-state-file") });
+        } else if (doc = QJsonDocument::fromJson(data, &parseError); parseError.error != QJsonParseError::NoError
+                   || !doc.isObject() || !doc.object().value(QStringLiteral("pid")).isDouble()) {
+            s.addFinding(QStringLiteral("state-file-malformed"), Severity::Warning, stateFile,
+                QStringLiteral("browse.json is not gstack's daemon state"),
+                parseError.error != QJsonParseError::NoError
+                    ? QStringLiteral("JSON error at byte %1: %2").arg(parseError.offset).arg(parseError.errorString())
+                    : QStringLiteral("no numeric \"pid\" field"),
+                { QStringLiteral("remove-state-file") });
+        } else {
+            const QJsonObject state = doc.object();
+            Broker b;
+            b.id = QStringLiteral("gstack:") + stateFile;
+            b.pid = state.value(QStringLiteral("pid")).toInteger();
+            namedPid = b.pid;
+            const int port = state.value(QStringLiteral("port")).toInt();
+            b.endpoint = QStringLiteral("http://127.0.0.1:%1").arg(port);
+            b.stateFile = stateFile;
+            b.referencedBy = { stateFile };
+            const QString serverPath = state.value(QStringLiteral("serverPath")).toString();
+            const QDateTime startedAt
+                = QDateTime::fromString(state.value(QStringLiteral("startedAt")).toString(), Qt::ISODateWithMs);
+            const ProcessInfo p = inspectProcess(b.pid);
+            b.liveness = p.liveness;
+            const WriterJudgement writer = judgeWriter(p, startedAt);
+            if (!p.isAlive()) {
+                s.addFinding(QStringLiteral("daemon-dead"), Severity::Warning, stateFile,
+                    QStringLiteral("browse.json names a daemon that is gone"), writer.reason,
+                    { QStringLiteral("remove-state-file") });
+            } else if (writer.verdict == WriterVerdict::Reused) {
+                s.addFinding(QStringLiteral("daemon-pid-reused"), Severity::Warning, stateFile,
+                    QStringLiteral("browse.json names a PID now used by another process"), writer.reason,
+                    { QStringLiteral("remove-state-file") });
+            } else {
+                const bool argvOk = looksLikeGstackDaemon(p) && (serverPath.isEmpty() || p.argv.contains(serverPath));
+                const bool envOk = runsFor(p, canonicalState);
+                b.identityVerified = argvOk || envOk;
+                b.identityEvidence = QStringLiteral("argv %1 (%2); BROWSE_STATE_FILE %3")
+                                         .arg(argOk(argvOk), argvText(p),
+                                             p.environReadable ? (envOk ? QStringLiteral("names this file")
+                                                                        : QStringLiteral("does not name this file"))
+                                                               : QStringLiteral("unreadable"));
+                if (!b.identityVerified) {
+                    s.addFinding(QStringLiteral("daemon-unverified"), Severity::Warning, stateFile,
+                        QStringLiteral("PID %1 is alive but is not this workspace's gstack daemon").arg(b.pid),
+                        b.identityEvidence, { QStringLiteral("remove-state-file") });
+                } else if (port <= 0 || port > 65535) {
+                    s.addFinding(QStringLiteral("daemon-unhealthy"), Severity::Warning, stateFile,
+                        QStringLiteral("browse.json carries no usable port"),
+                        QStringLiteral("port %1").arg(state.value(QStringLiteral("port")).toVariant().toString()));
+                } else {
+                    const ProbeResult health = probeHttpLoopback(quint16(port), "/health", kHealthTimeoutMs);
+                    const QString status
+                        = QJsonDocument::fromJson(health.body).object().value(QStringLiteral("status")).toString();
+                    const bool healthy = health.httpStatus == 200 && status == QLatin1String("healthy");
+                    b.reachable = health.connected ? 1 : 0;
+                    if (!healthy) {
+                        // gstack's own rule: a live but unresponsive daemon is never killed automatically.
+                        s.addFinding(QStringLiteral("daemon-unhealthy"), Severity::Warning, stateFile,
+                            QStringLiteral("gstack daemon PID %1 does not report healthy").arg(b.pid),
+                            health.connected
+                                ? QStringLiteral("GET /health on port %1: HTTP %2, status '%3' after %4 ms")
+                                      .arg(port)
+                                      .arg(health.httpStatus)
+                                      .arg(status)
+                                      .arg(health.elapsedMs)
+                                : QStringLiteral("port %1: %2").arg(port).arg(health.error));
+                    }
+                }
+            }
+            s.brokers.append(b);
+        }
+    }
+
+    // Daemons started for this state file that no browse.json names (it was deleted or
+    // overwritten by a racing start): they hold a port and a browser until their idle timeout.
+    for (const ProcessInfo& p : context.processes()) {
+        if (p.pid == namedPid || !p.sameUser() || !runsFor(p, canonicalState))
+            continue;
+        Broker orphan;
+        orphan.id = QStringLiteral("gstack-orphan:%1:%2").arg(stateFile).arg(p.pid);
+        orphan.pid = p.pid;
+        orphan.liveness = p.liveness;
+        orphan.identityVerified = true;
+        orphan.identityEvidence = QStringLiteral("BROWSE_STATE_FILE names %1; argv %2").arg(stateFile, argvText(p));
+        orphan.stateFile = stateFile;
+        s.brokers.append(orphan);
+        s.addFinding(QStringLiteral("daemon-orphan"), Severity::Warning,
+            QStringLiteral("%1#pid=%2").arg(stateFile).arg(p.pid),
+            QStringLiteral("gstack daemon PID %1 runs for this workspace but browse.json does not name it").arg(p.pid),
+            orphan.identityEvidence, { QStringLiteral("terminate-orphan") });
+    }
+
+    scanLocksAndTempFiles(s, context);
+    return s;
+}
+
+} // namespace Stateward

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The gstack adapter against a live stand-in daemon started with gstack's own argv shape
+// (`bun run …/server.ts`, BROWSE_STATE_FILE in its environment): healthy, unhealthy, orphaned,
+// killed, PID-reused, and malformed state files.
+#include "childprocess.h"
+#include "nodetools.h"
+#include "sources/gstacksource.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <csignal>
+
+using namespace Stateward;
+
+class TestGstackSource : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_tools;
+
+    static QStringList codes(const Snapshot& s)
+    {
+        QStringList c;
+        for (const Finding& f : s.findings)
+            c.append(f.code);
+        c.sort();
+        return c;
+    }
+    static Snapshot scan(const QString& ws)
+    {
+        GstackSource source;
+        ScanContext context;
+        return source.scan(ws, source.stateDirs(ws).value(0), context);
+    }
+    static void write(const QString& path, const QByteArray& content)
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(content);
+    }
+
+    // Starts the stand-in as `bun run <tools>/browse/src/server.ts` for ws; waits for browse.json.
+    bool startDaemon(ChildProcess& daemon, const QString& ws, const QByteArray& extraEnv = {})
+    {
+        const QString stateFile = QDir(ws).filePath(QStringLiteral(".gstack/browse.json"));
+        const QString script = QStringLiteral(
+            "PATH=\"$1:$PATH\" NODE_OPTIONS=\"--import=file://$2\" BROWSE_STATE_FILE=\"$3\" %1 exec bun run \"$4\"")
+                                   .arg(QString::fromLatin1(extraEnv));
+        if (!daemon.start(QStringLiteral("/bin/sh"),
+                { QStringLiteral("-c"), script, QStringLiteral("sh"), m_tools.filePath(QStringLiteral("shim")),
+                    QStringLiteral(STATEWARD_SOURCE_DIR "/tests/fixtures/standins/gstack-daemon.mjs"), stateFile,
+                    m_tools.filePath(QStringLiteral("browse/src/server.ts")) }))
+            return false;
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 20000) {
+            QFile f(stateFile);
+            if (f.open(QIODevice::ReadOnly)
+                && QJsonDocument::fromJson(f.readAll()).object().value(QStringLiteral("pid")).toInteger()
+                    == daemon.pid())
+                return true;
+            QThread::msleep(20);
+        }
+        return false;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        const QString node = NodeTools::node();
+        QVERIFY2(!node.isEmpty(), "node is not installed: run scripts/deps");
+        QVERIFY(QDir().mkpath(m_tools.filePath(QStringLiteral("shim"))));
+        QVERIFY(QDir().mkpath(m_tools.filePath(QStringLiteral("browse/src"))));
+        // `bun` is node under gstack's name, so /proc shows gstack's argv (stand-in README).
+        QVERIFY(QFile::link(QFileInfo(node).canonicalFilePath(), m_tools.filePath(QStringLiteral("shim/bun"))));
+    }
+
+    void healthyDaemon()
+    {
+        QTemporaryDir ws;
+        QVERIFY(QDir(ws.path()).mkdir(QStringLiteral(".gstack")));
+        ChildProcess daemon;
+        QVERIFY(startDaemon(daemon, ws.path()));
+        const Snapshot s = scan(ws.path());
+        QVERIFY2(s.findings.isEmpty(), qPrintable(codes(s).join(u',')));
+        QCOMPARE(s.brokers.size(), 1);
+        const Broker& b = s.brokers.first();
+        QCOMPARE(b.pid, qint64(daemon.pid()));
+        QVERIFY2(b.identityVerified, qPrintable(b.identityEvidence));
+        QCOMPARE(b.reachable, 1);
+        QVERIFY(b.identityEvidence.contains(QStringLiteral("bun run")));
+    }
+
+    void unhealthyDaemonIsReportedNotKilled()
+    {
+        QTemporaryDir ws;
+        QVERIFY(QDir(ws.path()).mkdir(QStringLiteral(".gstack")));
+        ChildProcess daemon;
+        QVERIFY(startDaemon(daemon, ws.path(), "STANDIN_UNHEALTHY=1"));
+        const Snapshot s = scan(ws.path());
+        QCOMPARE(codes(s), QStringList { QStringLiteral("daemon-unhealthy") });
+        QVERIFY(s.findings.first().evidence.contains(QStringLiteral("unhealthy")));
+        QVERIFY(s.findings.first().repairs.isEmpty()); // gstack never auto-kills a live daemon
+    }
+
+    void orphanThenDead()
+    {
+        QTemporaryDir ws;
+        QVERIFY(QDir(ws.path()).mkdir(QStringLiteral(".gstack")));
+        const QString stateFile = ws.filePath(QStringLiteral(".gstack/browse.json"));
+        ChildProcess daemon;
+        QVERIFY(startDaemon(daemon, ws.path()));
+        QFile saved(stateFile);
+        QVERIFY(saved.open(QIODevice::ReadOnly));
+        const QByteArray state = saved.readAll();
+        saved.close();
+
+        // A racing start deleted browse.json: the daemon lives on, named by nothing.
+        QVERIFY(QFile::remove(stateFile));
+        Snapshot s = scan(ws.path());
+        QCOMPARE(codes(s), QStringList { QStringLiteral("daemon-orphan") });
+        QCOMPARE(s.brokers.size(), 1);
+        QCOMPARE(s.brokers.first().pid, qint64(daemon.pid()));
+        QCOMPARE(s.findings.first().repairs, QStringList { QStringLiteral("terminate-orphan") });
+
+        // Killed (SIGKILL: no cleanup), its state file back in place: a stale state file.
+        const qint64 pid = daemon.pid();
+        QVERIFY(daemon.signal(SIGKILL));
+        QVERIFY(daemon.reap() >= 0);
+        write(stateFile, state);
+        s = scan(ws.path());
+        QCOMPARE(codes(s), QStringList { QStringLiteral("daemon-dead") });
+        QVERIFY(s.findings.first().evidence.contains(QString::number(pid)));
+        QCOMPARE(s.findings.first().repairs, QStringList { QStringLiteral("remove-state-file") });
+    }
+
+    void reusedAndForeignPids()
+    {
+        QTemporaryDir ws;
+        QVERIFY(QDir(ws.path()).mkdir(QStringLiteral(".gstack")));
+        const QString stateFile = ws.filePath(QStringLiteral(".gstack/browse.json"));
+        ChildProcess other;
+        QVERIFY(other.start(ChildProcess::binary("sw-testchild"), { QStringLiteral("sleep") }));
+        QVERIFY(!other.waitForLine("ready").isEmpty());
+        const QByteArray pid = QByteArray::number(other.pid());
+        const QByteArray before = QDateTime::currentDateTimeUtc().addSecs(-60).toString(Qt::ISODateWithMs).toLatin1();
+        write(stateFile, "{\"pid\": " + pid + ", \"port\": 1, \"startedAt\": \"" + before + "\"}");
+        QCOMPARE(codes(scan(ws.path())), QStringList { QStringLiteral("daemon-pid-reused") });
+
+        // Started before the record, but not gstack: argv and environment both disagree.
+        const QByteArray after = QDateTime::currentDateTimeUtc().addSecs(5).toString(Qt::ISODateWithMs).toLatin1();
+        write(stateFile, "{\"pid\": " + pid + ", \"port\": 1, \"startedAt\": \"" + after + "\"}");
+        const Snapshot s = scan(ws.path());
+        QCOMPARE(codes(s), QStringList { QStringLiteral("daemon-unverified") });
+        QVERIFY(s.findings.first().evidence.contains(QStringLiteral("sw-testchild")));
+    }
+
+    void badStateFiles_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QString>("code");
+        QTest::newRow("zero bytes") << QByteArray() << QStringLiteral("state-file-empty");
+        QTest::newRow("truncated") << QByteArray("{\"pid\": 12, \"po") << QStringLiteral("state-file-malformed");
+        QTest::newRow("array") << QByteArray("[1,2]") << QStringLiteral("state-file-malformed");
+        QTest::newRow("pid text") << QByteArray("{\"pid\": \"12\"}") << QStringLiteral("state-file-malformed");
+        QTest::newRow("huge") << QByteArray(2 * 1024 * 1024, ' ') << QStringLiteral("state-file-too-large");
+    }
+
+    void badStateFiles()
+    {
+        QFETCH(QByteArray, content);
+        QFETCH(QString, code);
+        QTemporaryDir ws;
+        QVERIFY(QDir(ws.path()).mkdir(QStringLiteral(".gstack")));
+        const QString stateFile = ws.filePath(QStringLiteral(".gstack/browse.json"));
+        write(stateFile, content);
+        const Snapshot s = scan(ws.path());
+        QCOMPARE(codes(s), QStringList { code });
+        QCOMPARE(s.findings.first().subject, stateFile);
+        QCOMPARE(QFileInfo(stateFile).size(), content.size()); // read only
+    }
+
+    void symlinkedStateFile()
+    {
+        QTemporaryDir ws, elsewhere;
+        QVERIFY(QDir(ws.path()).mkdir(QStringLiteral(".gstack")));
+        write(elsewhere.filePath(QStringLiteral("x.json")), "{\"pid\": 1}");
+        QVERIFY(QFile::link(
+            elsewhere.filePath(QStringLiteral("x.json")), ws.filePath(QStringLiteral(".gstack/browse.json"))));
+        QCOMPARE(codes(scan(ws.path())), QStringList { QStringLiteral("state-file-symlink") });
+    }
+};
+
+QTEST_GUILESS_MAIN(TestGstackSource)
+#include "tst_gstacksource.moc"
