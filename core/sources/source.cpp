@@ -2,6 +2,7 @@
 #include "source.h"
 
 #include "codegraphsource.h"
+#include "codexsource.h"
 #include "gstacksource.h"
 
 #include <QDirIterator>
@@ -52,7 +53,8 @@ const QList<const SourceAdapter*>& sourceAdapters()
 {
     static const CodegraphSource codegraph;
     static const GstackSource gstack;
-    static const QList<const SourceAdapter*> all { &codegraph, &gstack };
+    static const CodexSource codex;
+    static const QList<const SourceAdapter*> all { &codex, &codegraph, &gstack };
     return all;
 }
 

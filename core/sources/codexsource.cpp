@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "codexsource.h"
+
+#include "proc/probe.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QSet>
+
+namespace Stateward {
+
+namespace {
+
+    // Upstream uses `git rev-parse --show-toplevel`; the nearest ancestor holding .git (a
+    // directory, or a file for worktrees) is the same answer without running git.
+    QString workspaceRoot(const QString& workspace)
+    {
+        const QString canonical = QFileInfo(workspace).canonicalFilePath();
+        if (canonical.isEmpty()) // does not exist: upstream falls back to the path as given
+            return QFileInfo(workspace).absoluteFilePath();
+        for (QDir d(canonical);;) {
+            if (QFileInfo::exists(d.filePath(QStringLiteral(".git"))))
+                return d.path();
+            if (!d.cdUp())
+                break;
+        }
+        return QFileInfo(workspace).absoluteFilePath();
+    }
+
+    QJsonObject readJsonObject(const QString& path, qint64 maxBytes, QString* problem)
+    {
+        const QFileInfo info(path);
+        if (info.isSymLink()) {
+            *problem = QStringLiteral("is a symlink to %1; not followed").arg(info.symLinkTarget());
+            return {};
+        }
+        if (info.size() > maxBytes) {
+            *problem = QStringLiteral("%1 bytes, more than the %2 Stateward reads").arg(info.size()).arg(maxBytes);
+            return {};
+        }
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly)) {
+            *problem = f.errorString();
+            return {};
+        }
+        const QByteArray data = f.readAll();
+        if (data.trimmed().isEmpty()) {
+            *problem = QStringLiteral("zero bytes of JSON (%1 bytes of whitespace)").arg(data.size());
+            return {};
+        }
+        QJsonParseError error {};
+        const QJsonDocument doc = QJsonDocument::fromJson(data, &error);
+        if (error.error != QJsonParseError::NoError) {
+            *problem = QStringLiteral("JSON error at byte %1 of %2: %3")
+                           .arg(error.offset)
+                           .arg(data.size())
+                           .arg(error.errorString());
+            return {};
+        }
+        if (!doc.isObject()) {
+            *problem = QStringLiteral("not a JSON object");
+            return {};
+        }
+        return doc.object();
+    }
+
+    // Job ids become file names: anything but upstream's shape is a finding, never a path.
+    bool isSafeJobId(const QString& id)
+    {
+        static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"));
+        return re.match(id).hasMatch() && !id.contains(QLatin1String(".."));
+    }
+
+    QDateTime isoTime(const QJsonObject& o, const char* key)
+    {
+        return QDateTime::fromString(o.value(QLatin1String(key)).toString(), Qt::ISODateWithMs);
+    }
+
+    Job jobFrom(const QJsonObject& o, const QString& stateDir)
+    {
+        Job j;
+        j.jobId = o.value(QStringLiteral("id")).toString();
+        j.id = QStringLiteral("codex:%1:%2").arg(stateDir, j.jobId);
+        j.title = o.value(QStringLiteral("title")).toString();
+        j.kind = o.value(QStringLiteral("kind")).toString();
+        j.status = o.value(QStringLiteral("status")).toString();
+        j.pid = o.value(QStringLiteral("pid")).isDouble() ? o.value(QStringLiteral("pid")).toInteger() : -1;
+        j.startedAt = isoTime(o, "startedAt").isValid() ? isoTime(o, "startedAt") : isoTime(o, "createdAt");
+        j.updatedAt = isoTime(o, "updatedAt");
+        return j;
+    }
+
+} // namespace
+
+bool looksLikeCodexBroker(const ProcessInfo& p)
+{
+    return p.argv.size() >= 3 && p.argv.at(1).endsWith(QLatin1String("app-server-broker.mjs"))
+        && p.argv.at(2) == QLatin1String("serve");
+}
+
+QString argumentAfter(const QStringList& argv, QStringView flag)
+{
+    const qsizetype i = argv.indexOf(flag.toString());
+    return i >= 0 && i + 1 < argv.size() ? argv.at(i + 1) : QString();
+}
+
+QString CodexSource::stateDirName(const QString& workspace)
+{
+    const QString root = workspaceRoot(workspace);
+    QString slug = QFileInfo(root).fileName();
+    slug.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("-"));
+    while (slug.startsWith(QLatin1Char('-')))
+        slug.remove(0, 1);
+    while (slug.endsWith(QLatin1Char('-')))
+        slug.chop(1);
+    if (slug.isEmpty())
+        slug = QStringLiteral("workspace");
+    const QString real = QFileInfo(root).canonicalFilePath();
+    const QByteArray hash
+        = QCryptographicHash::hash((real.isEmpty() ? root : real).toUtf8(), QCryptographicHash::Sha256).toHex();
+    return slug + QLatin1Char('-') + QString::fromLatin1(hash.left(16));
+}
+
+QStringList CodexSource::stateRoots()
+{
+    QStringList roots;
+    if (const QString data = qEnvironmentVariable("CLAUDE_PLUGIN_DATA"); !data.isEmpty())
+        roots.append(QDir(data).filePath(QStringLiteral("state")));
+    const QDir plugins(QDir::home().filePath(QStringLiteral(".claude/plugins/data")));
+    for (const QString& name : plugins.entryList(QDir::Dirs | QDir::NoDotAndDotDot))
+        roots.append(plugins.filePath(name + QLatin1String("/state")));
+    roots.append(QDir(QDir::tempPath()).filePath(QStringLiteral("codex-companion")));
+    roots.removeDuplicates();
+    return roots;
+}
+
+QStringList CodexSource::stateDirs(const QString& workspace) const
+{
+    const QString name = stateDirName(workspace);
+    QStringList dirs;
+    for (const QString& root : stateRoots()) {
+        const QString dir = QDir(root).filePath(name);
+        if (QFileInfo(dir).isDir() || QFileInfo(dir).isSymLink())
+            dirs.append(dir);
+    }
+    return dirs;
+}
+
+Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, ScanContext& context) const
+{
+    Snapshot s;
+    s.family = Family::Codex;
+    s.workspace = workspace;
+    s.stateDir = stateDir;
+    s.scannedAt = QDateTime::currentDateTimeUtc();
+    if (QFileInfo(stateDir).isSymLink()) {
+        s.addFinding(QStringLiteral("state-dir-symlink"), Severity::Error, stateDir,
+            QStringLiteral("the state directory is a symlink; not followed"),
+            QStringLiteral("points to %1").arg(QFileInfo(stateDir).symLinkTarget()));
+        return s;
+    }
+    const QDir dir(stateDir);
+    const QDir jobsDir(dir.filePath(QStringLiteral("jobs")));
+    QSet<QString> jobFiles; // ids with jobs/<id>.json
+    for (const QFileInfo& f : jobsDir.entryInfoList({ QStringLiteral("*.json") }, QDir::Files | QDir::Hidden))
+        jobFiles.insert(f.completeBaseName());
+
+    // state.json: upstream resets an unparsable one and then deletes every indexed job's files.
+    const QString statePath = dir.filePath(QStringLiteral("state.json"));
+    QSet<QString> indexed;
+    if (QFileInfo::exists(statePath) || QFileInfo(statePath).isSymLink()) {
+        QString problem;
+        const QJsonObject state = readJsonObject(statePath, kMaxStateBytes, &problem);
+        if (problem.isEmpty() && !state.value(QStringLiteral("jobs")).isArray())
+            problem = QStringLiteral("no \"jobs\" array");
+        if (!problem.isEmpty()) {
+            s.addFinding(QStringLiteral("state-corrupt"), Severity::Critical, statePath,
+                QStringLiteral("state.json cannot be read: codex-companion will reset it and delete job files"),
+                QStringLiteral("%1; on its next save upstream treats every job as pruned and deletes its .json and "
+                               ".log: %2 job files in jobs/ are at risk")
+                    .arg(problem)
+                    .arg(jobFiles.size()),
+                { QStringLiteral("replace-corrupt-index") });
+        }
+        const QJsonArray jobs = state.value(QStringLiteral("jobs")).toArray();
+        if (jobs.size() > kUpstreamJobLimit) {
+            s.addFinding(QStringLiteral("jobs-over-limit"), Severity::Warning, statePath,
+                QStringLiteral("%1 jobs in state.json; upstream keeps %2").arg(jobs.size()).arg(kUpstreamJobLimit),
+                QStringLiteral("on its next save codex-companion keeps the %1 most recently updated and deletes the "
+                               "files of the other %2")
+                    .arg(kUpstreamJobLimit)
+                    .arg(jobs.size() - kUpstreamJobLimit));
+        }
+        for (const QJsonValue& value : jobs) {
+            const QJsonObject o = value.toObject();
+            Job j = jobFrom(o, stateDir);
+            if (!isSafeJobId(j.jobId)) {
+                s.addFinding(QStringLiteral("job-id-unsafe"), Severity::Error, statePath,
+                    QStringLiteral("a job id that is not a plain file name"),
+                    QStringLiteral("id '%1' would name a path outside jobs/; never used as a path")
+                        .arg(j.jobId.left(120)));
+                continue;
+            }
+            indexed.insert(j.jobId);
+            j.inIndex = true;
+            if (jobFiles.contains(j.jobId))
+                j.recordFile = jobsDir.filePath(j.jobId + QLatin1String(".json"));
+            const QString log = o.value(QStringLiteral("logFile")).toString();
+            if (!log.isEmpty()) {
+                if (QFileInfo(log).absoluteFilePath().startsWith(
+                        QFileInfo(stateDir).absoluteFilePath() + QLatin1Char('/')))
+                    j.logFile = log;
+                else
+                    s.addFinding(QStringLiteral("path-outside-state-dir"), Severity::Warning, statePath,
+                        QStringLiteral("job %1 names a log file outside its state directory").arg(j.jobId),
+                        QStringLiteral("logFile '%1'; Stateward never touches it").arg(log));
+            }
+            if (!jobFiles.contains(j.jobId)) {
+                s.addFinding(QStringLiteral("job-file-missing"), Severity::Warning,
+                    QStringLiteral("%1#%2").arg(statePath, j.jobId),
+                    QStringLiteral("state.json lists job %1 but jobs/%1.json does not exist").arg(j.jobId),
+                    QStringLiteral("status '%1', updated %2").arg(j.status, j.updatedAt.toString(Qt::ISODate)),
+                    { QStringLiteral("drop-dangling-entry") });
+            }
+            if ((j.status == QLatin1String("queued") || j.status == QLatin1String("running")) && j.pid > 0) {
+                const ProcessInfo p = inspectProcess(j.pid);
+                j.liveness = p.liveness;
+                const WriterJudgement w = judgeWriter(p, j.startedAt);
+                if (w.verdict == WriterVerdict::Dead || w.verdict == WriterVerdict::Reused) {
+                    s.addFinding(QStringLiteral("job-dead-running"), Severity::Warning,
+                        QStringLiteral("%1#%2").arg(statePath, j.jobId),
+                        QStringLiteral("job %1 is '%2' but its process is gone").arg(j.jobId, j.status), w.reason,
+                        { QStringLiteral("mark-failed") });
+                }
+            }
+            s.jobs.append(j);
+        }
+    }
+    for (const QString& id : std::as_const(jobFiles)) {
+        if (indexed.contains(id))
+            continue;
+        const QString path = jobsDir.filePath(id + QLatin1String(".json"));
+        QString problem;
+        Job j = jobFrom(readJsonObject(path, kMaxStateBytes, &problem), stateDir);
+        j.jobId = id;
+        j.id = QStringLiteral("codex:%1:%2").arg(stateDir, id);
+        j.recordFile = path;
+        s.jobs.append(j);
+        s.addFinding(QStringLiteral("job-file-unindexed"), Severity::Warning, path,
+            QStringLiteral("job %1 has a file but state.json does not list it").arg(id),
+            problem.isEmpty() ? QStringLiteral("status '%1'; lost from the index by a racing save").arg(j.status)
+                              : QStringLiteral("and the file itself is unreadable: %1").arg(problem),
+            { QStringLiteral("reindex") });
+    }
+
+    // broker.json: the broker it names must be alive, be that broker, and answer on its socket.
+    const QString brokerPath = dir.filePath(QStringLiteral("broker.json"));
+    qint64 namedBroker = -1;
+    if (QFileInfo::exists(brokerPath) || QFileInfo(brokerPath).isSymLink()) {
+        QString problem;
+        const QJsonObject o = readJsonObject(brokerPath, kMaxStateBytes, &problem);
+        if (!problem.isEmpty()) {
+            s.addFinding(QStringLiteral("broker-state-malformed"), Severity::Warning, brokerPath,
+                QStringLiteral("broker.json cannot be read"), problem, { QStringLiteral("remove-state-file") });
+        } else {
+            Broker b;
+            b.id = QStringLiteral("codex:") + brokerPath;
+            b.pid = o.value(QStringLiteral("pid")).isDouble() ? o.value(QStringLiteral("pid")).toInteger() : -1;
+            namedBroker = b.pid;
+            b.endpoint = o.value(QStringLiteral("endpoint")).toString();
+            b.sessionDir = o.value(QStringLiteral("sessionDir")).toString();
+            b.stateFile = brokerPath;
+            b.referencedBy = { brokerPath };
+            const QString pidFile = o.value(QStringLiteral("pidFile")).toString();
+            const ProcessInfo p = b.pid > 0 ? inspectProcess(b.pid) : ProcessInfo {};
+            b.liveness = b.pid > 0 ? p.liveness : Liveness::Invalid;
+            if (!b.sessionDir.isEmpty() && !QFileInfo(b.sessionDir).isDir()) {
+                s.addFinding(QStringLiteral("broker-session-missing"), Severity::Warning, brokerPath,
+                    QStringLiteral("broker.json names a session directory that does not exist"), b.sessionDir,
+                    { QStringLiteral("remove-state-file") });
+            }
+            if (!p.isAlive()) {
+                s.addFinding(QStringLiteral("broker-dead"), Severity::Warning, brokerPath,
+                    QStringLiteral("broker.json names a broker that is gone"),
+                    b.pid > 0 ? QStringLiteral("no live process at PID %1 (%2)").arg(b.pid).arg(nameOf(p.liveness))
+                              : QStringLiteral("no PID recorded"),
+                    { QStringLiteral("remove-state-file") });
+            } else {
+                b.identityVerified = looksLikeCodexBroker(p) && argumentAfter(p.argv, u"--endpoint") == b.endpoint
+                    && argumentAfter(p.argv, u"--pid-file") == pidFile;
+                b.identityEvidence = QStringLiteral("argv %1").arg(p.argv.join(QLatin1Char(' ')).left(240));
+                if (!b.identityVerified) {
+                    s.addFinding(QStringLiteral("broker-unverified"), Severity::Warning, brokerPath,
+                        QStringLiteral("PID %1 is alive but is not the broker broker.json describes").arg(b.pid),
+                        b.identityEvidence, { QStringLiteral("remove-state-file") });
+                } else if (b.endpoint.startsWith(QLatin1String("unix:"))) {
+                    const ProbeResult r = probeUnixSocket(b.endpoint.mid(5), kSocketTimeoutMs);
+                    b.reachable = r.connected ? 1 : 0;
+                    if (!r.connected)
+                        s.addFinding(QStringLiteral("broker-unreachable"), Severity::Warning, brokerPath,
+                            QStringLiteral("broker PID %1 does not accept connections").arg(b.pid),
+                            QStringLiteral("%1: %2").arg(b.endpoint, r.error));
+                }
+            }
+            s.brokers.append(b);
+        }
+    }
+
+    // Brokers started for this workspace that broker.json does not name: the lost side of a
+    // racing start (upstream issue #286), alive until someone kills them.
+    const QString myName = QFileInfo(stateDir).fileName();
+    for (const ProcessInfo& p : context.processes()) {
+        if (p.pid == namedBroker || !p.sameUser() || !looksLikeCodexBroker(p))
+            continue;
+        const QString cwd = argumentAfter(p.argv, u"--cwd");
+        if (cwd.isEmpty() || stateDirName(cwd) != myName)
+            continue;
+        Broker orphan;
+        orphan.id = QStringLiteral("codex-orphan:%1:%2").arg(stateDir).arg(p.pid);
+        orphan.pid = p.pid;
+        orphan.liveness = p.liveness;
+        orphan.identityVerified = true;
+        orphan.endpoint = argumentAfter(p.argv, u"--endpoint");
+        orphan.identityEvidence = QStringLiteral("argv %1").arg(p.argv.join(QLatin1Char(' ')).left(240));
+        s.brokers.append(orphan);
+        s.addFinding(QStringLiteral("broker-orphan"), Severity::Warning,
+            QStringLiteral("%1#pid=%2").arg(brokerPath).arg(p.pid),
+            QStringLiteral("codex broker PID %1 serves this workspace but broker.json does not name it").arg(p.pid),
+            orphan.identityEvidence, { QStringLiteral("terminate-orphan") });
+    }
+
+    scanLocksAndTempFiles(s, context);
+    return s;
+}
+
+} // namespace Stateward

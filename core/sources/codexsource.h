@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "source.h"
+
+namespace Stateward {
+
+// The Codex plugin for Claude Code ("codex-companion", reference Part B): per-workspace state
+// dirs <root>/<slug>-<sha256(realpath(ws))[:16]> with state.json, jobs/<id>.json|log and
+// broker.json naming a broker process and its $TMPDIR/cxc-XXXXXX session dir.
+class CodexSource : public SourceAdapter
+{
+public:
+    Family family() const override { return Family::Codex; }
+    QStringList stateDirs(const QString& workspace) const override;
+    Snapshot scan(const QString& workspace, const QString& stateDir, ScanContext& context) const override;
+
+    // "<slug>-<hash>" exactly as upstream's resolveStateDir names it (git toplevel, else ws).
+    static QString stateDirName(const QString& workspace);
+    // $CLAUDE_PLUGIN_DATA/state, ~/.claude/plugins/data/*/state, $TMPDIR/codex-companion.
+    static QStringList stateRoots();
+
+    static constexpr int kUpstreamJobLimit = 50;
+    static constexpr qint64 kMaxStateBytes = 16 * 1024 * 1024;
+    static constexpr int kSocketTimeoutMs = 150; // upstream's own readiness window
+};
+
+// argv: <node> …/app-server-broker.mjs serve --endpoint E --cwd C --pid-file P
+bool looksLikeCodexBroker(const ProcessInfo& process);
+QString argumentAfter(const QStringList& argv, QStringView flag);
+
+} // namespace Stateward

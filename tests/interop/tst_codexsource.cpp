@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The codex adapter against state written by the format stand-in and brokers started with the
+// upstream argv (`node …/app-server-broker.mjs serve --endpoint unix:… --cwd … --pid-file …`).
+#include "childprocess.h"
+#include "nodetools.h"
+#include "sources/codexsource.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <csignal>
+#include <unistd.h>
+
+using namespace Stateward;
+
+class TestCodexSource : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_data;
+
+    static QString standin(const char* name)
+    {
+        return QStringLiteral(STATEWARD_SOURCE_DIR "/tests/fixtures/standins/") + QLatin1String(name);
+    }
+    static QStringList codes(const Snapshot& s)
+    {
+        QStringList c;
+        for (const Finding& f : s.findings)
+            c.append(f.code);
+        c.sort();
+        return c;
+    }
+    // Writes a state dir with the stand-in; returns its path ("" on failure).
+    QString makeState(const QString& ws, const QStringList& options)
+    {
+        QProcess p;
+        p.start(NodeTools::node(),
+            // PID 1 started at boot, before the fixture's back-dated job times: a plausible live
+            // job process. (Our own PID started after them and would rightly count as reused.)
+            QStringList { standin("make-codex-state.mjs"), m_data.path(), ws, QStringLiteral("--no-git"),
+                QStringLiteral("--live-pid"), QStringLiteral("1") }
+                + options);
+        if (!p.waitForFinished(30000) || p.exitCode() != 0)
+            return {};
+        return QString::fromUtf8(p.readAllStandardOutput().trimmed());
+    }
+    static Snapshot scan(const QString& ws, const QString& expectedDir)
+    {
+        CodexSource source;
+        ScanContext context;
+        const QStringList dirs = source.stateDirs(ws);
+        if (dirs != QStringList { expectedDir })
+            qWarning() << "state dirs" << dirs << "expected" << expectedDir;
+        return source.scan(ws, dirs.value(0), context);
+    }
+    static bool startBroker(ChildProcess& broker, const QString& ws, const QString& session)
+    {
+        if (!broker.start(NodeTools::node(),
+                { standin("app-server-broker.mjs"), QStringLiteral("serve"), QStringLiteral("--endpoint"),
+                    QStringLiteral("unix:") + session + QLatin1String("/broker.sock"), QStringLiteral("--cwd"), ws,
+                    QStringLiteral("--pid-file"), session + QLatin1String("/broker.pid") }))
+            return false;
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 20000) {
+            if (QFile::exists(session + QLatin1String("/broker.sock"))
+                && QFile::exists(session + QLatin1String("/broker.pid")))
+                return true;
+            QThread::msleep(20);
+        }
+        return false;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY2(!NodeTools::node().isEmpty(), "node is not installed: run scripts/deps");
+        qputenv("CLAUDE_PLUGIN_DATA", m_data.path().toLocal8Bit());
+    }
+
+    void stateDirNameMatchesUpstream()
+    {
+        // The reference's own example: /home/user/my-repo → my-repo-71791e261ad8b552 (no such
+        // directory here, so realpath fails and the raw path is hashed, as upstream does).
+        QCOMPARE(CodexSource::stateDirName(QStringLiteral("/home/user/my-repo")),
+            QStringLiteral("my-repo-71791e261ad8b552"));
+    }
+
+    void healthyStateHasNoFindings()
+    {
+        QTemporaryDir ws;
+        const QString dir = makeState(ws.path(), { QStringLiteral("--jobs"), QStringLiteral("5") });
+        QVERIFY(!dir.isEmpty());
+        const Snapshot s = scan(ws.path(), dir);
+        QCOMPARE(s.stateDir, dir);
+        QVERIFY2(s.findings.isEmpty(), qPrintable(codes(s).join(u',')));
+        QCOMPARE(s.jobs.size(), 5);
+        for (const Job& j : s.jobs)
+            QVERIFY(j.inIndex && !j.recordFile.isEmpty());
+    }
+
+    void typicalProblems()
+    {
+        QTemporaryDir ws;
+        const QString dir = makeState(ws.path(),
+            { QStringLiteral("--jobs"), QStringLiteral("3"), QStringLiteral("--dead-running"),
+                QStringLiteral("--orphan-job-file"), QStringLiteral("--missing-job-file") });
+        QVERIFY(!dir.isEmpty());
+        const Snapshot s = scan(ws.path(), dir);
+        QCOMPARE(codes(s),
+            QStringList({ QStringLiteral("job-dead-running"), QStringLiteral("job-file-missing"),
+                QStringLiteral("job-file-unindexed") }));
+        for (const Finding& f : s.findings)
+            QVERIFY(!f.repairs.isEmpty());
+    }
+
+    void corruptStateIsCritical_data()
+    {
+        QTest::addColumn<QString>("mode");
+        QTest::newRow("truncated") << QStringLiteral("truncated");
+        QTest::newRow("empty") << QStringLiteral("empty");
+        QTest::newRow("garbage") << QStringLiteral("garbage");
+    }
+
+    void corruptStateIsCritical()
+    {
+        QFETCH(QString, mode);
+        QTemporaryDir ws;
+        const QString dir = makeState(ws.path(), { QStringLiteral("--corrupt-state=") + mode });
+        QVERIFY(!dir.isEmpty());
+        const QByteArray before = [&] {
+            QFile f(dir + QLatin1String("/state.json"));
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        }();
+        const Snapshot s = scan(ws.path(), dir);
+        QVERIFY(codes(s).contains(QStringLiteral("state-corrupt")));
+        QCOMPARE(s.worst(), Severity::Critical);
+        QVERIFY(s.findings.first().evidence.contains(QStringLiteral("job files in jobs/ are at risk")));
+        QFile f(dir + QLatin1String("/state.json"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), before); // read only
+    }
+
+    void overTheLimit()
+    {
+        QTemporaryDir ws;
+        const QString dir = makeState(ws.path(),
+            { QStringLiteral("--jobs"), QStringLiteral("55"), QStringLiteral("--statuses"),
+                QStringLiteral("completed") });
+        const Snapshot s = scan(ws.path(), dir);
+        QCOMPARE(codes(s), QStringList { QStringLiteral("jobs-over-limit") });
+        QVERIFY(s.findings.first().evidence.contains(QStringLiteral("the other 5")));
+    }
+
+    void liveBrokerThenKilled()
+    {
+        QTemporaryDir ws, session;
+        ChildProcess broker;
+        QVERIFY(startBroker(broker, ws.path(), session.path()));
+        const QString dir = makeState(ws.path(),
+            { QStringLiteral("--broker-session"), session.path(), QStringLiteral("--broker-pid"),
+                QString::number(broker.pid()) });
+        Snapshot s = scan(ws.path(), dir);
+        QVERIFY2(s.findings.isEmpty(), qPrintable(codes(s).join(u',')));
+        QCOMPARE(s.brokers.size(), 1);
+        QVERIFY2(s.brokers.first().identityVerified, qPrintable(s.brokers.first().identityEvidence));
+        QCOMPARE(s.brokers.first().reachable, 1);
+
+        QVERIFY(broker.signal(SIGKILL));
+        QVERIFY(broker.reap() >= 0);
+        s = scan(ws.path(), dir);
+        QCOMPARE(codes(s), QStringList { QStringLiteral("broker-dead") });
+    }
+
+    void orphanBroker()
+    {
+        QTemporaryDir ws, named, lost;
+        ChildProcess current, orphan;
+        QVERIFY(startBroker(current, ws.path(), named.path()));
+        QVERIFY(startBroker(orphan, ws.path(), lost.path())); // the loser of a racing start
+        const QString dir = makeState(ws.path(),
+            { QStringLiteral("--broker-session"), named.path(), QStringLiteral("--broker-pid"),
+                QString::number(current.pid()) });
+        const Snapshot s = scan(ws.path(), dir);
+        QCOMPARE(codes(s), QStringList { QStringLiteral("broker-orphan") });
+        QVERIFY(s.findings.first().summary.contains(QString::number(orphan.pid())));
+        QCOMPARE(s.findings.first().repairs, QStringList { QStringLiteral("terminate-orphan") });
+        QCOMPARE(s.brokers.size(), 2);
+    }
+
+    void unsafeJobIdIsNeverAPath()
+    {
+        QTemporaryDir ws;
+        const QString dir = makeState(ws.path(), { QStringLiteral("--jobs"), QStringLiteral("1") });
+        QFile f(dir + QLatin1String("/state.json"));
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write("{\"version\":1,\"jobs\":[{\"id\":\"../../etc/passwd\",\"status\":\"running\",\"pid\":1}]}");
+        f.close();
+        const Snapshot s = scan(ws.path(), dir);
+        QVERIFY(codes(s).contains(QStringLiteral("job-id-unsafe")));
+        for (const Job& j : s.jobs)
+            QVERIFY(!j.jobId.contains(QLatin1String("..")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCodexSource)
+#include "tst_codexsource.moc"
