@@ -4,6 +4,7 @@
 #include "codegraphsource.h"
 #include "codexsource.h"
 #include "gstacksource.h"
+#include "trajectoriessource.h"
 
 #include <QDirIterator>
 #include <QFileInfo>
@@ -54,7 +55,8 @@ const QList<const SourceAdapter*>& sourceAdapters()
     static const CodegraphSource codegraph;
     static const GstackSource gstack;
     static const CodexSource codex;
-    static const QList<const SourceAdapter*> all { &codex, &codegraph, &gstack };
+    static const TrajectoriesSource trajectories;
+    static const QList<const SourceAdapter*> all { &trajectories, &codex, &codegraph, &gstack };
     return all;
 }
 

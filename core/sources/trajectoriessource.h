@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "source.h"
+
+namespace Stateward {
+
+// agent-trajectories (`trail`), reference Part A. Index era (≤0.5.8): <ws>/.trajectories/ with
+// index.json, active/<id>.json, completed/[YYYY-MM/]<id>.json. 0.5.9+: <ws>/.agentworkforce/
+// trajectories/ with active/<id>/trajectory.json, completed/YYYY-MM/<id>/trajectory.json and no
+// index. $TRAJECTORIES_DATA_DIR is used verbatim.
+class TrajectoriesSource : public SourceAdapter
+{
+public:
+    Family family() const override { return Family::Trajectories; }
+    QStringList stateDirs(const QString& workspace) const override;
+    Snapshot scan(const QString& workspace, const QString& stateDir, ScanContext& context) const override;
+
+    static constexpr qint64 kMaxRecordBytes = 64 * 1024 * 1024;
+};
+
+// One trajectory file as found on disk.
+struct TrajectoryRecord
+{
+    QString id;
+    QString path;
+    QString title;
+    QString status;
+    QDateTime startedAt;
+    QDateTime completedAt;
+    QString problem; // non-empty: unreadable, malformed or not a valid trajectory
+    QDateTime newest() const { return completedAt.isValid() ? completedAt : startedAt; }
+};
+
+// Every trajectory file under dir, as upstream's reconcile and 0.5.9 list() discover them:
+// active/ (flat files and <id>/trajectory.json), completed/ recursively; trace, compaction and
+// index files, invalid/ and compacted/ are not trajectories.
+QList<TrajectoryRecord> findTrajectoryRecords(const QString& dir);
+
+} // namespace Stateward
