@@ -96,23 +96,14 @@ namespace {
 QStringList CodegraphSource::stateDirs(const QString& workspace) const
 {
     const QString dir = QDir(workspace).filePath(QStringLiteral(".codegraph"));
-    const QFileInfo info(dir);
-    return info.isDir() || info.isSymLink() ? QStringList { dir } : QStringList {};
+    return isStateDirCandidate(dir) ? QStringList { dir } : QStringList {};
 }
 
 Snapshot CodegraphSource::scan(const QString& workspace, const QString& stateDir, ScanContext& context) const
 {
     Snapshot s;
-    s.family = Family::Codegraph;
-    s.workspace = workspace;
-    s.stateDir = stateDir;
-    s.scannedAt = QDateTime::currentDateTimeUtc();
-    if (QFileInfo(stateDir).isSymLink()) {
-        s.addFinding(QStringLiteral("state-dir-symlink"), Severity::Error, stateDir,
-            QStringLiteral("the state directory is a symlink; not followed"),
-            QStringLiteral("points to %1").arg(QFileInfo(stateDir).symLinkTarget()));
+    if (!beginSnapshot(s, Family::Codegraph, workspace, stateDir))
         return s;
-    }
     checkJournal(s);
     scanLocksAndTempFiles(s, context);
     return s;

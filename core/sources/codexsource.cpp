@@ -146,7 +146,7 @@ QStringList CodexSource::stateDirs(const QString& workspace) const
     QStringList dirs;
     for (const QString& root : stateRoots()) {
         const QString dir = QDir(root).filePath(name);
-        if (QFileInfo(dir).isDir() || QFileInfo(dir).isSymLink())
+        if (isStateDirCandidate(dir))
             dirs.append(dir);
     }
     return dirs;
@@ -155,16 +155,8 @@ QStringList CodexSource::stateDirs(const QString& workspace) const
 Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, ScanContext& context) const
 {
     Snapshot s;
-    s.family = Family::Codex;
-    s.workspace = workspace;
-    s.stateDir = stateDir;
-    s.scannedAt = QDateTime::currentDateTimeUtc();
-    if (QFileInfo(stateDir).isSymLink()) {
-        s.addFinding(QStringLiteral("state-dir-symlink"), Severity::Error, stateDir,
-            QStringLiteral("the state directory is a symlink; not followed"),
-            QStringLiteral("points to %1").arg(QFileInfo(stateDir).symLinkTarget()));
+    if (!beginSnapshot(s, Family::Codex, workspace, stateDir))
         return s;
-    }
     const QDir dir(stateDir);
     const QDir jobsDir(dir.filePath(QStringLiteral("jobs")));
     QSet<QString> jobFiles; // ids with jobs/<id>.json

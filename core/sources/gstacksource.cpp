@@ -52,23 +52,14 @@ bool looksLikeGstackDaemon(const ProcessInfo& p)
 QStringList GstackSource::stateDirs(const QString& workspace) const
 {
     const QString dir = QDir(workspace).filePath(QStringLiteral(".gstack"));
-    const QFileInfo info(dir);
-    return info.isDir() || info.isSymLink() ? QStringList { dir } : QStringList {};
+    return isStateDirCandidate(dir) ? QStringList { dir } : QStringList {};
 }
 
 Snapshot GstackSource::scan(const QString& workspace, const QString& stateDir, ScanContext& context) const
 {
     Snapshot s;
-    s.family = Family::Gstack;
-    s.workspace = workspace;
-    s.stateDir = stateDir;
-    s.scannedAt = QDateTime::currentDateTimeUtc();
-    if (QFileInfo(stateDir).isSymLink()) {
-        s.addFinding(QStringLiteral("state-dir-symlink"), Severity::Error, stateDir,
-            QStringLiteral("the state directory is a symlink; not followed"),
-            QStringLiteral("points to %1").arg(QFileInfo(stateDir).symLinkTarget()));
+    if (!beginSnapshot(s, Family::Gstack, workspace, stateDir))
         return s;
-    }
     const QString stateFile = QDir(stateDir).filePath(QStringLiteral("browse.json"));
     const QString canonicalState = canonicalFilePath(stateFile);
     const QFileInfo info(stateFile);

@@ -60,6 +60,27 @@ const QList<const SourceAdapter*>& sourceAdapters()
     return all;
 }
 
+bool beginSnapshot(Snapshot& snapshot, Family family, const QString& workspace, const QString& stateDir)
+{
+    snapshot.family = family;
+    snapshot.workspace = workspace;
+    snapshot.stateDir = stateDir;
+    snapshot.scannedAt = QDateTime::currentDateTimeUtc();
+    const QFileInfo info(stateDir);
+    if (!info.isSymLink())
+        return true;
+    snapshot.addFinding(QStringLiteral("state-dir-symlink"), Severity::Error, stateDir,
+        QStringLiteral("the state directory is a symlink; not followed"),
+        QStringLiteral("points to %1").arg(info.symLinkTarget()));
+    return false;
+}
+
+bool isStateDirCandidate(const QString& path)
+{
+    const QFileInfo info(path);
+    return info.isDir() || info.isSymLink();
+}
+
 void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context)
 {
     const LockJudge judge = context.judge();

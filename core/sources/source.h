@@ -38,6 +38,12 @@ public:
 
 const QList<const SourceAdapter*>& sourceAdapters();
 
+// Starts the snapshot of stateDir, stamped now. A state dir that is a symlink is never
+// followed: it gets a finding and the adapter scans nothing (returns false).
+bool beginSnapshot(Snapshot& snapshot, Family family, const QString& workspace, const QString& stateDir);
+// What stateDirs() reports: a directory, or a symlink that beginSnapshot() will refuse loudly.
+bool isStateDirCandidate(const QString& path);
+
 // Shared by every adapter: every lock and every recognised tmp file under stateDir, judged, with
 // findings for stale locks and orphaned tmp files.
 void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context);

@@ -115,7 +115,7 @@ QStringList TrajectoriesSource::stateDirs(const QString& workspace) const
     for (const QString& candidate :
         { ws.filePath(QStringLiteral(".trajectories")), ws.filePath(QStringLiteral(".agentworkforce/trajectories")),
             qEnvironmentVariable("TRAJECTORIES_DATA_DIR") }) {
-        if (!candidate.isEmpty() && (QFileInfo(candidate).isDir() || QFileInfo(candidate).isSymLink())
+        if (!candidate.isEmpty() && isStateDirCandidate(candidate)
             && !dirs.contains(QFileInfo(candidate).absoluteFilePath()))
             dirs.append(QFileInfo(candidate).absoluteFilePath());
     }
@@ -125,16 +125,8 @@ QStringList TrajectoriesSource::stateDirs(const QString& workspace) const
 Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& stateDir, ScanContext& context) const
 {
     Snapshot s;
-    s.family = Family::Trajectories;
-    s.workspace = workspace;
-    s.stateDir = stateDir;
-    s.scannedAt = QDateTime::currentDateTimeUtc();
-    if (QFileInfo(stateDir).isSymLink()) {
-        s.addFinding(QStringLiteral("state-dir-symlink"), Severity::Error, stateDir,
-            QStringLiteral("the state directory is a symlink; not followed"),
-            QStringLiteral("points to %1").arg(QFileInfo(stateDir).symLinkTarget()));
+    if (!beginSnapshot(s, Family::Trajectories, workspace, stateDir))
         return s;
-    }
     const QDir dir(stateDir);
     const QString indexPath = dir.filePath(QStringLiteral("index.json"));
     const bool newLayout = stateDir.endsWith(QLatin1String(".agentworkforce/trajectories"));
