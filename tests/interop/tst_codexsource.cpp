@@ -4,6 +4,7 @@
 #include "childprocess.h"
 #include "nodetools.h"
 #include "sources/codexsource.h"
+#include "testfiles.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 using namespace Stateward;
+using namespace TestFiles;
 
 class TestCodexSource : public QObject
 {
@@ -27,14 +29,6 @@ class TestCodexSource : public QObject
     static QString standin(const char* name)
     {
         return QStringLiteral(STATEWARD_SOURCE_DIR "/tests/fixtures/standins/") + QLatin1String(name);
-    }
-    static QStringList codes(const Snapshot& s)
-    {
-        QStringList c;
-        for (const Finding& f : s.findings)
-            c.append(f.code);
-        c.sort();
-        return c;
     }
     // Writes a state dir with the stand-in; returns its path ("" on failure).
     QString makeState(const QString& ws, const QStringList& options)
@@ -99,7 +93,7 @@ private slots:
         QVERIFY(!dir.isEmpty());
         const Snapshot s = scan(ws.path(), dir);
         QCOMPARE(s.stateDir, dir);
-        QVERIFY2(s.findings.isEmpty(), qPrintable(codes(s).join(u',')));
+        QVERIFY2(s.findings.isEmpty(), qPrintable(findingCodes(s).join(u',')));
         QCOMPARE(s.jobs.size(), 5);
         for (const Job& j : s.jobs)
             QVERIFY(j.inIndex && !j.recordFile.isEmpty());
@@ -113,7 +107,7 @@ private slots:
                 QStringLiteral("--orphan-job-file"), QStringLiteral("--missing-job-file") });
         QVERIFY(!dir.isEmpty());
         const Snapshot s = scan(ws.path(), dir);
-        QCOMPARE(codes(s),
+        QCOMPARE(findingCodes(s),
             QStringList({ QStringLiteral("job-dead-running"), QStringLiteral("job-file-missing"),
                 QStringLiteral("job-file-unindexed") }));
         for (const Finding& f : s.findings)
@@ -139,7 +133,7 @@ private slots:
             return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
         }();
         const Snapshot s = scan(ws.path(), dir);
-        QVERIFY(codes(s).contains(QStringLiteral("state-corrupt")));
+        QVERIFY(findingCodes(s).contains(QStringLiteral("state-corrupt")));
         QCOMPARE(s.worst(), Severity::Critical);
         QVERIFY(s.findings.first().evidence.contains(QStringLiteral("job files in jobs/ are at risk")));
         QFile f(dir + QLatin1String("/state.json"));
@@ -154,7 +148,7 @@ private slots:
             { QStringLiteral("--jobs"), QStringLiteral("55"), QStringLiteral("--statuses"),
                 QStringLiteral("completed") });
         const Snapshot s = scan(ws.path(), dir);
-        QCOMPARE(codes(s), QStringList { QStringLiteral("jobs-over-limit") });
+        QCOMPARE(findingCodes(s), QStringList { QStringLiteral("jobs-over-limit") });
         QVERIFY(s.findings.first().evidence.contains(QStringLiteral("the other 5")));
     }
 
@@ -167,7 +161,7 @@ private slots:
             { QStringLiteral("--broker-session"), session.path(), QStringLiteral("--broker-pid"),
                 QString::number(broker.pid()) });
         Snapshot s = scan(ws.path(), dir);
-        QVERIFY2(s.findings.isEmpty(), qPrintable(codes(s).join(u',')));
+        QVERIFY2(s.findings.isEmpty(), qPrintable(findingCodes(s).join(u',')));
         QCOMPARE(s.brokers.size(), 1);
         QVERIFY2(s.brokers.first().identityVerified, qPrintable(s.brokers.first().identityEvidence));
         QCOMPARE(s.brokers.first().reachable, 1);
@@ -175,7 +169,7 @@ private slots:
         QVERIFY(broker.signal(SIGKILL));
         QVERIFY(broker.reap() >= 0);
         s = scan(ws.path(), dir);
-        QCOMPARE(codes(s), QStringList { QStringLiteral("broker-dead") });
+        QCOMPARE(findingCodes(s), QStringList { QStringLiteral("broker-dead") });
     }
 
     void orphanBroker()
@@ -188,7 +182,7 @@ private slots:
             { QStringLiteral("--broker-session"), named.path(), QStringLiteral("--broker-pid"),
                 QString::number(current.pid()) });
         const Snapshot s = scan(ws.path(), dir);
-        QCOMPARE(codes(s), QStringList { QStringLiteral("broker-orphan") });
+        QCOMPARE(findingCodes(s), QStringList { QStringLiteral("broker-orphan") });
         QVERIFY(s.findings.first().summary.contains(QString::number(orphan.pid())));
         QCOMPARE(s.findings.first().repairs, QStringList { QStringLiteral("terminate-orphan") });
         QCOMPARE(s.brokers.size(), 2);
@@ -203,7 +197,7 @@ private slots:
         f.write("{\"version\":1,\"jobs\":[{\"id\":\"../../etc/passwd\",\"status\":\"running\",\"pid\":1}]}");
         f.close();
         const Snapshot s = scan(ws.path(), dir);
-        QVERIFY(codes(s).contains(QStringLiteral("job-id-unsafe")));
+        QVERIFY(findingCodes(s).contains(QStringLiteral("job-id-unsafe")));
         for (const Job& j : s.jobs)
             QVERIFY(!j.jobId.contains(QLatin1String("..")));
     }

@@ -5,6 +5,7 @@
 #include "childprocess.h"
 #include "nodetools.h"
 #include "sources/gstacksource.h"
+#include "testfiles.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -18,6 +19,7 @@
 #include <csignal>
 
 using namespace Stateward;
+using namespace TestFiles;
 
 class TestGstackSource : public QObject
 {
@@ -25,25 +27,11 @@ class TestGstackSource : public QObject
 
     QTemporaryDir m_tools;
 
-    static QStringList codes(const Snapshot& s)
-    {
-        QStringList c;
-        for (const Finding& f : s.findings)
-            c.append(f.code);
-        c.sort();
-        return c;
-    }
     static Snapshot scan(const QString& ws)
     {
         GstackSource source;
         ScanContext context;
         return source.scan(ws, source.stateDirs(ws).value(0), context);
-    }
-    static void write(const QString& path, const QByteArray& content)
-    {
-        QFile f(path);
-        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        f.write(content);
     }
 
     // Starts the stand-in as `bun run <tools>/browse/src/server.ts` for ws; waits for browse.json.
@@ -89,7 +77,7 @@ private slots:
         ChildProcess daemon;
         QVERIFY(startDaemon(daemon, ws.path()));
         const Snapshot s = scan(ws.path());
-        QVERIFY2(s.findings.isEmpty(), qPrintable(codes(s).join(u',')));
+        QVERIFY2(s.findings.isEmpty(), qPrintable(findingCodes(s).join(u',')));
         QCOMPARE(s.brokers.size(), 1);
         const Broker& b = s.brokers.first();
         QCOMPARE(b.pid, qint64(daemon.pid()));
@@ -105,7 +93,7 @@ private slots:
         ChildProcess daemon;
         QVERIFY(startDaemon(daemon, ws.path(), "STANDIN_UNHEALTHY=1"));
         const Snapshot s = scan(ws.path());
-        QCOMPARE(codes(s), QStringList { QStringLiteral("daemon-unhealthy") });
+        QCOMPARE(findingCodes(s), QStringList { QStringLiteral("daemon-unhealthy") });
         QVERIFY(s.findings.first().evidence.contains(QStringLiteral("unhealthy")));
         QVERIFY(s.findings.first().repairs.isEmpty()); // gstack never auto-kills a live daemon
     }
@@ -125,7 +113,7 @@ private slots:
         // A racing start deleted browse.json: the daemon lives on, named by nothing.
         QVERIFY(QFile::remove(stateFile));
         Snapshot s = scan(ws.path());
-        QCOMPARE(codes(s), QStringList { QStringLiteral("daemon-orphan") });
+        QCOMPARE(findingCodes(s), QStringList { QStringLiteral("daemon-orphan") });
         QCOMPARE(s.brokers.size(), 1);
         QCOMPARE(s.brokers.first().pid, qint64(daemon.pid()));
         QCOMPARE(s.findings.first().repairs, QStringList { QStringLiteral("terminate-orphan") });
@@ -134,9 +122,9 @@ private slots:
         const qint64 pid = daemon.pid();
         QVERIFY(daemon.signal(SIGKILL));
         QVERIFY(daemon.reap() >= 0);
-        write(stateFile, state);
+        writeFile(stateFile, state);
         s = scan(ws.path());
-        QCOMPARE(codes(s), QStringList { QStringLiteral("daemon-dead") });
+        QCOMPARE(findingCodes(s), QStringList { QStringLiteral("daemon-dead") });
         QVERIFY(s.findings.first().evidence.contains(QString::number(pid)));
         QCOMPARE(s.findings.first().repairs, QStringList { QStringLiteral("remove-state-file") });
     }
@@ -151,14 +139,14 @@ private slots:
         QVERIFY(!other.waitForLine("ready").isEmpty());
         const QByteArray pid = QByteArray::number(other.pid());
         const QByteArray before = QDateTime::currentDateTimeUtc().addSecs(-60).toString(Qt::ISODateWithMs).toLatin1();
-        write(stateFile, "{\"pid\": " + pid + ", \"port\": 1, \"startedAt\": \"" + before + "\"}");
-        QCOMPARE(codes(scan(ws.path())), QStringList { QStringLiteral("daemon-pid-reused") });
+        writeFile(stateFile, "{\"pid\": " + pid + ", \"port\": 1, \"startedAt\": \"" + before + "\"}");
+        QCOMPARE(findingCodes(scan(ws.path())), QStringList { QStringLiteral("daemon-pid-reused") });
 
         // Started before the record, but not gstack: argv and environment both disagree.
         const QByteArray after = QDateTime::currentDateTimeUtc().addSecs(5).toString(Qt::ISODateWithMs).toLatin1();
-        write(stateFile, "{\"pid\": " + pid + ", \"port\": 1, \"startedAt\": \"" + after + "\"}");
+        writeFile(stateFile, "{\"pid\": " + pid + ", \"port\": 1, \"startedAt\": \"" + after + "\"}");
         const Snapshot s = scan(ws.path());
-        QCOMPARE(codes(s), QStringList { QStringLiteral("daemon-unverified") });
+        QCOMPARE(findingCodes(s), QStringList { QStringLiteral("daemon-unverified") });
         QVERIFY(s.findings.first().evidence.contains(QStringLiteral("sw-testchild")));
     }
 
@@ -180,9 +168,9 @@ private slots:
         QTemporaryDir ws;
         QVERIFY(QDir(ws.path()).mkdir(QStringLiteral(".gstack")));
         const QString stateFile = ws.filePath(QStringLiteral(".gstack/browse.json"));
-        write(stateFile, content);
+        writeFile(stateFile, content);
         const Snapshot s = scan(ws.path());
-        QCOMPARE(codes(s), QStringList { code });
+        QCOMPARE(findingCodes(s), QStringList { code });
         QCOMPARE(s.findings.first().subject, stateFile);
         QCOMPARE(QFileInfo(stateFile).size(), content.size()); // read only
     }
@@ -191,10 +179,10 @@ private slots:
     {
         QTemporaryDir ws, elsewhere;
         QVERIFY(QDir(ws.path()).mkdir(QStringLiteral(".gstack")));
-        write(elsewhere.filePath(QStringLiteral("x.json")), "{\"pid\": 1}");
+        writeFile(elsewhere.filePath(QStringLiteral("x.json")), "{\"pid\": 1}");
         QVERIFY(QFile::link(
             elsewhere.filePath(QStringLiteral("x.json")), ws.filePath(QStringLiteral(".gstack/browse.json"))));
-        QCOMPARE(codes(scan(ws.path())), QStringList { QStringLiteral("state-file-symlink") });
+        QCOMPARE(findingCodes(scan(ws.path())), QStringList { QStringLiteral("state-file-symlink") });
     }
 };
 

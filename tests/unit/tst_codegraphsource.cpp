@@ -3,6 +3,7 @@
 // (zero bytes, symlinks, malformed header, torn line), locks and tmp files with live and dead owners.
 #include "childprocess.h"
 #include "sources/codegraphsource.h"
+#include "testfiles.h"
 #include "testprinters.h"
 
 #include <QDir>
@@ -15,33 +16,12 @@
 #include <unistd.h>
 
 using namespace Stateward;
+using namespace TestFiles;
 
 class TestCodegraphSource : public QObject
 {
     Q_OBJECT
 
-    static void write(const QString& path, const QByteArray& content)
-    {
-        QFile f(path);
-        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        f.write(content);
-    }
-    static void age(const QString& path, int seconds)
-    {
-        struct timespec times[2];
-        ::clock_gettime(CLOCK_REALTIME, &times[0]);
-        times[0].tv_sec -= seconds;
-        times[1] = times[0];
-        QVERIFY(::utimensat(AT_FDCWD, QFile::encodeName(path).constData(), times, AT_SYMLINK_NOFOLLOW) == 0);
-    }
-    static QStringList codes(const Snapshot& s)
-    {
-        QStringList c;
-        for (const Finding& f : s.findings)
-            c.append(f.code);
-        c.sort();
-        return c;
-    }
     static Snapshot scan(const QString& ws)
     {
         CodegraphSource source;
@@ -61,11 +41,11 @@ private slots:
     {
         QTemporaryDir ws;
         QVERIFY(QDir(ws.path()).mkdir(QStringLiteral(".codegraph")));
-        write(ws.filePath(QStringLiteral(".codegraph/changes.journal")),
+        writeFile(ws.filePath(QStringLiteral(".codegraph/changes.journal")),
             "# codegraph-journal v1 1700000000000\nsrc/a.js\nDELETED src/b.js\n");
         const Snapshot s = scan(ws.path());
         QCOMPARE(s.family, Family::Codegraph);
-        QVERIFY2(s.findings.isEmpty(), qPrintable(codes(s).join(u',')));
+        QVERIFY2(s.findings.isEmpty(), qPrintable(findingCodes(s).join(u',')));
         QVERIFY(s.locks.isEmpty());
         QVERIFY(s.tempFiles.isEmpty());
     }
@@ -96,9 +76,9 @@ private slots:
         QTemporaryDir ws;
         QVERIFY(QDir(ws.path()).mkdir(QStringLiteral(".codegraph")));
         const QString journal = ws.filePath(QStringLiteral(".codegraph/changes.journal"));
-        write(journal, content);
+        writeFile(journal, content);
         const Snapshot s = scan(ws.path());
-        QCOMPARE(codes(s), expected);
+        QCOMPARE(findingCodes(s), expected);
         for (const Finding& f : s.findings) {
             QCOMPARE(f.subject, journal); // names the file
             QVERIFY(!f.evidence.isEmpty());
@@ -112,16 +92,16 @@ private slots:
     {
         QTemporaryDir ws, elsewhere;
         QVERIFY(QDir(ws.path()).mkdir(QStringLiteral(".codegraph")));
-        write(elsewhere.filePath(QStringLiteral("secret")), "# codegraph-journal v1 0\n");
+        writeFile(elsewhere.filePath(QStringLiteral("secret")), "# codegraph-journal v1 0\n");
         QVERIFY(QFile::link(
             elsewhere.filePath(QStringLiteral("secret")), ws.filePath(QStringLiteral(".codegraph/changes.journal"))));
         Snapshot s = scan(ws.path());
-        QCOMPARE(codes(s), QStringList { QStringLiteral("journal-symlink") });
+        QCOMPARE(findingCodes(s), QStringList { QStringLiteral("journal-symlink") });
 
         QTemporaryDir ws2;
         QVERIFY(QFile::link(elsewhere.path(), ws2.filePath(QStringLiteral(".codegraph"))));
         s = scan(ws2.path());
-        QCOMPARE(codes(s), QStringList { QStringLiteral("state-dir-symlink") });
+        QCOMPARE(findingCodes(s), QStringList { QStringLiteral("state-dir-symlink") });
         QVERIFY(s.locks.isEmpty() && s.tempFiles.isEmpty());
     }
 
@@ -141,15 +121,15 @@ private slots:
         QVERIFY(gone.reap() >= 0);
         const QByteArray livePid = QByteArray::number(live.pid());
 
-        write(dir + QLatin1String("/changes.journal.lock"), deadPid + '\n' + deadPid + "-0123456789abcdef\n");
-        write(dir + QLatin1String("/graph.db.lock"), livePid);
-        write(dir + QLatin1String("/changes.journal.lock.") + QString::fromLatin1(deadPid)
+        writeFile(dir + QLatin1String("/changes.journal.lock"), deadPid + '\n' + deadPid + "-0123456789abcdef\n");
+        writeFile(dir + QLatin1String("/graph.db.lock"), livePid);
+        writeFile(dir + QLatin1String("/changes.journal.lock.") + QString::fromLatin1(deadPid)
                 + QLatin1String("-0123456789abcdef.tmp"),
             "x");
-        write(dir + QLatin1String("/changes.journal.lock.") + QString::fromLatin1(livePid)
+        writeFile(dir + QLatin1String("/changes.journal.lock.") + QString::fromLatin1(livePid)
                 + QLatin1String("-0123456789abcdef.tmp"),
             "y");
-        write(dir + QLatin1String("/changes.journal.tmp"), "fresh"); // a writer mid-rename
+        writeFile(dir + QLatin1String("/changes.journal.tmp"), "fresh"); // a writer mid-rename
         const Snapshot s = scan(ws.path());
 
         QCOMPARE(s.locks.size(), 2);
@@ -158,12 +138,12 @@ private slots:
         for (const TempFile& t : s.tempFiles)
             orphans += t.orphan;
         QCOMPARE(orphans, 1); // only the dead writer's; the live one and the fresh fixed name are in flight
-        QCOMPARE(codes(s), QStringList({ QStringLiteral("orphan-tmp"), QStringLiteral("stale-lock") }));
+        QCOMPARE(findingCodes(s), QStringList({ QStringLiteral("orphan-tmp"), QStringLiteral("stale-lock") }));
         for (const Finding& f : s.findings)
             QVERIFY(f.evidence.contains(QString::fromLatin1(deadPid)));
 
-        age(dir + QLatin1String("/changes.journal.tmp"), 120);
-        QCOMPARE(codes(scan(ws.path())),
+        backdate(dir + QLatin1String("/changes.journal.tmp"), 120);
+        QCOMPARE(findingCodes(scan(ws.path())),
             QStringList({ QStringLiteral("orphan-tmp"), QStringLiteral("orphan-tmp"), QStringLiteral("stale-lock") }));
     }
 };

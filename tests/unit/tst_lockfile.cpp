@@ -5,6 +5,7 @@
 #include "lock/lockfile.h"
 #include "lock/lockjudge.h"
 #include "proc/procfs.h"
+#include "testfiles.h"
 #include "testprinters.h"
 
 #include <QDir>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 using namespace Stateward;
+using namespace TestFiles;
 
 class TestLockFile : public QObject
 {
@@ -31,22 +33,6 @@ class TestLockFile : public QObject
     QTemporaryDir m_dir;
 
     QString path(const char* name) const { return m_dir.filePath(QLatin1String(name)); }
-
-    static void write(const QString& file, const QByteArray& content)
-    {
-        QFile f(file);
-        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        f.write(content);
-    }
-
-    static void age(const QString& file, int seconds)
-    {
-        struct timespec times[2];
-        ::clock_gettime(CLOCK_REALTIME, &times[0]);
-        times[0].tv_sec -= seconds;
-        times[1] = times[0];
-        QVERIFY(::utimensat(AT_FDCWD, QFile::encodeName(file).constData(), times, AT_SYMLINK_NOFOLLOW) == 0);
-    }
 
     // A PID that was alive a moment ago and is now dead and reaped.
     static qint64 deadPid()
@@ -104,7 +90,7 @@ private slots:
         const QString target = path("dead.journal");
         const qint64 pid = deadPid();
         QVERIFY(pid > 0);
-        write(target + QLatin1String(".lock"),
+        writeFile(target + QLatin1String(".lock"),
             QByteArray::number(pid) + '\n' + QByteArray::number(pid) + "-0123456789abcdef\n");
         const LockVerdict before = LockJudge().judge(target + QLatin1String(".lock"));
         QCOMPARE(before.state, LockState::Stale);
@@ -128,7 +114,7 @@ private slots:
         const QString target = path("open.journal");
         const QString lockPath = target + QLatin1String(".lock");
         const qint64 pid = deadPid();
-        write(lockPath, QByteArray::number(pid) + '\n' + QByteArray::number(pid) + "-0123456789abcdef\n");
+        writeFile(lockPath, QByteArray::number(pid) + '\n' + QByteArray::number(pid) + "-0123456789abcdef\n");
         ChildProcess holder;
         QVERIFY(holder.start(ChildProcess::binary("sw-testchild"), { QStringLiteral("open"), lockPath }));
         QVERIFY(!holder.waitForLine("ready").isEmpty());
@@ -157,8 +143,8 @@ private slots:
         QVERIFY(child.start(ChildProcess::binary("sw-testchild"), { QStringLiteral("sleep") }));
         QVERIFY(!child.waitForLine("ready").isEmpty());
         const QByteArray pid = QByteArray::number(child.pid());
-        write(lockPath, pid + '\n' + pid + "-0123456789abcdef\n");
-        age(lockPath, 20); // written 20 s ago, before the child existed; younger than the 30 s age rule
+        writeFile(lockPath, pid + '\n' + pid + "-0123456789abcdef\n");
+        backdate(lockPath, 20); // written 20 s ago, before the child existed; younger than the 30 s age rule
 
         const LockVerdict v = LockJudge().judge(lockPath);
         QCOMPARE(v.liveness, Liveness::Alive);
@@ -179,14 +165,14 @@ private slots:
         const QByteArray pid = QByteArray::number(child.pid());
         const QString journalLock = path("changes.journal.lock");
         const QString gstackLock = path("browse.json.lock");
-        write(journalLock, pid + '\n' + pid + "-0123456789abcdef\n");
-        write(gstackLock, pid + '\n');
+        writeFile(journalLock, pid + '\n' + pid + "-0123456789abcdef\n");
+        writeFile(gstackLock, pid + '\n');
 
         QCOMPARE(LockJudge().judge(journalLock).state, LockState::Held);
         QCOMPARE(LockJudge().judge(gstackLock).state, LockState::Held);
         // Dated 40 s back, both locks predate the child that holds their PID now: reused, stale.
-        age(journalLock, 40);
-        age(gstackLock, 40);
+        backdate(journalLock, 40);
+        backdate(gstackLock, 40);
         LockVerdict j = LockJudge().judge(journalLock);
         LockVerdict g = LockJudge().judge(gstackLock);
         QCOMPARE(j.dialect, LockDialect::PidNonce);
@@ -197,10 +183,10 @@ private slots:
         // A live holder that started before the lock and kept it 40 s: codegraph's age rule.
         QFile::remove(journalLock);
         QFile::remove(gstackLock);
-        write(journalLock, "1\n1-0123456789abcdef\n"); // PID 1 started long before
-        write(gstackLock, "1\n");
-        age(journalLock, 40);
-        age(gstackLock, 40);
+        writeFile(journalLock, "1\n1-0123456789abcdef\n"); // PID 1 started long before
+        writeFile(gstackLock, "1\n");
+        backdate(journalLock, 40);
+        backdate(gstackLock, 40);
         j = LockJudge().judge(journalLock);
         g = LockJudge().judge(gstackLock);
         QCOMPARE(j.state, LockState::Stale);
@@ -211,10 +197,10 @@ private slots:
     void emptyLockGraceThenStale()
     {
         const QString lockPath = path("empty.journal.lock");
-        write(lockPath, QByteArray());
+        writeFile(lockPath, QByteArray());
         LockVerdict v = LockJudge().judge(lockPath, LockDialect::PidNonce);
         QCOMPARE(v.state, LockState::Held); // codegraph between its O_EXCL create and its write
-        age(lockPath, 10);
+        backdate(lockPath, 10);
         v = LockJudge().judge(lockPath, LockDialect::PidNonce);
         QCOMPARE(v.state, LockState::Stale);
         QVERIFY(v.reason.contains(QStringLiteral("empty")));
@@ -223,20 +209,20 @@ private slots:
     void foreignHostIsNotJudgedByPid()
     {
         const QString lockPath = path("foreign.journal.lock");
-        write(lockPath, "1\n1-0123456789abcdef\nhost=some-other-host\n");
+        writeFile(lockPath, "1\n1-0123456789abcdef\nhost=some-other-host\n");
         LockVerdict v = LockJudge().judge(lockPath);
         QCOMPARE(v.state, LockState::Unknown);
         QVERIFY(v.foreignHost);
         LockFile lock(path("foreign.journal"));
         QCOMPARE(lock.tryLock(), LockFile::Status::Busy);
-        age(lockPath, 60);
+        backdate(lockPath, 60);
         QCOMPARE(LockJudge().judge(lockPath).state, LockState::Stale);
     }
 
     void otherBootIsStale()
     {
         const QString lockPath = path("boot.journal.lock");
-        write(lockPath,
+        writeFile(lockPath,
             "1\n1-0123456789abcdef\nhost=" + ProcFs::hostName().toUtf8()
                 + "\nboot=00000000-0000-0000-0000-000000000000\n");
         const LockVerdict v = LockJudge().judge(lockPath);
@@ -251,7 +237,7 @@ private slots:
         QCOMPARE(lock.tryLock(), LockFile::Status::Acquired);
         // Someone replaced it (a codegraph steal after judging us stale): not ours to remove.
         const QString tmp = lock.lockPath() + QLatin1String(".x.tmp");
-        write(tmp, "4242\n4242-fedcba9876543210\n");
+        writeFile(tmp, "4242\n4242-fedcba9876543210\n");
         QVERIFY(::rename(QFile::encodeName(tmp).constData(), QFile::encodeName(lock.lockPath()).constData()) == 0);
         QVERIFY(!lock.refresh());
         QVERIFY(!lock.unlock());
@@ -265,7 +251,7 @@ private slots:
     {
         LockFile lock(path("beat.journal"));
         QCOMPARE(lock.tryLock(), LockFile::Status::Acquired);
-        age(lock.lockPath(), 25);
+        backdate(lock.lockPath(), 25);
         QVERIFY(LockJudge().judge(lock.lockPath()).ageMs > 20000);
         QVERIFY(lock.refresh());
         QVERIFY(LockJudge().judge(lock.lockPath()).ageMs < 5000);
@@ -302,7 +288,7 @@ private slots:
         const QString old = path("old.json.lock");
         QVERIFY(QDir().mkpath(fresh));
         QVERIFY(QDir().mkpath(old));
-        age(old, 30);
+        backdate(old, 30);
         LockVerdict v = LockJudge().judge(fresh);
         QCOMPARE(v.dialect, LockDialect::Mkdir);
         QCOMPARE(v.state, LockState::Held);
@@ -330,7 +316,7 @@ private slots:
         }
         // Same format, dead holder: stale, and removable the way Qt removes it.
         const qint64 pid = deadPid();
-        write(lockPath,
+        writeFile(lockPath,
             QByteArray::number(pid) + "\nsw-testchild\n" + ProcFs::hostName().toUtf8() + "\n\n"
                 + ProcFs::bootId().toLatin1() + '\n');
         QCOMPARE(LockJudge().judge(lockPath).state, LockState::Stale);
@@ -343,8 +329,8 @@ private slots:
         const QString gitDir = path("repo/.git");
         QVERIFY(QDir().mkpath(gitDir));
         const QString lockPath = gitDir + QLatin1String("/index.lock");
-        write(lockPath, "DIRC partial index bytes");
-        age(lockPath, 3600);
+        writeFile(lockPath, "DIRC partial index bytes");
+        backdate(lockPath, 3600);
         const LockVerdict v = LockJudge().judge(lockPath);
         QCOMPARE(v.dialect, LockDialect::Git);
         QCOMPARE(v.state, LockState::Suspect);
@@ -356,7 +342,7 @@ private slots:
     void symlinkIsLeftAlone()
     {
         const QString victim = path("victim.txt");
-        write(victim, "precious");
+        writeFile(victim, "precious");
         const QString link = path("link.journal.lock");
         QVERIFY(QFile::link(victim, link));
         const LockVerdict v = LockJudge().judge(link);
@@ -375,10 +361,10 @@ private slots:
         QTemporaryDir dir;
         QVERIFY(QDir().mkpath(dir.filePath(QStringLiteral(".codegraph"))));
         QVERIFY(QDir().mkpath(dir.filePath(QStringLiteral("state.json.lock"))));
-        write(dir.filePath(QStringLiteral(".codegraph/changes.journal.lock")), "1\n1-0123456789abcdef\n");
-        write(dir.filePath(QStringLiteral("state.json.lock/inside.lock")), "x");
+        writeFile(dir.filePath(QStringLiteral(".codegraph/changes.journal.lock")), "1\n1-0123456789abcdef\n");
+        writeFile(dir.filePath(QStringLiteral("state.json.lock/inside.lock")), "x");
         QTemporaryDir outside;
-        write(outside.filePath(QStringLiteral("elsewhere.lock")), "1\n");
+        writeFile(outside.filePath(QStringLiteral("elsewhere.lock")), "1\n");
         QVERIFY(QFile::link(outside.path(), dir.filePath(QStringLiteral("escape"))));
         const QStringList found = LockJudge::findLocks(dir.path());
         QCOMPARE(found,

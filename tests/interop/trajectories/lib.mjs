@@ -59,21 +59,5 @@ export function trail(ver, cwd, argv, env = trailEnv()) {
     return r.stdout;
 }
 
-export function die(msg, code = 1) {
-    process.stderr.write(`${path.basename(process.argv[1])}: ${msg}\n`);
-    process.exit(code);
-}
-
-// Synchronous write to fd 1 so the line is out even if we are killed next.
-// Copes with partial writes and EAGAIN (fd 1 may be a non-blocking pipe).
-export function emit(line) {
-    const buf = Buffer.from(`${line}\n`);
-    for (let off = 0; off < buf.length; ) {
-        try {
-            off += fs.writeSync(1, buf, off);
-        } catch (e) {
-            if (e.code !== 'EAGAIN') throw e;
-            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-        }
-    }
-}
+// One implementation of the drivers' output helpers, shared with tests/interop.
+export { die, emit } from '../lib.mjs';

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// Small file fixtures the tests share. Failures are recorded with QVERIFY in the calling test.
+#include "snapshot/snapshot.h"
+
+#include <QFile>
+#include <QTest>
+
+#include <ctime>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+namespace TestFiles {
+
+inline void writeFile(const QString& path, const QByteArray& content)
+{
+    QFile f(path);
+    QVERIFY2(f.open(QIODevice::WriteOnly | QIODevice::Truncate), qPrintable(path));
+    QCOMPARE(f.write(content), content.size());
+}
+
+// Sets the path's own times (never a symlink's target) to `seconds` ago.
+inline void backdate(const QString& path, int seconds)
+{
+    struct timespec times[2];
+    ::clock_gettime(CLOCK_REALTIME, &times[0]);
+    times[0].tv_sec -= seconds;
+    times[1] = times[0];
+    QVERIFY2(
+        ::utimensat(AT_FDCWD, QFile::encodeName(path).constData(), times, AT_SYMLINK_NOFOLLOW) == 0, qPrintable(path));
+}
+
+// The snapshot's finding codes, sorted: what most adapter tests compare.
+inline QStringList findingCodes(const Stateward::Snapshot& s)
+{
+    QStringList codes;
+    for (const Stateward::Finding& f : s.findings)
+        codes.append(f.code);
+    codes.sort();
+    return codes;
+}
+
+} // namespace TestFiles
