@@ -7,11 +7,14 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
 #include <QSet>
+
+#include <unistd.h>
 
 namespace Stateward {
 
@@ -94,6 +97,77 @@ namespace {
         j.startedAt = isoTime(o, "startedAt").isValid() ? isoTime(o, "startedAt") : isoTime(o, "createdAt");
         j.updatedAt = isoTime(o, "updatedAt");
         return j;
+    }
+
+    // What a session dir holds, and how long ago anything in it changed (lstat: never followed).
+    QString describeSessionDir(const QString& dir, qint64* ageSecs)
+    {
+        QStringList contents;
+        qint64 newestNs = FileStamp::ofPath(dir).value_or(FileStamp {}).mtimeNs;
+        for (const QString& name :
+            QDir(dir).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System, QDir::Name)) {
+            const std::optional<FileStamp> st = FileStamp::ofPath(dir + QLatin1Char('/') + name);
+            if (!st)
+                continue;
+            newestNs = std::max(newestNs, st->mtimeNs);
+            contents.append(
+                st->isDirectory ? name + QLatin1Char('/') : QStringLiteral("%1 (%2 bytes)").arg(name).arg(st->size));
+        }
+        *ageSecs = (QDateTime::currentMSecsSinceEpoch() - newestNs / 1000000) / 1000;
+        return contents.isEmpty() ? QStringLiteral("empty") : contents.join(QStringLiteral(", "));
+    }
+
+    // What <dir>/broker.pid says, for the evidence (the broker writes it itself at startup).
+    QString describePidFile(const QString& dir)
+    {
+        const QString path = dir + QLatin1String("/broker.pid");
+        const std::optional<FileStamp> st = FileStamp::ofPath(path);
+        if (!st)
+            return QStringLiteral("no broker.pid");
+        if (st->isSymlink || st->isDirectory || st->size > 64)
+            return QStringLiteral("broker.pid is not a small regular file; not read");
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly))
+            return QStringLiteral("broker.pid unreadable: %1").arg(f.errorString());
+        QString error;
+        const std::optional<qint64> pid = parsePid(QString::fromLatin1(f.readAll()).trimmed(), &error);
+        if (!pid)
+            return QStringLiteral("broker.pid holds no PID (%1)").arg(error);
+        const ProcessInfo p = inspectProcess(*pid);
+        if (!p.isAlive())
+            return QStringLiteral("broker.pid names PID %1, which is %2").arg(*pid).arg(nameOf(p.liveness));
+        return QStringLiteral("broker.pid names PID %1, alive but not a codex broker serving this dir (argv %2)")
+            .arg(*pid)
+            .arg(p.argv.join(QLatin1Char(' ')).left(160));
+    }
+
+    // $TMPDIR/cxc-XXXXXX session dirs (mkdtemp) that no live broker uses. Only upstream's
+    // teardownBrokerSession removes one, and it never runs for a broker that died or lost the
+    // start race, so they pile up (reference B.4, issues #543, #660). A session dir names no
+    // workspace: every codex snapshot lists the unused ones, saying whether its broker.json names it.
+    void findOrphanSessionDirs(Snapshot& s, const QHash<QString, qint64>& liveSessions, const QString& namedSession)
+    {
+        static const QRegularExpression shape(QStringLiteral("^cxc-[A-Za-z0-9]{6}$"));
+        const QDir tmp(QDir::tempPath());
+        for (const QFileInfo& d : tmp.entryInfoList(
+                 { QStringLiteral("cxc-*") }, QDir::Dirs | QDir::NoDotAndDotDot | QDir::NoSymLinks | QDir::Hidden)) {
+            const QString path = d.absoluteFilePath();
+            if (!shape.match(d.fileName()).hasMatch() || d.ownerId() != ::geteuid() || liveSessions.contains(path))
+                continue;
+            qint64 age = 0;
+            const QString contents = describeSessionDir(path, &age);
+            if (age < CodexSource::kSessionGraceSecs) // a broker may still be starting in it
+                continue;
+            const bool named = QFileInfo(namedSession).absoluteFilePath() == path && !namedSession.isEmpty();
+            s.addFinding(QStringLiteral("session-dir-orphan"), Severity::Warning, path,
+                QStringLiteral("codex broker session directory with no live broker"),
+                QStringLiteral("%1; holds %2; unchanged for %3 s%4")
+                    .arg(describePidFile(path), contents)
+                    .arg(age)
+                    .arg(named ? QStringLiteral("; this workspace's broker.json names it")
+                               : QStringLiteral("; no live broker's --pid-file is in it")),
+                { QStringLiteral("remove-session-dir") });
+        }
     }
 
 } // namespace
@@ -254,6 +328,7 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
     // broker.json: the broker it names must be alive, be that broker, and answer on its socket.
     const QString brokerPath = dir.filePath(QStringLiteral("broker.json"));
     qint64 namedBroker = -1;
+    QString namedSession;
     if (QFileInfo::exists(brokerPath) || QFileInfo(brokerPath).isSymLink()) {
         QString problem;
         const QJsonObject o = readJsonObject(brokerPath, kMaxStateBytes, &problem);
@@ -267,6 +342,7 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
             namedBroker = b.pid;
             b.endpoint = o.value(QStringLiteral("endpoint")).toString();
             b.sessionDir = o.value(QStringLiteral("sessionDir")).toString();
+            namedSession = b.sessionDir;
             b.stateFile = brokerPath;
             b.referencedBy = { brokerPath };
             const QString pidFile = o.value(QStringLiteral("pidFile")).toString();
@@ -307,6 +383,11 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
     // Brokers started for this workspace that broker.json does not name: the lost side of a
     // racing start (upstream issue #286), alive until someone kills them.
     const QString myName = QFileInfo(stateDir).fileName();
+    QHash<QString, qint64> liveSessions; // cxc dir → the live broker whose --pid-file is in it
+    for (const ProcessInfo& p : context.processes()) {
+        if (looksLikeCodexBroker(p))
+            liveSessions.insert(QFileInfo(argumentAfter(p.argv, u"--pid-file")).absolutePath(), p.pid);
+    }
     for (const ProcessInfo& p : context.processes()) {
         if (p.pid == namedBroker || !p.sameUser() || !looksLikeCodexBroker(p))
             continue;
@@ -319,6 +400,7 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
         orphan.liveness = p.liveness;
         orphan.identityVerified = true;
         orphan.endpoint = argumentAfter(p.argv, u"--endpoint");
+        orphan.sessionDir = QFileInfo(argumentAfter(p.argv, u"--pid-file")).absolutePath();
         orphan.identityEvidence = QStringLiteral("argv %1").arg(p.argv.join(QLatin1Char(' ')).left(240));
         s.brokers.append(orphan);
         s.addFinding(QStringLiteral("broker-orphan"), Severity::Warning,
@@ -326,6 +408,7 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
             QStringLiteral("codex broker PID %1 serves this workspace but broker.json does not name it").arg(p.pid),
             orphan.identityEvidence, { QStringLiteral("terminate-orphan") });
     }
+    findOrphanSessionDirs(s, liveSessions, namedSession);
 
     scanLocksAndTempFiles(s, context);
     return s;

@@ -23,6 +23,8 @@ public:
     static constexpr int kUpstreamJobLimit = 50;
     static constexpr qint64 kMaxStateBytes = 16 * 1024 * 1024;
     static constexpr int kSocketTimeoutMs = 150; // upstream's own readiness window
+    // A session dir younger than this may belong to a broker still starting (upstream waits 2 s).
+    static constexpr qint64 kSessionGraceSecs = 10;
 };
 
 // argv: <node> …/app-server-broker.mjs serve --endpoint E --cwd C --pid-file P

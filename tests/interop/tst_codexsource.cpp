@@ -25,6 +25,7 @@ class TestCodexSource : public QObject
     Q_OBJECT
 
     QTemporaryDir m_data;
+    QTemporaryDir m_tmp; // $TMPDIR for the adapter: cxc-* session dirs elsewhere in /tmp are not ours
 
     static QString standin(const char* name)
     {
@@ -76,6 +77,8 @@ private slots:
     {
         QVERIFY2(!NodeTools::node().isEmpty(), "node is not installed: run scripts/deps");
         qputenv("CLAUDE_PLUGIN_DATA", m_data.path().toLocal8Bit());
+        qputenv("TMPDIR", m_tmp.path().toLocal8Bit());
+        QCOMPARE(QDir::tempPath(), m_tmp.path());
     }
 
     void stateDirNameMatchesUpstream()
@@ -186,6 +189,65 @@ private slots:
         QVERIFY(s.findings.first().summary.contains(QString::number(orphan.pid())));
         QCOMPARE(s.findings.first().repairs, QStringList { QStringLiteral("terminate-orphan") });
         QCOMPARE(s.brokers.size(), 2);
+        for (const Broker& b : s.brokers) {
+            if (b.pid == orphan.pid())
+                QCOMPARE(b.sessionDir, lost.path()); // what a repair cleans after terminating it
+        }
+    }
+
+    void orphanSessionDirs()
+    {
+        QTemporaryDir ws;
+        const QDir tmp(QDir::tempPath());
+        QVERIFY(tmp.mkdir(QStringLiteral("cxc-Live01")));
+        ChildProcess live;
+        QVERIFY(startBroker(live, ws.path(), tmp.filePath(QStringLiteral("cxc-Live01"))));
+        const QString dir = makeState(ws.path(),
+            { QStringLiteral("--jobs"), QStringLiteral("1"), QStringLiteral("--broker-session"),
+                tmp.filePath(QStringLiteral("cxc-Live01")), QStringLiteral("--broker-pid"),
+                QString::number(live.pid()) });
+        QVERIFY(!dir.isEmpty());
+        // A broker that died without teardown: its pid file names a PID that is gone.
+        ChildProcess gone;
+        QVERIFY(gone.start(ChildProcess::binary("sw-testchild"), { QStringLiteral("sleep") }));
+        const qint64 deadPid = gone.pid();
+        QVERIFY(gone.signal(SIGKILL));
+        QVERIFY(gone.reap() >= 0);
+        const QString leaked = tmp.filePath(QStringLiteral("cxc-Ab12Cd"));
+        QVERIFY(tmp.mkdir(QStringLiteral("cxc-Ab12Cd")));
+        writeFile(leaked + QLatin1String("/broker.pid"), QByteArray::number(deadPid) + '\n');
+        writeFile(leaked + QLatin1String("/broker.log"), "listening\n");
+        // One with no pid file at all, one just made (a broker may be starting), the live broker's
+        // (above), a symlink to a leaked dir, and a name mkdtemp never makes.
+        const QString empty = tmp.filePath(QStringLiteral("cxc-Zz9yX8"));
+        QVERIFY(tmp.mkdir(QStringLiteral("cxc-Zz9yX8")));
+        QVERIFY(tmp.mkdir(QStringLiteral("cxc-Fresh1")));
+        QVERIFY(QFile::link(leaked, tmp.filePath(QStringLiteral("cxc-Link01"))));
+        QVERIFY(tmp.mkdir(QStringLiteral("cxc-not-from-mkdtemp")));
+        for (const QString& name : { QStringLiteral("cxc-Ab12Cd/broker.pid"), QStringLiteral("cxc-Ab12Cd/broker.log"),
+                 QStringLiteral("cxc-Ab12Cd"), QStringLiteral("cxc-Zz9yX8"), QStringLiteral("cxc-Live01/broker.pid"),
+                 QStringLiteral("cxc-Live01"), QStringLiteral("cxc-not-from-mkdtemp") })
+            backdate(tmp.filePath(name), 60);
+
+        const Snapshot s = scan(ws.path(), dir);
+        QStringList subjects;
+        for (const Finding& f : s.findings) {
+            QCOMPARE(f.code, QStringLiteral("session-dir-orphan"));
+            QCOMPARE(f.repairs, QStringList { QStringLiteral("remove-session-dir") });
+            subjects.append(f.subject);
+        }
+        subjects.sort();
+        QCOMPARE(subjects, QStringList({ leaked, empty }));
+        for (const Finding& f : s.findings) {
+            if (f.subject == leaked) {
+                QVERIFY2(f.evidence.contains(QStringLiteral("names PID %1, which is dead").arg(deadPid)),
+                    qPrintable(f.evidence));
+                QVERIFY2(f.evidence.contains(QLatin1String("broker.log (10 bytes)")), qPrintable(f.evidence));
+            } else {
+                QVERIFY2(f.evidence.startsWith(QLatin1String("no broker.pid; holds empty")), qPrintable(f.evidence));
+            }
+        }
+        QVERIFY(QFileInfo::exists(leaked + QLatin1String("/broker.pid"))); // a scan changes nothing
     }
 
     void unsafeJobIdIsNeverAPath()
