@@ -13,6 +13,8 @@ const QList<Command>& commands()
 {
     static const QList<Command> table {
         { "scan", "report jobs, brokers, locks, tmp files and findings in workspaces (reads only)", &runScan },
+        { "export-index", "rebuild a tool's index from its record files into a file outside the state dir",
+            &runExportIndex },
         { "locks", "list every lock under a state directory with its verdict and evidence", &runLocks },
         { "lock", "run a command while holding a file's lock (FILE -- CMD…), interoperable with codegraph", &runLock },
         { "proc", "show what Stateward sees about one process (liveness, start time, argv, uid)", &runProc },

@@ -31,5 +31,6 @@ int runProc(const QStringList& arguments);
 int runLocks(const QStringList& arguments);
 int runLock(const QStringList& arguments);
 int runScan(const QStringList& arguments);
+int runExportIndex(const QStringList& arguments);
 
 } // namespace Stateward::Cli

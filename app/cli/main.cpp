@@ -20,7 +20,7 @@ void printUsage(FILE* out)
         "\n"
         "Commands:\n");
     for (const Cli::Command& c : Cli::commands())
-        std::fprintf(out, "  %-12s %s\n", c.name, c.summary);
+        std::fprintf(out, "  %-14s %s\n", c.name, c.summary);
     std::fprintf(out,
         "\n"
         "Every command takes --json for machine-readable output and --help for its options.\n"

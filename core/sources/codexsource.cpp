@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "codexsource.h"
 
+#include "jsonfile.h"
 #include "proc/probe.h"
 
 #include <QCryptographicHash>
@@ -36,48 +37,11 @@ namespace {
         return QFileInfo(workspace).absoluteFilePath();
     }
 
-    QJsonObject readJsonObject(const QString& path, qint64 maxBytes, QString* problem)
+    QJsonObject readStateFile(const QString& path, QString* problem)
     {
-        const QFileInfo info(path);
-        if (info.isSymLink()) {
-            *problem = QStringLiteral("is a symlink to %1; not followed").arg(info.symLinkTarget());
-            return {};
-        }
-        if (info.size() > maxBytes) {
-            *problem = QStringLiteral("%1 bytes, more than the %2 Stateward reads").arg(info.size()).arg(maxBytes);
-            return {};
-        }
-        QFile f(path);
-        if (!f.open(QIODevice::ReadOnly)) {
-            *problem = f.errorString();
-            return {};
-        }
-        const QByteArray data = f.readAll();
-        if (data.trimmed().isEmpty()) {
-            *problem = QStringLiteral("zero bytes of JSON (%1 bytes of whitespace)").arg(data.size());
-            return {};
-        }
-        QJsonParseError error {};
-        const QJsonDocument doc = QJsonDocument::fromJson(data, &error);
-        if (error.error != QJsonParseError::NoError) {
-            *problem = QStringLiteral("JSON error at byte %1 of %2: %3")
-                           .arg(error.offset)
-                           .arg(data.size())
-                           .arg(error.errorString());
-            return {};
-        }
-        if (!doc.isObject()) {
-            *problem = QStringLiteral("not a JSON object");
-            return {};
-        }
-        return doc.object();
-    }
-
-    // Job ids become file names: anything but upstream's shape is a finding, never a path.
-    bool isSafeJobId(const QString& id)
-    {
-        static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"));
-        return re.match(id).hasMatch() && !id.contains(QLatin1String(".."));
+        const JsonFile f = readJsonFile(path, CodexSource::kMaxStateBytes);
+        *problem = f.problem;
+        return f.object;
     }
 
     QDateTime isoTime(const QJsonObject& o, const char* key)
@@ -178,6 +142,13 @@ bool looksLikeCodexBroker(const ProcessInfo& p)
         && p.argv.at(2) == QLatin1String("serve");
 }
 
+// Job ids become file names: anything but upstream's shape is a finding, never a path.
+bool CodexSource::isSafeJobId(const QString& id)
+{
+    static const QRegularExpression re(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"));
+    return re.match(id).hasMatch() && !id.contains(QLatin1String(".."));
+}
+
 QString argumentAfter(const QStringList& argv, QStringView flag)
 {
     const qsizetype i = argv.indexOf(flag.toString());
@@ -242,7 +213,7 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
     QSet<QString> indexed;
     if (QFileInfo::exists(statePath) || QFileInfo(statePath).isSymLink()) {
         QString problem;
-        const QJsonObject state = readJsonObject(statePath, kMaxStateBytes, &problem);
+        const QJsonObject state = readStateFile(statePath, &problem);
         if (problem.isEmpty() && !state.value(QStringLiteral("jobs")).isArray())
             problem = QStringLiteral("no \"jobs\" array");
         if (!problem.isEmpty()) {
@@ -313,7 +284,7 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
             continue;
         const QString path = jobsDir.filePath(id + QLatin1String(".json"));
         QString problem;
-        Job j = jobFrom(readJsonObject(path, kMaxStateBytes, &problem), stateDir);
+        Job j = jobFrom(readStateFile(path, &problem), stateDir);
         j.jobId = id;
         j.id = QStringLiteral("codex:%1:%2").arg(stateDir, id);
         j.recordFile = path;
@@ -331,7 +302,7 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
     QString namedSession;
     if (QFileInfo::exists(brokerPath) || QFileInfo(brokerPath).isSymLink()) {
         QString problem;
-        const QJsonObject o = readJsonObject(brokerPath, kMaxStateBytes, &problem);
+        const QJsonObject o = readStateFile(brokerPath, &problem);
         if (!problem.isEmpty()) {
             s.addFinding(QStringLiteral("broker-state-malformed"), Severity::Warning, brokerPath,
                 QStringLiteral("broker.json cannot be read"), problem, { QStringLiteral("remove-state-file") });

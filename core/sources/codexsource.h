@@ -19,6 +19,9 @@ public:
     static QString stateDirName(const QString& workspace);
     // $CLAUDE_PLUGIN_DATA/state, ~/.claude/plugins/data/*/state, $TMPDIR/codex-companion.
     static QStringList stateRoots();
+    // A job id that is a plain file name in upstream's shape (`task-<base36>-<rand>`): ids are
+    // used as jobs/<id>.json, so anything else ("../x") is a finding and never a path.
+    static bool isSafeJobId(const QString& id);
 
     static constexpr int kUpstreamJobLimit = 50;
     static constexpr qint64 kMaxStateBytes = 16 * 1024 * 1024;

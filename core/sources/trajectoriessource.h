@@ -32,6 +32,18 @@ struct TrajectoryRecord
     QDateTime newest() const { return completedAt.isValid() ? completedAt : startedAt; }
 };
 
+// Which of two copies of one id counts, for the scan and the recovery alike: the newest; on a tie
+// a settled copy over an active one (upstream's first-found rule would pick active/); then the path.
+inline bool isPreferredCopy(const TrajectoryRecord& a, const TrajectoryRecord& b)
+{
+    if (a.newest() != b.newest())
+        return a.newest() > b.newest();
+    const bool aActive = a.status == QLatin1String("active");
+    if (aActive != (b.status == QLatin1String("active")))
+        return !aActive;
+    return a.path < b.path;
+}
+
 // Every trajectory file under dir, as upstream's reconcile and 0.5.9 list() discover them:
 // active/ (flat files and <id>/trajectory.json), completed/ recursively; trace, compaction and
 // index files, invalid/ and compacted/ are not trajectories.

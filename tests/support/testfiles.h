@@ -4,7 +4,10 @@
 // Small file fixtures the tests share. Failures are recorded with QVERIFY in the calling test.
 #include "snapshot/snapshot.h"
 
+#include <QDir>
+#include <QDirIterator>
 #include <QFile>
+#include <QMap>
 #include <QTest>
 
 #include <ctime>
@@ -39,6 +42,30 @@ inline QStringList findingCodes(const Stateward::Snapshot& s)
         codes.append(f.code);
     codes.sort();
     return codes;
+}
+
+// Every file under dir (relative path → bytes; a symlink → "-> target"), to prove a command
+// changed nothing there.
+inline QMap<QString, QByteArray> treeContents(const QString& dir)
+{
+    QMap<QString, QByteArray> tree;
+    QDirIterator it(
+        dir, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        const QFileInfo info = it.fileInfo();
+        QByteArray content;
+        if (info.isSymLink()) {
+            content = "-> " + QFile::encodeName(info.symLinkTarget());
+        } else if (info.isFile()) {
+            QFile f(path);
+            content = f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("<unreadable>");
+        } else {
+            content = "<dir>";
+        }
+        tree.insert(QDir(dir).relativeFilePath(path), content);
+    }
+    return tree;
 }
 
 } // namespace TestFiles

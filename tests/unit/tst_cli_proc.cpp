@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // stateward-cli as a user runs it: --help, --version, proc PID [--json] and its exit codes.
 #include "childprocess.h"
+#include "clirun.h"
 #include "proc/procfs.h"
 
 #include <QJsonArray>
@@ -15,43 +16,26 @@ class TestCliProc : public QObject
 {
     Q_OBJECT
 
-    struct Result
-    {
-        int exitCode = -1;
-        QByteArray out, err;
-    };
-
-    static Result run(const QStringList& args)
-    {
-        QProcess p;
-        p.start(ChildProcess::binary("stateward-cli"), args);
-        Result r;
-        if (!p.waitForFinished(30000))
-            return r;
-        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.out = p.readAllStandardOutput();
-        r.err = p.readAllStandardError();
-        return r;
-    }
+    static CliRun run(const QStringList& args) { return runCli(args); }
 
 private slots:
     void helpAndVersion()
     {
-        const Result help = run({ QStringLiteral("--help") });
+        const CliRun help = run({ QStringLiteral("--help") });
         QCOMPARE(help.exitCode, 0);
         QVERIFY(help.out.contains("Usage: stateward-cli COMMAND"));
         QVERIFY(help.out.contains("proc"));
         QVERIFY(help.out.contains("Exit codes"));
 
-        const Result version = run({ QStringLiteral("--version") });
+        const CliRun version = run({ QStringLiteral("--version") });
         QCOMPARE(version.exitCode, 0);
         QVERIFY(version.out.startsWith("stateward-cli "));
 
-        const Result procHelp = run({ QStringLiteral("proc"), QStringLiteral("--help") });
+        const CliRun procHelp = run({ QStringLiteral("proc"), QStringLiteral("--help") });
         QCOMPARE(procHelp.exitCode, 0);
         QVERIFY(procHelp.out.contains("--json"));
 
-        const Result unknown = run({ QStringLiteral("frobnicate") });
+        const CliRun unknown = run({ QStringLiteral("frobnicate") });
         QCOMPARE(unknown.exitCode, 2);
         QVERIFY(unknown.err.contains("unknown command 'frobnicate'"));
         QCOMPARE(run({}).exitCode, 2);
@@ -63,7 +47,7 @@ private slots:
         QVERIFY(child.start(ChildProcess::binary("sw-testchild"), { QStringLiteral("sleep") }));
         QVERIFY(!child.waitForLine("ready").isEmpty());
 
-        const Result r = run({ QStringLiteral("proc"), QString::number(child.pid()), QStringLiteral("--json") });
+        const CliRun r = run({ QStringLiteral("proc"), QString::number(child.pid()), QStringLiteral("--json") });
         QCOMPARE(r.exitCode, 0);
         QJsonParseError error;
         const QJsonObject o = QJsonDocument::fromJson(r.out, &error).object();
@@ -79,7 +63,7 @@ private slots:
         QVERIFY(qAbs(started.msecsTo(QDateTime::currentDateTimeUtc())) < 60000);
         QCOMPARE(o.value(QStringLiteral("bootId")).toString(), Stateward::ProcFs::bootId());
 
-        const Result text = run({ QStringLiteral("proc"), QString::number(child.pid()) });
+        const CliRun text = run({ QStringLiteral("proc"), QString::number(child.pid()) });
         QCOMPARE(text.exitCode, 0);
         QVERIFY(text.out.contains("liveness   alive"));
         QVERIFY(text.out.contains("sw-testchild sleep"));
@@ -94,13 +78,13 @@ private slots:
         child.closeStdin();
         QVERIFY(child.reap() >= 0);
 
-        const Result r = run({ QStringLiteral("proc"), QString::number(pid), QStringLiteral("--json") });
+        const CliRun r = run({ QStringLiteral("proc"), QString::number(pid), QStringLiteral("--json") });
         QCOMPARE(r.exitCode, 1);
         const QJsonObject o = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(o.value(QStringLiteral("alive")).toBool(true), false);
         QCOMPARE(o.value(QStringLiteral("liveness")).toString(), QStringLiteral("dead"));
 
-        const Result text = run({ QStringLiteral("proc"), QString::number(pid) });
+        const CliRun text = run({ QStringLiteral("proc"), QString::number(pid) });
         QCOMPARE(text.exitCode, 1);
         QVERIFY(text.out.contains("liveness   dead"));
     }
@@ -123,7 +107,7 @@ private slots:
     {
         QFETCH(QStringList, args);
         QFETCH(QByteArray, message);
-        const Result r = run(args);
+        const CliRun r = run(args);
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains(message), r.err.constData());
         QVERIFY(r.out.isEmpty());

@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "recover.h"
+
+#include "lock/atomicwrite.h"
+#include "sources/codexsource.h"
+#include "sources/jsonfile.h"
+#include "sources/trajectoriessource.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QHash>
+#include <QJsonArray>
+#include <QSet>
+#include <QStandardPaths>
+
+#include <algorithm>
+
+namespace Stateward {
+
+namespace {
+
+    QString nowIso()
+    {
+        return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+    }
+
+    QString relative(const QString& dir, const QString& path)
+    {
+        return QDir(dir).relativeFilePath(path);
+    }
+
+    // index.json or state.json as it is now: whatever of it is readable.
+    struct CurrentIndex
+    {
+        QJsonObject root;
+        QString problem;
+    };
+
+    CurrentIndex readCurrent(const QString& path, qint64 maxBytes, const char* listKey, bool listIsArray)
+    {
+        const JsonFile f = readJsonFile(path, maxBytes);
+        CurrentIndex c;
+        if (!f.exists)
+            c.problem = QStringLiteral("does not exist");
+        else if (!f.ok())
+            c.problem = f.problem;
+        else if (listIsArray ? !f.object.value(QLatin1String(listKey)).isArray()
+                             : !f.object.value(QLatin1String(listKey)).isObject())
+            c.problem
+                = QStringLiteral("no \"%1\" %2")
+                      .arg(QLatin1String(listKey), listIsArray ? QStringLiteral("array") : QStringLiteral("object"));
+        else
+            c.root = f.object;
+        return c;
+    }
+
+    constexpr qint64 kMaxIndexBytes = 256 * 1024 * 1024;
+
+    // The result's frame; false (with the error set) when stateDir is not a real directory.
+    bool begin(RecoveredIndex& r, Family family, const QString& stateDir, const char* indexName)
+    {
+        r.family = family;
+        r.stateDir = stateDir;
+        r.indexPath = QDir(stateDir).filePath(QLatin1String(indexName));
+        if (QFileInfo(stateDir).isDir() && !QFileInfo(stateDir).isSymLink())
+            return true;
+        r.error = QStringLiteral("%1: not a directory (a symlink is never followed)").arg(stateDir);
+        return false;
+    }
+
+} // namespace
+
+QJsonObject RecoveredIndex::toJson() const
+{
+    QJsonArray skippedJson;
+    for (const Skipped& s : skipped)
+        skippedJson.append(
+            QJsonObject { { QStringLiteral("path"), s.path }, { QStringLiteral("problem"), s.problem } });
+    QJsonObject o { { QStringLiteral("family"), nameOf(family) }, { QStringLiteral("stateDir"), stateDir },
+        { QStringLiteral("indexPath"), indexPath }, { QStringLiteral("entries"), ids.size() },
+        { QStringLiteral("added"), QJsonArray::fromStringList(addedIds) },
+        { QStringLiteral("keptFromIndex"), keptFromIndex },
+        { QStringLiteral("dropped"), QJsonArray::fromStringList(droppedIds) },
+        { QStringLiteral("leftOut"), QJsonArray::fromStringList(leftOutIds) },
+        { QStringLiteral("skipped"), skippedJson }, { QStringLiteral("notes"), QJsonArray::fromStringList(notes) } };
+    if (!error.isEmpty())
+        o.insert(QStringLiteral("error"), error);
+    return o;
+}
+
+RecoveredIndex recoverTrajectoriesIndex(const QString& stateDir)
+{
+    RecoveredIndex r;
+    if (!begin(r, Family::Trajectories, stateDir, "index.json"))
+        return r;
+    if (QDir::cleanPath(stateDir).endsWith(QLatin1String(".agentworkforce/trajectories"))) {
+        r.error
+            = QStringLiteral("%1 is a trail 0.5.9+ directory: it keeps no index, trail reads the files").arg(stateDir);
+        return r;
+    }
+
+    // The newest copy of each id wins; on a tie the settled one (a crash between writing the
+    // completed copy and unlinking the active one leaves both with the same times).
+    QHash<QString, QList<TrajectoryRecord>> byId;
+    for (const TrajectoryRecord& t : findTrajectoryRecords(stateDir)) {
+        if (!t.problem.isEmpty())
+            r.skipped.append({ t.path, t.problem });
+        else
+            byId[t.id].append(t);
+    }
+    const CurrentIndex current = readCurrent(r.indexPath, kMaxIndexBytes, "trajectories", false);
+    const QJsonObject entries = current.root.value(QStringLiteral("trajectories")).toObject();
+    if (!current.problem.isEmpty())
+        r.notes.append(QStringLiteral("index.json %1: rebuilt from the trajectory files alone").arg(current.problem));
+
+    QJsonObject recovered;
+    for (auto it = byId.begin(); it != byId.end(); ++it) {
+        QList<TrajectoryRecord>& copies = it.value();
+        std::sort(copies.begin(), copies.end(), isPreferredCopy);
+        const TrajectoryRecord& t = copies.first();
+        if (copies.size() > 1) {
+            QStringList paths;
+            for (const TrajectoryRecord& c : std::as_const(copies))
+                paths.append(relative(stateDir, c.path));
+            r.notes.append(QStringLiteral("%1 has %2 copies (%3): the newest, %4, is indexed")
+                               .arg(t.id)
+                               .arg(copies.size())
+                               .arg(paths.join(QStringLiteral(", ")), relative(stateDir, t.path)));
+        }
+        // Copy the fields as the file spells them (times keep their exact text).
+        const JsonFile f = readJsonFile(t.path, TrajectoriesSource::kMaxRecordBytes);
+        if (!f.ok() || f.object.value(QStringLiteral("id")).toString() != t.id) {
+            r.skipped.append({ t.path, f.ok() ? QStringLiteral("changed while it was read") : f.problem });
+            continue;
+        }
+        QJsonObject e { { QStringLiteral("title"),
+                            f.object.value(QStringLiteral("task")).toObject().value(QStringLiteral("title")) },
+            { QStringLiteral("status"), f.object.value(QStringLiteral("status")) },
+            { QStringLiteral("startedAt"), f.object.value(QStringLiteral("startedAt")) },
+            { QStringLiteral("path"), QFileInfo(t.path).absoluteFilePath() } };
+        if (f.object.value(QStringLiteral("completedAt")).isString())
+            e.insert(QStringLiteral("completedAt"), f.object.value(QStringLiteral("completedAt")));
+        if (entries.contains(t.id)) {
+            ++r.keptFromIndex;
+            const QJsonValue compacted = entries.value(t.id).toObject().value(QStringLiteral("compactedInto"));
+            if (compacted.isString())
+                e.insert(QStringLiteral("compactedInto"), compacted);
+        } else {
+            r.addedIds.append(t.id);
+        }
+        recovered.insert(t.id, e);
+    }
+    for (auto it = entries.begin(); it != entries.end(); ++it) {
+        if (!recovered.contains(it.key()))
+            r.droppedIds.append(it.key());
+    }
+    if (!r.droppedIds.isEmpty())
+        r.notes.append(QStringLiteral("%1 index entries name no valid trajectory file and are left out: %2")
+                           .arg(r.droppedIds.size())
+                           .arg(r.droppedIds.join(QStringLiteral(", "))));
+    if (!r.skipped.isEmpty())
+        r.notes.append(QStringLiteral("%1 files are not valid trajectories and are left out").arg(r.skipped.size()));
+    r.addedIds.sort();
+    r.ids = recovered.keys();
+    r.document = toJsonText(QJsonObject { { QStringLiteral("version"), 1 }, { QStringLiteral("lastUpdated"), nowIso() },
+                                { QStringLiteral("trajectories"), recovered } },
+        { QStringLiteral("version"), QStringLiteral("lastUpdated"), QStringLiteral("trajectories"),
+            QStringLiteral("title"), QStringLiteral("status"), QStringLiteral("startedAt"),
+            QStringLiteral("completedAt"), QStringLiteral("path"), QStringLiteral("compactedInto") });
+    return r;
+}
+
+RecoveredIndex recoverCodexState(const QString& stateDir)
+{
+    RecoveredIndex r;
+    if (!begin(r, Family::Codex, stateDir, "state.json"))
+        return r;
+    const CurrentIndex current = readCurrent(r.indexPath, CodexSource::kMaxStateBytes, "jobs", true);
+    if (!current.problem.isEmpty())
+        r.notes.append(QStringLiteral("state.json %1: rebuilt from the job files alone").arg(current.problem));
+    QHash<QString, QJsonObject> jobs;
+    QSet<QString> indexed;
+    for (const QJsonValue& v : current.root.value(QStringLiteral("jobs")).toArray()) {
+        const QJsonObject o = v.toObject();
+        const QString id = o.value(QStringLiteral("id")).toString();
+        if (!CodexSource::isSafeJobId(id)) {
+            r.droppedIds.append(id);
+            r.notes.append(
+                QStringLiteral("state.json entry with id '%1' is left out: not a plain job id").arg(id.left(120)));
+            continue;
+        }
+        jobs.insert(id, o);
+        indexed.insert(id);
+    }
+
+    const QDir jobsDir(QDir(stateDir).filePath(QStringLiteral("jobs")));
+    int stamped = 0;
+    for (const QString& name :
+        jobsDir.entryList({ QStringLiteral("*.json") }, QDir::Files | QDir::Hidden | QDir::System)) {
+        const QString path = jobsDir.filePath(name);
+        const QString id = name.chopped(5);
+        if (!CodexSource::isSafeJobId(id)) {
+            r.skipped.append({ path, QStringLiteral("not a plain job id") });
+            continue;
+        }
+        const JsonFile f = readJsonFile(path, CodexSource::kMaxStateBytes);
+        if (!f.ok()) {
+            r.skipped.append({ path, f.problem });
+            continue;
+        }
+        if (f.object.value(QStringLiteral("id")).toString() != id) {
+            r.skipped.append({ path,
+                QStringLiteral("holds job '%1', not %2")
+                    .arg(f.object.value(QStringLiteral("id")).toString().left(120), id) });
+            continue;
+        }
+        // The job file carries the result payload; state.json entries never do.
+        QJsonObject merged = f.object;
+        merged.remove(QStringLiteral("result"));
+        merged.remove(QStringLiteral("rendered"));
+        if (const auto it = jobs.constFind(id); it != jobs.constEnd()) {
+            for (auto field = it->begin(); field != it->end(); ++field)
+                merged.insert(field.key(), field.value());
+        } else {
+            r.addedIds.append(id);
+        }
+        if (!merged.value(QStringLiteral("updatedAt")).isString()) {
+            // Upstream orders and prunes by updatedAt; a job file's last write is its last update.
+            merged.insert(QStringLiteral("updatedAt"),
+                QDateTime::fromMSecsSinceEpoch(f.stamp.mtimeMs(), Qt::UTC).toString(Qt::ISODateWithMs));
+            ++stamped;
+        }
+        jobs.insert(id, merged);
+    }
+    if (stamped > 0)
+        r.notes.append(QStringLiteral("%1 job files carry no updatedAt: their modification time is used").arg(stamped));
+    int withoutFile = 0;
+    for (const QString& id : std::as_const(indexed))
+        withoutFile += !jobsDir.exists(id + QLatin1String(".json"));
+    if (withoutFile > 0)
+        r.notes.append(
+            QStringLiteral("%1 state.json entries have no job file; kept as upstream keeps them").arg(withoutFile));
+
+    QList<QJsonObject> ordered = jobs.values();
+    // pruneJobs: updatedAt descending, as strings (ISO times compare as text); the id breaks ties.
+    std::sort(ordered.begin(), ordered.end(), [](const QJsonObject& a, const QJsonObject& b) {
+        const QString ua = a.value(QStringLiteral("updatedAt")).toString();
+        const QString ub = b.value(QStringLiteral("updatedAt")).toString();
+        return ua != ub ? ua > ub : a.value(QStringLiteral("id")).toString() < b.value(QStringLiteral("id")).toString();
+    });
+    QJsonArray kept;
+    for (const QJsonObject& o : std::as_const(ordered)) {
+        const QString id = o.value(QStringLiteral("id")).toString();
+        if (kept.size() < CodexSource::kUpstreamJobLimit) {
+            kept.append(o);
+            r.ids.append(id);
+            if (indexed.contains(id))
+                ++r.keptFromIndex;
+        } else {
+            r.leftOutIds.append(id);
+            r.addedIds.removeOne(id);
+        }
+    }
+    if (!r.leftOutIds.isEmpty())
+        r.notes.append(
+            QStringLiteral("upstream keeps %1 jobs: the %2 oldest are left out (their files stay, unlisted): %3")
+                .arg(CodexSource::kUpstreamJobLimit)
+                .arg(r.leftOutIds.size())
+                .arg(r.leftOutIds.join(QStringLiteral(", "))));
+    if (!r.skipped.isEmpty())
+        r.notes.append(QStringLiteral("%1 job files cannot be used and are left out").arg(r.skipped.size()));
+    r.addedIds.sort();
+    QJsonValue config = current.root.value(QStringLiteral("config"));
+    if (!config.isObject())
+        config = QJsonObject { { QStringLiteral("stopReviewGate"), false } };
+    const QJsonValue version = current.root.value(QStringLiteral("version"));
+    // Upstream's field order (B.2); a request object shares the list, its keys sit where they sort right.
+    r.document = toJsonText(QJsonObject { { QStringLiteral("version"), version.isDouble() ? version : QJsonValue(1) },
+                                { QStringLiteral("config"), config }, { QStringLiteral("jobs"), kept } },
+        { QStringLiteral("version"), QStringLiteral("config"), QStringLiteral("jobs"), QStringLiteral("id"),
+            QStringLiteral("kind"), QStringLiteral("kindLabel"), QStringLiteral("title"),
+            QStringLiteral("workspaceRoot"), QStringLiteral("jobClass"), QStringLiteral("summary"),
+            QStringLiteral("cwd"), QStringLiteral("model"), QStringLiteral("effort"), QStringLiteral("prompt"),
+            QStringLiteral("write"), QStringLiteral("resumeLast"), QStringLiteral("jobId"), QStringLiteral("createdAt"),
+            QStringLiteral("sessionId"), QStringLiteral("updatedAt"), QStringLiteral("status"), QStringLiteral("phase"),
+            QStringLiteral("pid"), QStringLiteral("logFile"), QStringLiteral("request"), QStringLiteral("startedAt"),
+            QStringLiteral("threadId"), QStringLiteral("turnId"), QStringLiteral("completedAt"),
+            QStringLiteral("errorMessage") });
+    return r;
+}
+
+RecoveredIndex recoverIndex(Family family, const QString& stateDir)
+{
+    switch (family) {
+    case Family::Trajectories:
+        return recoverTrajectoriesIndex(stateDir);
+    case Family::Codex:
+        return recoverCodexState(stateDir);
+    case Family::Codegraph:
+    case Family::Gstack:
+        break;
+    }
+    RecoveredIndex r;
+    r.family = family;
+    r.stateDir = stateDir;
+    r.error = QStringLiteral("%1 keeps no index to recover").arg(nameOf(family));
+    return r;
+}
+
+QString defaultExportPath(const RecoveredIndex& index, const QString& workspace)
+{
+    const QString data = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
+    return QDir(data).filePath(QStringLiteral("stateward/recovered/%1-%2-%3-%4")
+                                   .arg(nameOf(index.family), QFileInfo(QDir::cleanPath(workspace)).fileName(),
+                                       QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss")),
+                                       QFileInfo(index.indexPath).fileName()));
+}
+
+QString exportRecoveredIndex(const RecoveredIndex& index, const QString& path)
+{
+    if (!index.ok())
+        return index.error;
+    const QFileInfo target(path);
+    const QString stateDir = QFileInfo(index.stateDir).canonicalFilePath();
+    QDir parent = target.absoluteDir();
+    if (!parent.exists() && !parent.mkpath(QStringLiteral(".")))
+        return QStringLiteral("%1: cannot create the folder %2").arg(path, parent.path());
+    const QString where = parent.canonicalPath();
+    if (!stateDir.isEmpty() && (where == stateDir || where.startsWith(stateDir + QLatin1Char('/'))))
+        return QStringLiteral("%1 is inside the state directory %2: an export never writes there (the tool could "
+                              "read it as its own); choose a file outside it")
+            .arg(path, index.stateDir);
+    const AtomicWriteResult w = atomicWrite(target.absoluteFilePath(), index.document);
+    return w.ok ? QString() : w.error;
+}
+
+} // namespace Stateward

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "snapshot/snapshot.h"
+
+#include <QJsonObject>
+#include <QStringList>
+
+namespace Stateward {
+
+// An index rebuilt from the record files it should list (DESIGN §5). Computed from disk only;
+// nothing is written here: export-index writes `document` elsewhere, repair puts it in place.
+struct RecoveredIndex
+{
+    Family family = Family::Trajectories;
+    QString stateDir;
+    QString indexPath; // where the tool reads it: <stateDir>/index.json or state.json
+    QByteArray document; // the recovered index, formatted as the tool writes it
+    QString error; // non-empty: nothing could be recovered, and why
+
+    QStringList ids; // entries in `document`, in its order
+    QStringList addedIds; // in `document` but not in the current index
+    int keptFromIndex = 0; // entries whose record matched an existing entry (compactedInto etc. kept)
+    QStringList droppedIds; // in the current index, but no valid record exists: left out
+    QStringList leftOutIds; // valid records that did not fit (codex: upstream's 50-job limit)
+    QStringList notes; // every decision worth knowing: duplicates, skipped files, limits
+    struct Skipped
+    {
+        QString path;
+        QString problem;
+    };
+    QList<Skipped> skipped; // record files that cannot be used
+
+    bool ok() const { return error.isEmpty(); }
+    QJsonObject toJson() const; // the summary, without `document`
+};
+
+// agent-trajectories, index era (reference A.6): every valid record under stateDir, one entry per
+// id (the newest copy; completed over active on a tie), `compactedInto` kept from the current
+// index, `path` absolute as FileStorage joins it. A 0.5.9+ directory keeps no index: an error.
+RecoveredIndex recoverTrajectoriesIndex(const QString& stateDir);
+
+// codex-companion state.json (reference B.2): every job in jobs/*.json plus the current entries,
+// merged (the state.json entry's fields win; a job file fills what it lacks), newest first, cut
+// at upstream's 50 jobs. `config` is kept from the current state.json when it is readable.
+RecoveredIndex recoverCodexState(const QString& stateDir);
+
+RecoveredIndex recoverIndex(Family family, const QString& stateDir);
+
+// Where an export goes unless the user says: outside every state dir, under the user's data dir
+// (~/.local/share/stateward/recovered/<family>-<workspace name>-<UTC time>-<index file name>).
+QString defaultExportPath(const RecoveredIndex& index, const QString& workspace);
+
+// Writes index.document to path atomically (tmp + fsync + rename). Never inside the state dir:
+// the tool could read a file there as its own; putting an index in place is a repair, done
+// under the tool's rules. Returns an error naming the file, or "".
+QString exportRecoveredIndex(const RecoveredIndex& index, const QString& path);
+
+} // namespace Stateward

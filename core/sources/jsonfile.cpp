@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "jsonfile.h"
+
+#include "proc/procfs.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace Stateward {
+
+JsonFile readJsonFile(const QString& path, qint64 maxBytes)
+{
+    JsonFile r;
+    const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        const int error = errno;
+        r.exists = error != ENOENT;
+        if (error == ELOOP)
+            r.problem = QStringLiteral("is a symlink to %1; not followed").arg(QFileInfo(path).symLinkTarget());
+        else if (r.exists)
+            r.problem = QStringLiteral("cannot open: %1").arg(ProcFs::errorText(error));
+        return r;
+    }
+    r.exists = true;
+    struct stat st
+    {
+    };
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        r.problem = QStringLiteral("not a regular file");
+        return r;
+    }
+    r.stamp = FileStamp::fromStat(st);
+    if (st.st_size > maxBytes) {
+        ::close(fd);
+        r.problem = QStringLiteral("%1 bytes, more than the %2 Stateward reads").arg(st.st_size).arg(maxBytes);
+        return r;
+    }
+    QFile f;
+    if (!f.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
+        ::close(fd);
+        r.problem = QStringLiteral("cannot read: %1").arg(f.errorString());
+        return r;
+    }
+    r.bytes = f.read(maxBytes + 1); // the file may have grown since fstat
+    if (r.bytes.size() > maxBytes) {
+        r.problem = QStringLiteral("more than the %1 bytes Stateward reads").arg(maxBytes);
+        return r;
+    }
+    if (r.bytes.trimmed().isEmpty()) {
+        r.problem = r.bytes.isEmpty()
+            ? QStringLiteral("zero bytes")
+            : QStringLiteral("zero bytes of JSON (%1 bytes of whitespace)").arg(r.bytes.size());
+        return r;
+    }
+    QJsonParseError error {};
+    const QJsonDocument doc = QJsonDocument::fromJson(r.bytes, &error);
+    if (error.error != QJsonParseError::NoError)
+        r.problem = QStringLiteral("JSON error at byte %1 of %2: %3")
+                        .arg(error.offset)
+                        .arg(r.bytes.size())
+                        .arg(error.errorString());
+    else if (!doc.isObject())
+        r.problem = QStringLiteral("not a JSON object");
+    else
+        r.object = doc.object();
+    return r;
+}
+
+namespace {
+
+    QByteArray scalarText(const QJsonValue& v)
+    {
+        // Qt's own escaping and number format, taken from a one-element array.
+        const QByteArray a = QJsonDocument(QJsonArray { v }).toJson(QJsonDocument::Compact);
+        return a.mid(1, a.size() - 2);
+    }
+
+    void write(QByteArray& out, const QJsonValue& v, const QStringList& keyOrder, int depth)
+    {
+        const QByteArray indent(2 * (depth + 1), ' ');
+        const QByteArray closing(2 * depth, ' ');
+        if (v.isArray()) {
+            const QJsonArray a = v.toArray();
+            if (a.isEmpty()) {
+                out += "[]";
+                return;
+            }
+            out += "[\n";
+            for (qsizetype i = 0; i < a.size(); ++i) {
+                out += indent;
+                write(out, a.at(i), keyOrder, depth + 1);
+                out += i + 1 < a.size() ? ",\n" : "\n";
+            }
+            out += closing + ']';
+        } else if (v.isObject()) {
+            const QJsonObject o = v.toObject();
+            if (o.isEmpty()) {
+                out += "{}";
+                return;
+            }
+            QStringList keys;
+            for (const QString& k : keyOrder) {
+                if (o.contains(k))
+                    keys.append(k);
+            }
+            for (auto it = o.begin(); it != o.end(); ++it) {
+                if (!keyOrder.contains(it.key()))
+                    keys.append(it.key());
+            }
+            out += "{\n";
+            for (qsizetype i = 0; i < keys.size(); ++i) {
+                out += indent + scalarText(keys.at(i)) + ": ";
+                write(out, o.value(keys.at(i)), keyOrder, depth + 1);
+                out += i + 1 < keys.size() ? ",\n" : "\n";
+            }
+            out += closing + '}';
+        } else {
+            out += scalarText(v);
+        }
+    }
+
+} // namespace
+
+QByteArray toJsonText(const QJsonValue& value, const QStringList& keyOrder)
+{
+    QByteArray out;
+    write(out, value, keyOrder, 0);
+    out += '\n';
+    return out;
+}
+
+} // namespace Stateward
