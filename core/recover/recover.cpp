@@ -94,7 +94,8 @@ RecoveredIndex recoverTrajectoriesIndex(const QString& stateDir)
     RecoveredIndex r;
     if (!begin(r, Family::Trajectories, stateDir, "index.json"))
         return r;
-    if (QDir::cleanPath(stateDir).endsWith(QLatin1String(".agentworkforce/trajectories"))) {
+    const QList<TrajectoryRecord> records = findTrajectoryRecords(stateDir);
+    if (TrajectoriesSource::keepsNoIndex(stateDir, records)) {
         r.error
             = QStringLiteral("%1 is a trail 0.5.9+ directory: it keeps no index, trail reads the files").arg(stateDir);
         return r;
@@ -103,7 +104,7 @@ RecoveredIndex recoverTrajectoriesIndex(const QString& stateDir)
     // The newest copy of each id wins; on a tie the settled one (a crash between writing the
     // completed copy and unlinking the active one leaves both with the same times).
     QHash<QString, QList<TrajectoryRecord>> byId;
-    for (const TrajectoryRecord& t : findTrajectoryRecords(stateDir)) {
+    for (const TrajectoryRecord& t : records) {
         if (!t.problem.isEmpty())
             r.skipped.append({ t.path, t.problem });
         else

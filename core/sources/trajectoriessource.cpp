@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "trajectoriessource.h"
 
+#include "jsonfile.h"
+
 #include <QDir>
 #include <QDirIterator>
-#include <QFile>
 #include <QFileInfo>
 #include <QHash>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
+
+#include <algorithm>
 
 namespace Stateward {
 
@@ -26,30 +29,14 @@ namespace {
         TrajectoryRecord r;
         r.path = path;
         r.id = expectedId;
-        const QFileInfo info(path);
-        if (info.size() > TrajectoriesSource::kMaxRecordBytes) {
-            r.problem = QStringLiteral("%1 bytes, more than Stateward reads").arg(info.size());
+        // Never through a symlink (the path was listed as a plain file, but may have been swapped
+        // since), never more than the cap, and the same wording as every other JSON file we read.
+        const JsonFile f = readJsonFile(path, TrajectoriesSource::kMaxRecordBytes);
+        if (!f.ok()) {
+            r.problem = f.exists ? f.problem : QStringLiteral("gone since it was listed");
             return r;
         }
-        QFile f(path);
-        if (!f.open(QIODevice::ReadOnly)) {
-            r.problem = f.errorString();
-            return r;
-        }
-        const QByteArray data = f.readAll();
-        if (data.isEmpty()) {
-            r.problem = QStringLiteral("zero bytes");
-            return r;
-        }
-        QJsonParseError error {};
-        const QJsonObject o = QJsonDocument::fromJson(data, &error).object();
-        if (error.error != QJsonParseError::NoError) {
-            r.problem = QStringLiteral("JSON error at byte %1 of %2: %3")
-                            .arg(error.offset)
-                            .arg(data.size())
-                            .arg(error.errorString());
-            return r;
-        }
+        const QJsonObject& o = f.object;
         static const QRegularExpression idShape(QStringLiteral("^traj_[a-z0-9_]+$"));
         const QString id = o.value(QStringLiteral("id")).toString();
         r.title = o.value(QStringLiteral("task")).toObject().value(QStringLiteral("title")).toString();
@@ -73,27 +60,93 @@ namespace {
         return QDir(dir).relativeFilePath(path);
     }
 
+    QString cleanAbsolute(const QString& path)
+    {
+        return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
+    }
+
+    // Symlinks where trail would look for trajectories: active/ and completed/ themselves, and
+    // every trajectory-named file or directory under them. findTrajectoryRecords() never follows
+    // them, so each one is a trajectory trail may see and Stateward does not.
+    QStringList symlinksAmongRecords(const QString& dir)
+    {
+        QStringList out;
+        for (const QString& sub : { QStringLiteral("active"), QStringLiteral("completed") }) {
+            const QString path = QDir(dir).filePath(sub);
+            const QFileInfo top(path);
+            if (top.isSymLink()) {
+                out.append(path);
+                continue;
+            }
+            if (!top.isDir())
+                continue;
+            QDirIterator it(path, QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot,
+                sub == QLatin1String("completed") ? QDirIterator::Subdirectories : QDirIterator::NoIteratorFlags);
+            while (it.hasNext()) {
+                const QString p = it.next();
+                const QFileInfo f = it.fileInfo();
+                if (f.isSymLink()) {
+                    // isDir() stats the target (no read) to tell a linked <id>/ or YYYY-MM/ apart.
+                    if (f.isDir() || isTrajectoryFileName(f.fileName())
+                        || f.fileName() == QLatin1String("trajectory.json"))
+                        out.append(p);
+                } else if (sub == QLatin1String("active") && f.isDir()) {
+                    const QString nested = p + QLatin1String("/trajectory.json");
+                    if (QFileInfo(nested).isSymLink())
+                        out.append(nested);
+                }
+            }
+        }
+        out.sort();
+        return out;
+    }
+
+    // What trail does with an index.json whose JSON parses but whose shape is wrong (0.4.1, checked
+    // with the real CLI: nothing validates the shape before it is used).
+    QString badShape(const QJsonDocument& doc, qsizetype hidden)
+    {
+        if (!doc.isObject())
+            return QStringLiteral("the top level is not a JSON object: trail list and every save fail with a "
+                                  "TypeError; %1 trajectories are hidden")
+                .arg(hidden);
+        const QJsonValue t = doc.object().value(QStringLiteral("trajectories"));
+        if (t.isArray())
+            return QStringLiteral("\"trajectories\" is an array: trail list shows nothing and every save's entry is "
+                                  "dropped when the index is written back; %1 trajectories are hidden")
+                .arg(hidden);
+        return QStringLiteral("%1: trail list and every save fail with a TypeError; %2 trajectories are hidden")
+            .arg(t.isUndefined() ? QStringLiteral("no \"trajectories\" object")
+                                 : QStringLiteral("\"trajectories\" is not an object"))
+            .arg(hidden);
+    }
+
 } // namespace
 
 QList<TrajectoryRecord> findTrajectoryRecords(const QString& dir)
 {
     QList<TrajectoryRecord> out;
     const QDir root(dir);
+    // A symlinked active/ or completed/ is never entered: listing it would read outside dir.
+    const QString activePath = root.filePath(QStringLiteral("active"));
+    const QString completedPath = root.filePath(QStringLiteral("completed"));
     // active/: flat <id>.json (not recursive, as upstream) and 0.5.9's <id>/trajectory.json.
-    const QDir active(root.filePath(QStringLiteral("active")));
-    for (const QFileInfo& f :
-        active.entryInfoList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot | QDir::NoSymLinks, QDir::Name)) {
-        if (f.isDir()) {
-            const QString nested = f.filePath() + QLatin1String("/trajectory.json");
-            if (QFileInfo(nested).isFile() && !QFileInfo(nested).isSymLink())
-                out.append(readRecord(nested, f.fileName()));
-        } else if (isTrajectoryFileName(f.fileName())) {
-            out.append(readRecord(f.filePath(), f.completeBaseName()));
+    if (!QFileInfo(activePath).isSymLink()) {
+        const QDir active(activePath);
+        for (const QFileInfo& f :
+            active.entryInfoList(QDir::Files | QDir::Dirs | QDir::NoDotAndDotDot | QDir::NoSymLinks, QDir::Name)) {
+            if (f.isDir()) {
+                const QString nested = f.filePath() + QLatin1String("/trajectory.json");
+                if (QFileInfo(nested).isFile() && !QFileInfo(nested).isSymLink())
+                    out.append(readRecord(nested, f.fileName()));
+            } else if (isTrajectoryFileName(f.fileName())) {
+                out.append(readRecord(f.filePath(), f.completeBaseName()));
+            }
         }
     }
-    // completed/: every depth.
-    QDirIterator it(
-        root.filePath(QStringLiteral("completed")), QDir::Files | QDir::NoSymLinks, QDirIterator::Subdirectories);
+    // completed/: every depth (QDirIterator does not descend into symlinked directories).
+    if (QFileInfo(completedPath).isSymLink())
+        return out;
+    QDirIterator it(completedPath, QDir::Files | QDir::NoSymLinks, QDirIterator::Subdirectories);
     QStringList completed;
     while (it.hasNext())
         completed.append(it.next());
@@ -108,16 +161,32 @@ QList<TrajectoryRecord> findTrajectoryRecords(const QString& dir)
     return out;
 }
 
+bool TrajectoriesSource::keepsNoIndex(const QString& stateDir, const QList<TrajectoryRecord>& records)
+{
+    const QString clean = cleanAbsolute(stateDir);
+    if (clean.endsWith(QLatin1String("/.agentworkforce/trajectories")))
+        return true;
+    const QFileInfo index(clean + QLatin1String("/index.json"));
+    if (clean.endsWith(QLatin1String("/.trajectories")) || index.exists() || index.isSymLink())
+        return false;
+    return std::any_of(records.cbegin(), records.cend(),
+        [](const TrajectoryRecord& r) { return r.path.endsWith(QLatin1String("/trajectory.json")); });
+}
+
 QStringList TrajectoriesSource::stateDirs(const QString& workspace) const
 {
     QStringList dirs;
     const QDir ws(workspace);
-    for (const QString& candidate :
-        { ws.filePath(QStringLiteral(".trajectories")), ws.filePath(QStringLiteral(".agentworkforce/trajectories")),
-            qEnvironmentVariable("TRAJECTORIES_DATA_DIR") }) {
-        if (!candidate.isEmpty() && isStateDirCandidate(candidate)
-            && !dirs.contains(QFileInfo(candidate).absoluteFilePath()))
-            dirs.append(QFileInfo(candidate).absoluteFilePath());
+    // Upstream expands a leading ~; a relative value is relative to trail's cwd, the workspace.
+    QString dataDir = qEnvironmentVariable("TRAJECTORIES_DATA_DIR");
+    if (dataDir == QLatin1String("~") || dataDir.startsWith(QLatin1String("~/")))
+        dataDir = QDir::homePath() + dataDir.mid(1);
+    if (!dataDir.isEmpty() && QDir::isRelativePath(dataDir))
+        dataDir = ws.filePath(dataDir);
+    for (const QString& candidate : { ws.filePath(QStringLiteral(".trajectories")),
+             ws.filePath(QStringLiteral(".agentworkforce/trajectories")), dataDir }) {
+        if (!candidate.isEmpty() && isStateDirCandidate(candidate) && !dirs.contains(cleanAbsolute(candidate)))
+            dirs.append(cleanAbsolute(candidate));
     }
     return dirs;
 }
@@ -129,8 +198,12 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
         return s;
     const QDir dir(stateDir);
     const QString indexPath = dir.filePath(QStringLiteral("index.json"));
-    const bool newLayout = stateDir.endsWith(QLatin1String(".agentworkforce/trajectories"));
+    const QFileInfo indexInfo(indexPath);
+    const QString cleanDir = cleanAbsolute(stateDir);
+    const QString cleanWs = cleanAbsolute(workspace);
+    const bool legacyDefault = cleanDir == cleanWs + QLatin1String("/.trajectories");
     const QList<TrajectoryRecord> records = findTrajectoryRecords(stateDir);
+    const bool newLayout = keepsNoIndex(stateDir, records);
 
     // One record per id: the newest copy wins (0.5.9's list() rule, and the recovery rule).
     QHash<QString, QList<const TrajectoryRecord*>> byId;
@@ -143,44 +216,57 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
         }
         byId[r.id].append(&r);
     }
+    for (const QString& link : symlinksAmongRecords(stateDir)) {
+        s.addFinding(QStringLiteral("record-symlink"), Severity::Warning, link,
+            QStringLiteral("a symlink where trail looks for trajectories; not followed"),
+            QStringLiteral("points to %1; whatever trajectories it leads to are not shown")
+                .arg(QFileInfo(link).symLinkTarget()));
+    }
 
     // Index era: the index must list every record, at its real place and status.
     QJsonObject entries;
     bool indexUsable = false;
+    const qsizetype hidden = byId.size();
     if (newLayout) {
-        if (QFileInfo::exists(indexPath))
+        if (indexInfo.exists() || indexInfo.isSymLink())
             s.addFinding(QStringLiteral("index-in-new-layout"), Severity::Info, indexPath,
                 QStringLiteral("an index.json in a 0.5.9+ directory"),
                 QStringLiteral("trail 0.5.9+ keeps no index and deletes this file on its next run"));
-    } else if (QFileInfo(indexPath).isSymLink()) {
+    } else if (indexInfo.isSymLink()) {
         s.addFinding(QStringLiteral("index-symlink"), Severity::Error, indexPath,
-            QStringLiteral("index.json is a symlink; not followed"), QFileInfo(indexPath).symLinkTarget());
-    } else if (!QFileInfo::exists(indexPath)) {
-        if (!byId.isEmpty())
-            s.addFinding(QStringLiteral("index-missing"), Severity::Warning, indexPath,
-                QStringLiteral("no index.json: trail list shows none of %1 trajectories").arg(byId.size()),
-                QStringLiteral("%1 valid trajectory files on disk").arg(byId.size()), { QStringLiteral("reindex") });
+            QStringLiteral("index.json is a symlink; not followed"),
+            QStringLiteral("points to %1").arg(indexInfo.symLinkTarget()));
     } else {
-        QFile f(indexPath);
+        const JsonFile index = readJsonFile(indexPath, kMaxRecordBytes);
         QJsonParseError error {};
-        const QByteArray data = f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-        const QJsonDocument doc = QJsonDocument::fromJson(data, &error);
-        if (data.isEmpty()) {
+        const QJsonDocument doc = index.bytes.isEmpty() || index.bytes.size() > kMaxRecordBytes
+            ? QJsonDocument()
+            : QJsonDocument::fromJson(index.bytes, &error);
+        if (!index.exists) {
+            if (hidden > 0)
+                s.addFinding(QStringLiteral("index-missing"), Severity::Warning, indexPath,
+                    QStringLiteral("no index.json: trail list shows none of %1 trajectories").arg(hidden),
+                    QStringLiteral("%1 valid trajectory files on disk").arg(hidden), { QStringLiteral("reindex") });
+        } else if (index.stamp.isValid() && index.stamp.size == 0 && index.bytes.isEmpty()) {
             s.addFinding(QStringLiteral("index-empty"), Severity::Warning, indexPath,
                 QStringLiteral("zero-byte index.json: trail reads it as an empty index"),
-                QStringLiteral("%1 trajectory files are hidden from trail list").arg(byId.size()),
+                QStringLiteral("%1 trajectory files are hidden from trail list").arg(hidden),
                 { QStringLiteral("replace-corrupt-index") });
-        } else if (error.error != QJsonParseError::NoError
-            || !doc.object().value(QStringLiteral("trajectories")).isObject()) {
+        } else if (index.bytes.isEmpty() || index.bytes.size() > kMaxRecordBytes) {
+            // Not read at all (unopenable, not a regular file, over the cap): no verdict on its JSON.
+            s.addFinding(QStringLiteral("index-unreadable"), Severity::Error, indexPath,
+                QStringLiteral("index.json cannot be read"),
+                QStringLiteral("%1; %2 trajectory files on disk").arg(index.problem).arg(hidden));
+        } else if (error.error != QJsonParseError::NoError) {
             s.addFinding(QStringLiteral("index-malformed"), Severity::Error, indexPath,
-                QStringLiteral("index.json is not a valid index: trail falls back to an empty one"),
+                QStringLiteral("index.json is not valid JSON: trail falls back to an empty index"),
                 QStringLiteral("%1; the next save writes an index holding only its own entry, hiding %2 trajectories")
-                    .arg(error.error != QJsonParseError::NoError ? QStringLiteral("JSON error at byte %1 of %2: %3")
-                                                                       .arg(error.offset)
-                                                                       .arg(data.size())
-                                                                       .arg(error.errorString())
-                                                                 : QStringLiteral("no \"trajectories\" object"))
-                    .arg(byId.size()),
+                    .arg(index.problem)
+                    .arg(hidden),
+                { QStringLiteral("replace-corrupt-index") });
+        } else if (!doc.object().value(QStringLiteral("trajectories")).isObject()) {
+            s.addFinding(QStringLiteral("index-malformed"), Severity::Error, indexPath,
+                QStringLiteral("index.json is not a valid index"), badShape(doc, hidden),
                 { QStringLiteral("replace-corrupt-index") });
         } else {
             indexUsable = true;
@@ -188,10 +274,20 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
         }
     }
 
+    // Index paths may name the workspace by another spelling (a symlinked parent): compare them
+    // with the workspace prefix canonicalised, without resolving anything the index names.
+    const QString canonicalWs = QFileInfo(workspace).canonicalFilePath();
+    const auto samePlace = [&](const QString& entryPath, const QString& recordPath) {
+        QString resolved = QDir::cleanPath(QDir(cleanWs).absoluteFilePath(entryPath));
+        if (!canonicalWs.isEmpty() && canonicalWs != cleanWs && resolved.startsWith(canonicalWs + QLatin1Char('/')))
+            resolved = cleanWs + resolved.mid(canonicalWs.size());
+        return !entryPath.isEmpty() && resolved == cleanAbsolute(recordPath);
+    };
+
     for (auto it = byId.cbegin(); it != byId.cend(); ++it) {
         QList<const TrajectoryRecord*> copies = it.value();
         std::sort(copies.begin(), copies.end(),
-            [](const TrajectoryRecord* a, const TrajectoryRecord* b) { return a->newest() > b->newest(); });
+            [](const TrajectoryRecord* a, const TrajectoryRecord* b) { return isPreferredCopy(*a, *b); });
         const TrajectoryRecord& r = *copies.first();
         if (copies.size() > 1) {
             QStringList paths;
@@ -212,27 +308,21 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
         j.updatedAt = r.completedAt;
         j.recordFile = r.path;
         j.inIndex = newLayout || entries.contains(r.id);
-        if (indexUsable || (!newLayout && !QFileInfo::exists(indexPath))) {
-            if (!entries.contains(r.id)) {
-                if (indexUsable)
-                    s.addFinding(QStringLiteral("index-missing-record"), Severity::Warning, r.path,
-                        QStringLiteral("trajectory %1 is missing from index.json").arg(r.id),
-                        QStringLiteral("'%1' (%2), a valid file that trail list does not show")
-                            .arg(r.title.left(80), r.status),
-                        { QStringLiteral("reindex") });
-            } else {
-                const QJsonObject e = entries.value(r.id).toObject();
-                const QString entryPath = e.value(QStringLiteral("path")).toString();
-                const QString resolved
-                    = QDir::isAbsolutePath(entryPath) ? entryPath : QDir(workspace).filePath(entryPath);
-                if (e.value(QStringLiteral("status")).toString() != r.status
-                    || QFileInfo(resolved).absoluteFilePath() != QFileInfo(r.path).absoluteFilePath())
-                    s.addFinding(QStringLiteral("index-stale"), Severity::Warning, indexPath + QLatin1Char('#') + r.id,
-                        QStringLiteral("index entry for %1 is out of date").arg(r.id),
-                        QStringLiteral("index says '%1' at %2; the file says '%3' at %4")
-                            .arg(e.value(QStringLiteral("status")).toString(), entryPath, r.status, r.path),
-                        { QStringLiteral("fix-index-entry") });
-            }
+        if (indexUsable && !entries.contains(r.id)) {
+            s.addFinding(QStringLiteral("index-missing-record"), Severity::Warning, r.path,
+                QStringLiteral("trajectory %1 is missing from index.json").arg(r.id),
+                QStringLiteral("'%1' (%2), a valid file that trail list does not show").arg(r.title.left(80), r.status),
+                { QStringLiteral("reindex") });
+        } else if (indexUsable) {
+            const QJsonObject e = entries.value(r.id).toObject();
+            const QString entryPath = e.value(QStringLiteral("path")).toString();
+            const QString entryStatus = e.value(QStringLiteral("status")).toString();
+            if (entryStatus != r.status || !samePlace(entryPath, r.path))
+                s.addFinding(QStringLiteral("index-stale"), Severity::Warning, indexPath + QLatin1Char('#') + r.id,
+                    QStringLiteral("index entry for %1 is out of date").arg(r.id),
+                    QStringLiteral("index says '%1' at %2; the file says '%3' at %4")
+                        .arg(entryStatus, entryPath, r.status, r.path),
+                    { QStringLiteral("fix-index-entry") });
         }
         s.jobs.append(j);
     }
@@ -240,20 +330,20 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
         for (auto it = entries.constBegin(); it != entries.constEnd(); ++it) {
             if (byId.contains(it.key()))
                 continue;
+            // The entry's path is quoted, never opened: it may point anywhere.
             s.addFinding(QStringLiteral("index-dangling"), Severity::Warning, indexPath + QLatin1Char('#') + it.key(),
-                QStringLiteral("index entry %1 names no trajectory file").arg(it.key()),
-                QStringLiteral("path %1 does not hold a valid trajectory")
+                QStringLiteral("index entry %1 names no trajectory file").arg(it.key().left(80)),
+                QStringLiteral("path '%1' does not hold a valid trajectory")
                     .arg(it.value().toObject().value(QStringLiteral("path")).toString()),
                 { QStringLiteral("drop-dangling-entry") });
         }
     }
-    if (!newLayout && QFileInfo(QDir(workspace).filePath(QStringLiteral(".agentworkforce/trajectories"))).isDir()
-        && stateDir == QDir(workspace).filePath(QStringLiteral(".trajectories"))) {
+    if (legacyDefault && QFileInfo(cleanWs + QLatin1String("/.agentworkforce/trajectories")).isDir()) {
         s.addFinding(QStringLiteral("both-layouts"), Severity::Warning, stateDir,
             QStringLiteral("both the legacy and the 0.5.9+ trajectories directories exist"),
             QStringLiteral(
                 "trail 0.5.9+ reads only .agentworkforce/trajectories: the %1 trajectories here are invisible to it")
-                .arg(byId.size()));
+                .arg(hidden));
     }
     scanLocksAndTempFiles(s, context);
     return s;

@@ -5,10 +5,12 @@
 
 namespace Stateward {
 
+struct TrajectoryRecord;
+
 // agent-trajectories (`trail`), reference Part A. Index era (≤0.5.8): <ws>/.trajectories/ with
 // index.json, active/<id>.json, completed/[YYYY-MM/]<id>.json. 0.5.9+: <ws>/.agentworkforce/
 // trajectories/ with active/<id>/trajectory.json, completed/YYYY-MM/<id>/trajectory.json and no
-// index. $TRAJECTORIES_DATA_DIR is used verbatim.
+// index. $TRAJECTORIES_DATA_DIR names the directory itself (~ expanded, relative to the workspace).
 class TrajectoriesSource : public SourceAdapter
 {
 public:
@@ -17,6 +19,9 @@ public:
     Snapshot scan(const QString& workspace, const QString& stateDir, ScanContext& context) const override;
 
     static constexpr qint64 kMaxRecordBytes = 64 * 1024 * 1024;
+    // 0.5.9+ keeps no index: .agentworkforce/trajectories, or a data dir (not .trajectories) with
+    // no index.json whose records are <id>/trajectory.json. The scan and the recovery agree on it.
+    static bool keepsNoIndex(const QString& stateDir, const QList<TrajectoryRecord>& records);
 };
 
 // One trajectory file as found on disk.

@@ -7,6 +7,7 @@
 #include "recover/recover.h"
 #include "sources/codexsource.h"
 #include "testfiles.h"
+#include "trajectorytools.h"
 
 #include <QDir>
 #include <QJsonArray>
@@ -279,6 +280,42 @@ private slots:
             QJsonObject({ { QStringLiteral("stopReviewGate"), false } }));
         for (const QJsonValue& v : doc.value(QStringLiteral("jobs")).toArray())
             QVERIFY(!v.toObject().value(QStringLiteral("updatedAt")).toString().isEmpty());
+    }
+
+    // The seed, for real: 20 concurrent agent-trajectories@0.4.1 saves lose index entries; the
+    // exported index, placed as index.json, makes that version's own `trail list` show all 20.
+    void seedRaceExportRestoresTrailList()
+    {
+        QVERIFY2(TrajectoryTools::missing().isEmpty(), qPrintable(TrajectoryTools::missing()));
+        constexpr int n = 20;
+        QTemporaryDir ws;
+        QStringList ids;
+        QCOMPARE(TrajectoryTools::runSeedRace(ws.path(), n, &ids), n);
+        QString error;
+        const QStringList before = TrajectoryTools::trailList(ws.path(), QStringLiteral("041"), &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        qInfo("trail list after the race: %lld of %d", qint64(before.size()), n);
+        const QString stateDir = ws.filePath(QStringLiteral(".trajectories"));
+        const QMap<QString, QByteArray> tree = treeContents(stateDir);
+
+        const QString exported = m_data.path() + QLatin1String("/seed-index.json");
+        const CliRun run = runCli({ QStringLiteral("export-index"), ws.path(), QStringLiteral("--family"),
+            QStringLiteral("trajectories"), QStringLiteral("-o"), exported, QStringLiteral("--json") });
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QCOMPARE(treeContents(stateDir), tree); // the export touched nothing in the state dir
+        const QJsonObject summary = parse(run.out);
+        QCOMPARE(summary.value(QStringLiteral("entries")).toInt(), n);
+        QCOMPARE(summary.value(QStringLiteral("added")).toArray().size()
+                + summary.value(QStringLiteral("keptFromIndex")).toInt(),
+            n);
+
+        QVERIFY(QFile::remove(stateDir + QLatin1String("/index.json")));
+        QVERIFY(QFile::copy(exported, stateDir + QLatin1String("/index.json")));
+        QStringList after = TrajectoryTools::trailList(ws.path(), QStringLiteral("041"), &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        after.sort();
+        ids.sort();
+        QCOMPARE(after, ids);
     }
 
     void exportIndexCli()

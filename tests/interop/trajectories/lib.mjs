@@ -60,4 +60,5 @@ export function trail(ver, cwd, argv, env = trailEnv()) {
 }
 
 // One implementation of the drivers' output helpers, shared with tests/interop.
-export { die, emit } from '../lib.mjs';
+import { die, emit } from '../lib.mjs';
+export { die, emit };
