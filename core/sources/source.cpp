@@ -6,6 +6,7 @@
 #include "gstacksource.h"
 #include "trajectoriessource.h"
 
+#include <QDir>
 #include <QDirIterator>
 #include <QFileInfo>
 
@@ -66,13 +67,22 @@ bool beginSnapshot(Snapshot& snapshot, Family family, const QString& workspace, 
     snapshot.workspace = workspace;
     snapshot.stateDir = stateDir;
     snapshot.scannedAt = QDateTime::currentDateTimeUtc();
-    const QFileInfo info(stateDir);
-    if (!info.isSymLink())
-        return true;
-    snapshot.addFinding(QStringLiteral("state-dir-symlink"), Severity::Error, stateDir,
-        QStringLiteral("the state directory is a symlink; not followed"),
-        QStringLiteral("points to %1").arg(info.symLinkTarget()));
-    return false;
+    // The state dir itself, and every folder between the workspace and it (a symlinked
+    // .agentworkforce/ leads out of the workspace just the same).
+    const QString ws = QDir::cleanPath(workspace);
+    for (QString path = QDir::cleanPath(stateDir);; path = QFileInfo(path).path()) {
+        const QFileInfo info(path);
+        if (info.isSymLink()) {
+            snapshot.addFinding(QStringLiteral("state-dir-symlink"), Severity::Error, stateDir,
+                path == QDir::cleanPath(stateDir)
+                    ? QStringLiteral("the state directory is a symlink; not followed")
+                    : QStringLiteral("the state directory is reached through a symlink (%1); not followed").arg(path),
+                QStringLiteral("%1 points to %2").arg(path, info.symLinkTarget()));
+            return false;
+        }
+        if (!path.startsWith(ws + QLatin1Char('/')) || QFileInfo(path).path() == ws)
+            return true;
+    }
 }
 
 bool isStateDirCandidate(const QString& path)

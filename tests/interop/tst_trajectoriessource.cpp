@@ -1072,6 +1072,23 @@ private slots:
         QVERIFY(s.tempFiles.isEmpty());
     }
 
+    // A symlinked .agentworkforce/ leads out of the workspace as surely as a symlinked state dir.
+    void stateDirThroughSymlinkedParentRefused()
+    {
+        QTemporaryDir ws, elsewhere;
+        const QString real = elsewhere.path() + QLatin1String("/trajectories");
+        QVERIFY(QDir().mkpath(real + QLatin1String("/active/traj_far2abcdefgh")));
+        writeFile(real + QLatin1String("/active/traj_far2abcdefgh/trajectory.json"), "{}");
+        QVERIFY(QFile::link(elsewhere.path(), ws.path() + QLatin1String("/.agentworkforce")));
+        const QString dir = ws.path() + QLatin1String("/.agentworkforce/trajectories");
+        QCOMPARE(TrajectoriesSource().stateDirs(ws.path()), QStringList { dir });
+        const Snapshot s = scanDir(ws.path(), dir);
+        QCOMPARE(findingCodes(s), QStringList { QStringLiteral("state-dir-symlink") });
+        QVERIFY2(s.findings.first().summary.contains(ws.path() + QLatin1String("/.agentworkforce")),
+            qPrintable(s.findings.first().summary));
+        QVERIFY(s.jobs.isEmpty());
+    }
+
     // tmpfiles.cpp knows both of 0.5.7's index tmp names; the shared sweep judges them.
     void leftoverIndexTmpFiles()
     {
