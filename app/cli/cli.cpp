@@ -15,6 +15,8 @@ const QList<Command>& commands()
         { "scan", "report jobs, brokers, locks, tmp files and findings in workspaces (reads only)", &runScan },
         { "export-index", "rebuild a tool's index from its record files into a file outside the state dir",
             &runExportIndex },
+        { "repair", "plan repairs from a scan and apply them under the tools' locks (--dry-run, --yes)", &runRepair },
+        { "undo", "list the quarantines repairs left, or restore one byte-identically", &runUndo },
         { "locks", "list every lock under a state directory with its verdict and evidence", &runLocks },
         { "lock", "run a command while holding a file's lock (FILE -- CMD…), interoperable with codegraph", &runLock },
         { "proc", "show what Stateward sees about one process (liveness, start time, argv, uid)", &runProc },

@@ -32,5 +32,7 @@ int runLocks(const QStringList& arguments);
 int runLock(const QStringList& arguments);
 int runScan(const QStringList& arguments);
 int runExportIndex(const QStringList& arguments);
+int runRepair(const QStringList& arguments);
+int runUndo(const QStringList& arguments);
 
 } // namespace Stateward::Cli

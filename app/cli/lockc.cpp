@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "lock/lockfile.h"
 #include "lock/lockjudge.h"
+#include "proc/pidfd.h"
 
 #include <QCommandLineParser>
 #include <QFileInfo>
@@ -14,7 +15,6 @@
 #include <poll.h>
 #include <spawn.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -80,11 +80,6 @@ int runLocks(const QStringList& arguments)
 
 namespace {
 
-    int pidfdOpen(pid_t pid)
-    {
-        return int(::syscall(SYS_pidfd_open, pid, 0));
-    }
-
     // Runs argv to completion, forwarding SIGINT/SIGTERM/SIGHUP to it and calling heartbeat
     // every heartbeatMs meanwhile. Returns its exit code (128+signal when killed), -1 if not started.
     // inheritFd stays open in the child: if we are killed, the lock is still open by a live process
@@ -126,7 +121,7 @@ namespace {
             ::sigprocmask(SIG_SETMASK, &old, nullptr);
             return -1;
         }
-        const int pidFd = pidfdOpen(child);
+        const int pidFd = PidFd::open(child);
         int status = 0;
         for (;;) {
             if (pidFd < 0) { // no pidfd (old kernel): no heartbeat, plain wait

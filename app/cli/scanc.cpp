@@ -86,15 +86,8 @@ int runScan(const QStringList& arguments)
 
     ScanContext context;
     QList<Snapshot> snapshots;
-    for (const QString& ws : workspaces) {
-        const QString absolute = QFileInfo(ws).absoluteFilePath();
-        for (const SourceAdapter* adapter : sourceAdapters()) {
-            if (!families.isEmpty() && !families.contains(nameOf(adapter->family())))
-                continue;
-            for (const QString& dir : adapter->stateDirs(absolute))
-                snapshots.append(adapter->scan(absolute, dir, context));
-        }
-    }
+    for (const QString& ws : workspaces)
+        snapshots += scanWorkspace(ws, context, families);
     bool attention = false;
     for (const Snapshot& s : snapshots)
         attention |= !s.findings.isEmpty() && s.worst() >= Severity::Warning;

@@ -9,7 +9,9 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace Stateward {
@@ -49,7 +51,8 @@ AtomicWriteResult atomicWrite(const QString& path, QByteArrayView data, const At
         ::close(dirFd);
         return fail(QStringLiteral("cannot stat"), e);
     }
-    if (options.expected && (!exists || FileStamp::fromStat(st) != *options.expected)) {
+    if ((options.expected && (!exists || FileStamp::fromStat(st) != *options.expected))
+        || (options.expectAbsent && exists)) {
         ::close(dirFd);
         r.changedMeanwhile = true;
         r.error = QStringLiteral("%1: changed since it was read; not replaced").arg(path);
@@ -106,7 +109,18 @@ AtomicWriteResult atomicWrite(const QString& path, QByteArrayView data, const At
             return r;
         }
     }
-    if (::renameat(dirFd, tmpName.constData(), dirFd, name.constData()) != 0) {
+    // expectAbsent: renameat2(RENAME_NOREPLACE) makes "still absent" and the rename one step.
+    const int renamed = options.expectAbsent
+        ? int(::syscall(SYS_renameat2, dirFd, tmpName.constData(), dirFd, name.constData(), RENAME_NOREPLACE))
+        : ::renameat(dirFd, tmpName.constData(), dirFd, name.constData());
+    if (renamed != 0 && options.expectAbsent && errno == EEXIST) {
+        ::unlinkat(dirFd, tmpName.constData(), 0);
+        ::close(dirFd);
+        r.changedMeanwhile = true;
+        r.error = QStringLiteral("%1: created by someone else meanwhile; not replaced").arg(path);
+        return r;
+    }
+    if (renamed != 0) {
         const int e = errno;
         ::unlinkat(dirFd, tmpName.constData(), 0);
         ::close(dirFd);

@@ -18,6 +18,9 @@ struct AtomicWriteOptions
     // Compare-before-rename: when set, X must still be exactly this (inode, size, mtime) right
     // before the rename, or nothing is replaced (a writer without a lock changed it meanwhile).
     std::optional<FileStamp> expected;
+    // The file must not exist yet (the tool creates it only when missing): checked right before
+    // the rename, like `expected`.
+    bool expectAbsent = false;
     // Mode for a new file (an existing file's mode always wins).
     unsigned newFileMode = 0644;
 };

@@ -3,6 +3,7 @@
 
 #include "proc/procfs.h"
 
+#include <QDir>
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
@@ -272,9 +273,12 @@ QStringList LockJudge::findLocks(const QString& dir, QStringList* problems)
     }
     QDirIterator it(dir, QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot | QDir::NoSymLinks,
         QDirIterator::Subdirectories);
+    const QString ownArea = QDir(dir).filePath(QStringLiteral(".stateward/"));
     while (it.hasNext()) {
         const QString path = it.next();
         const QString name = it.fileName();
+        if (path.startsWith(ownArea)) // Stateward's quarantine keeps cleared locks as evidence
+            continue;
         // A proper-lockfile directory lock is itself the lock; its insides are not ours to list.
         if (it.fileInfo().isDir() && name.endsWith(QLatin1String(".lock"))) {
             out.append(path);

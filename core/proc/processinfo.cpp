@@ -165,13 +165,27 @@ QList<qint64> listPids()
 
 qint64 startTicksOf(qint64 pid)
 {
+    const auto stat = statOf(pid);
+    return stat ? stat->startTicks : -1;
+}
+
+std::optional<ProcessStat> statOf(qint64 pid)
+{
     if (!validatePid(pid).isEmpty())
-        return -1;
+        return std::nullopt;
     char path[32];
     std::snprintf(path, sizeof path, "/proc/%lld/stat", static_cast<long long>(pid));
     const ProcFs::ReadResult stat = ProcFs::readAt(AT_FDCWD, path, 4096);
     const auto fields = stat.ok() ? parseStat(stat.data) : std::nullopt;
-    return fields ? fields->startTicks : -1;
+    if (!fields)
+        return std::nullopt;
+    ProcessStat out;
+    out.state = fields->state;
+    out.ppid = fields->ppid;
+    out.pgid = fields->pgid;
+    out.sid = fields->sid;
+    out.startTicks = fields->startTicks;
+    return out;
 }
 
 ProcessInfo inspectProcess(qint64 pid)

@@ -64,6 +64,19 @@ QList<qint64> listPids();
 // Start time of pid in clock ticks after boot (stat field 22), -1 when unreadable. Cheap: one read.
 qint64 startTicksOf(qint64 pid);
 
+// The fields of /proc/<pid>/stat that place a process in the tree, from one read: cheap enough to
+// run over every process (inspectProcess reads six files).
+struct ProcessStat
+{
+    QChar state;
+    qint64 ppid = -1;
+    qint64 pgid = -1;
+    qint64 sid = -1;
+    qint64 startTicks = -1;
+    bool isDead() const { return state == QLatin1Char('Z') || state == QLatin1Char('X'); }
+};
+std::optional<ProcessStat> statOf(qint64 pid);
+
 // Reads every field through one directory fd of /proc/<pid>, so a PID reused mid-read fails the
 // later reads (ESRCH) instead of mixing two processes.
 ProcessInfo inspectProcess(qint64 pid);

@@ -11,6 +11,7 @@
 #include <QFileInfo>
 #include <QHash>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QSet>
 #include <QStandardPaths>
 
@@ -56,6 +57,26 @@ namespace {
     }
 
     constexpr qint64 kMaxIndexBytes = 256 * 1024 * 1024;
+
+    // FileStorage's field order (A.3).
+    const QStringList kTrajectoryKeyOrder { QStringLiteral("version"), QStringLiteral("lastUpdated"),
+        QStringLiteral("trajectories"), QStringLiteral("title"), QStringLiteral("status"), QStringLiteral("startedAt"),
+        QStringLiteral("completedAt"), QStringLiteral("path"), QStringLiteral("compactedInto") };
+
+    // Upstream's field order (B.2). A request object shares the list: its keys sit where they sort right.
+    const QStringList& codexKeyOrder()
+    {
+        static const QStringList order { QStringLiteral("version"), QStringLiteral("config"), QStringLiteral("jobs"),
+            QStringLiteral("id"), QStringLiteral("kind"), QStringLiteral("kindLabel"), QStringLiteral("title"),
+            QStringLiteral("workspaceRoot"), QStringLiteral("jobClass"), QStringLiteral("summary"),
+            QStringLiteral("cwd"), QStringLiteral("model"), QStringLiteral("effort"), QStringLiteral("prompt"),
+            QStringLiteral("write"), QStringLiteral("resumeLast"), QStringLiteral("jobId"), QStringLiteral("createdAt"),
+            QStringLiteral("sessionId"), QStringLiteral("updatedAt"), QStringLiteral("status"), QStringLiteral("phase"),
+            QStringLiteral("pid"), QStringLiteral("logFile"), QStringLiteral("request"), QStringLiteral("startedAt"),
+            QStringLiteral("threadId"), QStringLiteral("turnId"), QStringLiteral("completedAt"),
+            QStringLiteral("errorMessage") };
+        return order;
+    }
 
     // The result's frame; false (with the error set) when stateDir is not a real directory.
     bool begin(RecoveredIndex& r, Family family, const QString& stateDir, const char* indexName)
@@ -166,9 +187,7 @@ RecoveredIndex recoverTrajectoriesIndex(const QString& stateDir)
     r.ids = recovered.keys();
     r.document = toJsonText(QJsonObject { { QStringLiteral("version"), 1 }, { QStringLiteral("lastUpdated"), nowIso() },
                                 { QStringLiteral("trajectories"), recovered } },
-        { QStringLiteral("version"), QStringLiteral("lastUpdated"), QStringLiteral("trajectories"),
-            QStringLiteral("title"), QStringLiteral("status"), QStringLiteral("startedAt"),
-            QStringLiteral("completedAt"), QStringLiteral("path"), QStringLiteral("compactedInto") });
+        kTrajectoryKeyOrder);
     return r;
 }
 
@@ -279,15 +298,7 @@ RecoveredIndex recoverCodexState(const QString& stateDir)
     // Upstream's field order (B.2); a request object shares the list, its keys sit where they sort right.
     r.document = toJsonText(QJsonObject { { QStringLiteral("version"), version.isDouble() ? version : QJsonValue(1) },
                                 { QStringLiteral("config"), config }, { QStringLiteral("jobs"), kept } },
-        { QStringLiteral("version"), QStringLiteral("config"), QStringLiteral("jobs"), QStringLiteral("id"),
-            QStringLiteral("kind"), QStringLiteral("kindLabel"), QStringLiteral("title"),
-            QStringLiteral("workspaceRoot"), QStringLiteral("jobClass"), QStringLiteral("summary"),
-            QStringLiteral("cwd"), QStringLiteral("model"), QStringLiteral("effort"), QStringLiteral("prompt"),
-            QStringLiteral("write"), QStringLiteral("resumeLast"), QStringLiteral("jobId"), QStringLiteral("createdAt"),
-            QStringLiteral("sessionId"), QStringLiteral("updatedAt"), QStringLiteral("status"), QStringLiteral("phase"),
-            QStringLiteral("pid"), QStringLiteral("logFile"), QStringLiteral("request"), QStringLiteral("startedAt"),
-            QStringLiteral("threadId"), QStringLiteral("turnId"), QStringLiteral("completedAt"),
-            QStringLiteral("errorMessage") });
+        codexKeyOrder());
     return r;
 }
 
@@ -334,6 +345,171 @@ QString exportRecoveredIndex(const RecoveredIndex& index, const QString& path)
             .arg(path, index.stateDir);
     const AtomicWriteResult w = atomicWrite(target.absoluteFilePath(), index.document);
     return w.ok ? QString() : w.error;
+}
+
+namespace {
+
+    void editTrajectories(
+        EditedIndex& out, const QJsonObject& current, const RecoveredIndex& recovered, const IndexEdit& edit)
+    {
+        const QJsonObject from
+            = QJsonDocument::fromJson(recovered.document).object().value(QStringLiteral("trajectories")).toObject();
+        QJsonObject entries = current.value(QStringLiteral("trajectories")).toObject();
+        for (const QString& id : edit.add) {
+            if (entries.contains(id))
+                out.skipped.append(QStringLiteral("%1: already in the index").arg(id));
+            else if (!from.contains(id))
+                out.skipped.append(QStringLiteral("%1: no valid trajectory file any more").arg(id));
+            else {
+                entries.insert(id, from.value(id));
+                out.applied.append(QStringLiteral("added %1").arg(id));
+            }
+        }
+        for (const QString& id : edit.drop) {
+            if (!entries.contains(id))
+                out.skipped.append(QStringLiteral("%1: no longer in the index").arg(id));
+            else if (from.contains(id))
+                out.skipped.append(QStringLiteral("%1: its trajectory file is back").arg(id));
+            else {
+                entries.remove(id);
+                out.applied.append(QStringLiteral("dropped %1").arg(id));
+            }
+        }
+        for (const QString& id : edit.fix) {
+            if (!entries.contains(id) || !from.contains(id))
+                out.skipped.append(QStringLiteral("%1: not both in the index and on disk any more").arg(id));
+            else if (entries.value(id) == from.value(id))
+                out.skipped.append(QStringLiteral("%1: already up to date").arg(id));
+            else {
+                entries.insert(id, from.value(id)); // the recovery kept its compactedInto
+                out.applied.append(QStringLiteral("corrected %1").arg(id));
+            }
+        }
+        if (out.applied.isEmpty())
+            return;
+        QJsonObject index = current;
+        index.insert(QStringLiteral("version"),
+            current.value(QStringLiteral("version")).isDouble() ? current.value(QStringLiteral("version"))
+                                                                : QJsonValue(1));
+        index.insert(QStringLiteral("lastUpdated"), nowIso());
+        index.insert(QStringLiteral("trajectories"), entries);
+        out.document = toJsonText(index, kTrajectoryKeyOrder);
+    }
+
+    void editCodex(EditedIndex& out, const QString& stateDir, const QJsonObject& current,
+        const RecoveredIndex& recovered, const IndexEdit& edit)
+    {
+        QHash<QString, QJsonObject> from;
+        for (const QJsonValue& v :
+            QJsonDocument::fromJson(recovered.document).object().value(QStringLiteral("jobs")).toArray())
+            from.insert(v.toObject().value(QStringLiteral("id")).toString(), v.toObject());
+        QList<QJsonObject> jobs;
+        QSet<QString> present;
+        for (const QJsonValue& v : current.value(QStringLiteral("jobs")).toArray()) {
+            jobs.append(v.toObject());
+            present.insert(v.toObject().value(QStringLiteral("id")).toString());
+        }
+        const QDir jobsDir(QDir(stateDir).filePath(QStringLiteral("jobs")));
+        for (const QString& id : edit.drop) {
+            if (!present.contains(id))
+                out.skipped.append(QStringLiteral("%1: no longer in state.json").arg(id));
+            else if (CodexSource::isSafeJobId(id) && QFileInfo::exists(jobsDir.filePath(id + QLatin1String(".json"))))
+                out.skipped.append(QStringLiteral("%1: its job file is back").arg(id));
+            else {
+                jobs.removeIf([&](const QJsonObject& o) { return o.value(QStringLiteral("id")).toString() == id; });
+                present.remove(id);
+                out.applied.append(QStringLiteral("dropped %1").arg(id));
+            }
+        }
+        // Newest first, so that what does not fit under upstream's limit is the oldest.
+        QList<QJsonObject> additions;
+        for (const QString& id : edit.add) {
+            if (present.contains(id))
+                out.skipped.append(QStringLiteral("%1: already in state.json").arg(id));
+            else if (recovered.leftOutIds.contains(id) || !from.contains(id))
+                out.skipped.append(QStringLiteral("%1: not among the %2 newest jobs upstream keeps")
+                                       .arg(id)
+                                       .arg(CodexSource::kUpstreamJobLimit));
+            else
+                additions.append(from.value(id));
+        }
+        const auto newer = [](const QJsonObject& a, const QJsonObject& b) {
+            return a.value(QStringLiteral("updatedAt")).toString() > b.value(QStringLiteral("updatedAt")).toString();
+        };
+        std::sort(additions.begin(), additions.end(), newer);
+        for (const QJsonObject& o : std::as_const(additions)) {
+            const QString id = o.value(QStringLiteral("id")).toString();
+            if (jobs.size() >= CodexSource::kUpstreamJobLimit) {
+                out.skipped.append(
+                    QStringLiteral("%1: state.json already holds %2 jobs; upstream's next save would prune "
+                                   "one and delete its files")
+                        .arg(id)
+                        .arg(jobs.size()));
+                continue;
+            }
+            jobs.append(o);
+            out.applied.append(QStringLiteral("added %1").arg(id));
+        }
+        if (out.applied.isEmpty())
+            return;
+        std::stable_sort(jobs.begin(), jobs.end(), newer);
+        QJsonArray array;
+        for (const QJsonObject& o : std::as_const(jobs))
+            array.append(o);
+        QJsonObject state = current;
+        state.insert(QStringLiteral("jobs"), array);
+        out.document = toJsonText(state, codexKeyOrder());
+    }
+
+} // namespace
+
+EditedIndex editIndex(Family family, const QString& stateDir, const IndexEdit& edit)
+{
+    EditedIndex out;
+    const RecoveredIndex recovered = recoverIndex(family, stateDir);
+    out.indexPath = recovered.indexPath;
+    if (!recovered.ok()) {
+        out.error = recovered.error;
+        return out;
+    }
+    const bool trajectories = family == Family::Trajectories;
+    const JsonFile current = readJsonFile(out.indexPath, trajectories ? kMaxIndexBytes : CodexSource::kMaxStateBytes);
+    out.currentExists = current.exists;
+    out.current = current.stamp;
+    out.currentBytes = current.bytes;
+    const char* listKey = trajectories ? "trajectories" : "jobs";
+    const bool usable = current.ok()
+        && (trajectories ? current.object.value(QLatin1String(listKey)).isObject()
+                         : current.object.value(QLatin1String(listKey)).isArray());
+    if (!usable && current.exists && !current.stamp.isValid()) {
+        out.error = QStringLiteral("%1: %2").arg(out.indexPath, current.problem);
+        return out;
+    }
+    if (!usable && current.exists) {
+        if (!edit.replaceCorrupt) {
+            out.error
+                = QStringLiteral("%1 cannot be read (%2); only replace-corrupt-index changes it")
+                      .arg(out.indexPath, current.problem.isEmpty() ? QStringLiteral("wrong shape") : current.problem);
+            return out;
+        }
+        out.document = recovered.document;
+        out.applied.append(QStringLiteral("replaced the unreadable %1 by the recovered one (%2 entries)")
+                               .arg(QFileInfo(out.indexPath).fileName())
+                               .arg(recovered.ids.size()));
+        return out;
+    }
+    // A missing index is an empty one, as the tools read it.
+    const QJsonObject base = usable ? current.object
+        : trajectories
+        ? QJsonObject { { QStringLiteral("version"), 1 }, { QStringLiteral("trajectories"), QJsonObject() } }
+        : QJsonObject { { QStringLiteral("version"), 1 },
+              { QStringLiteral("config"), QJsonObject { { QStringLiteral("stopReviewGate"), false } } },
+              { QStringLiteral("jobs"), QJsonArray() } };
+    if (trajectories)
+        editTrajectories(out, base, recovered, edit);
+    else
+        editCodex(out, stateDir, base, recovered, edit);
+    return out;
 }
 
 } // namespace Stateward

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "proc/filekey.h"
 #include "snapshot/snapshot.h"
 
 #include <QJsonObject>
+#include <QSet>
 #include <QStringList>
 
 namespace Stateward {
@@ -46,6 +48,31 @@ RecoveredIndex recoverTrajectoriesIndex(const QString& stateDir);
 RecoveredIndex recoverCodexState(const QString& stateDir);
 
 RecoveredIndex recoverIndex(Family family, const QString& stateDir);
+
+// Which entries of the current index a repair changes; every other entry stays exactly as it is.
+struct IndexEdit
+{
+    QSet<QString> add; // reindex: valid records the index does not list
+    QSet<QString> drop; // drop-dangling-entry: entries whose record is gone
+    QSet<QString> fix; // fix-index-entry: entries whose status or path is stale
+    bool replaceCorrupt = false; // replace-corrupt-index: an unreadable index becomes the recovered one
+};
+
+struct EditedIndex
+{
+    QString indexPath;
+    QByteArray document; // what to write; empty when there is nothing to change
+    bool currentExists = false;
+    FileStamp current; // the index the edit was computed from: compare it before the rename
+    QByteArray currentBytes;
+    QStringList applied; // "added traj_x", "dropped task-…", …
+    QStringList skipped; // "traj_y: already in the index", …
+    QString error;
+};
+
+// The current index with `edit` applied, entries taken from the recovery (recoverIndex). Run under
+// the tool's lock right before writing, so it sees the latest index; nothing is written here.
+EditedIndex editIndex(Family family, const QString& stateDir, const IndexEdit& edit);
 
 // Where an export goes unless the user says: outside every state dir, under the user's data dir
 // (~/.local/share/stateward/recovered/<family>-<workspace name>-<UTC time>-<index file name>).

@@ -61,6 +61,19 @@ const QList<const SourceAdapter*>& sourceAdapters()
     return all;
 }
 
+QList<Snapshot> scanWorkspace(const QString& workspace, ScanContext& context, const QStringList& families)
+{
+    QList<Snapshot> snapshots;
+    const QString absolute = QFileInfo(workspace).absoluteFilePath();
+    for (const SourceAdapter* adapter : sourceAdapters()) {
+        if (!families.isEmpty() && !families.contains(nameOf(adapter->family())))
+            continue;
+        for (const QString& dir : adapter->stateDirs(absolute))
+            snapshots.append(adapter->scan(absolute, dir, context));
+    }
+    return snapshots;
+}
+
 bool beginSnapshot(Snapshot& snapshot, Family family, const QString& workspace, const QString& stateDir)
 {
     snapshot.family = family;
@@ -111,8 +124,11 @@ void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context)
     const QDateTime now = QDateTime::currentDateTimeUtc();
     QDirIterator it(
         snapshot.stateDir, QDir::Files | QDir::Hidden | QDir::System | QDir::NoSymLinks, QDirIterator::Subdirectories);
+    const QString ownArea = QDir(snapshot.stateDir).filePath(QStringLiteral(".stateward/"));
     while (it.hasNext()) {
         const QString path = it.next();
+        if (path.startsWith(ownArea)) // swept tmp files wait in Stateward's quarantine for undo
+            continue;
         const TmpFileName name = recogniseTmpName(it.fileName());
         if (!name.recognised)
             continue;

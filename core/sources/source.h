@@ -38,6 +38,9 @@ public:
 
 const QList<const SourceAdapter*>& sourceAdapters();
 
+// Every state directory of every adapter (or of the named families) in one workspace, scanned.
+QList<Snapshot> scanWorkspace(const QString& workspace, ScanContext& context, const QStringList& families = {});
+
 // Starts the snapshot of stateDir, stamped now. A state dir that is a symlink is never
 // followed: it gets a finding and the adapter scans nothing (returns false).
 bool beginSnapshot(Snapshot& snapshot, Family family, const QString& workspace, const QString& stateDir);

@@ -2,8 +2,14 @@
 // sw-testchild: a tiny real process for tests. It takes a resource, prints "ready", then obeys
 // stdin lines: "close" releases the resource and prints "closed"; "exit" or EOF ends it.
 //   sw-testchild sleep | open FILE | flock FILE | fcntl FILE | ofd FILE
+// and for process termination:
+//   sw-testchild ignore-term                  like sleep, but ignores SIGTERM
+//   sw-testchild group-leader [ignore-term]   leads a new process group with one grandchild in it
+//                                             (printed first as "grandchild PID"); the grandchild
+//                                             ignores SIGTERM when asked
 // and one critical section for the lock stress test (exits when done):
 //   sw-testchild section DIR
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -68,14 +74,39 @@ static int criticalSection(const std::string& dir)
 int main(int argc, char* argv[])
 {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: sw-testchild sleep|open|flock|fcntl|ofd [FILE]\n");
+        std::fprintf(stderr, "usage: sw-testchild sleep|ignore-term|group-leader|open|flock|fcntl|ofd [FILE]\n");
         return 2;
     }
     const std::string mode = argv[1];
     if (mode == "section" && argc >= 3)
         return criticalSection(argv[2]);
+    if (mode == "ignore-term")
+        std::signal(SIGTERM, SIG_IGN);
+    if (mode == "group-leader") {
+        if (::setpgid(0, 0) != 0)
+            return fail("setpgid");
+        // Set before fork so the grandchild ignores SIGTERM from its first instruction on.
+        const bool grandchildIgnoresTerm = argc >= 3 && std::strcmp(argv[2], "ignore-term") == 0;
+        if (grandchildIgnoresTerm)
+            std::signal(SIGTERM, SIG_IGN);
+        const pid_t grandchild = ::fork();
+        if (grandchild < 0)
+            return fail("fork");
+        if (grandchild == 0) {
+            // Off the test's pipes, so it never holds them open; alarm bounds its life if a test
+            // fails before cleaning up (it outlives its parent on purpose).
+            const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+            ::dup2(null, 0);
+            ::dup2(null, 1);
+            ::alarm(60);
+            for (;;)
+                ::pause();
+        }
+        std::signal(SIGTERM, SIG_DFL);
+        std::printf("grandchild %d\n", int(grandchild));
+    }
     int fd = -1;
-    if (mode != "sleep") {
+    if (mode != "sleep" && mode != "ignore-term" && mode != "group-leader") {
         if (argc < 3)
             return 2;
         fd = ::open(argv[2], O_RDWR | O_CREAT | O_CLOEXEC, 0644);

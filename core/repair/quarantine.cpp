@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "quarantine.h"
+
+#include "lock/atomicwrite.h"
+#include "proc/procfs.h"
+#include "sources/jsonfile.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QRegularExpression>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace Stateward {
+
+namespace {
+
+    const QString kQuarantineDir = QStringLiteral(".stateward/quarantine");
+    const QString kAuditLog = QStringLiteral(".stateward/audit.jsonl");
+
+    QString opName(QuarantineEntry::Op op)
+    {
+        switch (op) {
+        case QuarantineEntry::Op::Moved:
+            return QStringLiteral("moved");
+        case QuarantineEntry::Op::Replaced:
+            return QStringLiteral("replaced");
+        case QuarantineEntry::Op::Cleared:
+            return QStringLiteral("cleared");
+        }
+        return {};
+    }
+
+    // rename(2) that fails instead of replacing an existing target.
+    int renameNoReplace(int fromDir, const char* from, int toDir, const char* to)
+    {
+        return int(::syscall(SYS_renameat2, fromDir, from, toDir, to, RENAME_NOREPLACE));
+    }
+
+    // Reads a regular file through its directory fd, never through a symlink.
+    std::optional<QByteArray> readAt(int dirFd, const QByteArray& name)
+    {
+        const int fd = ::openat(dirFd, name.constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0)
+            return std::nullopt;
+        QFile f;
+        if (!f.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
+            ::close(fd);
+            return std::nullopt;
+        }
+        return f.readAll();
+    }
+
+    // Writes name in dirFd atomically: a unique tmp beside it, fsync, rename, fsync the directory.
+    bool writeAt(int dirFd, const QByteArray& name, const QByteArray& bytes, QString* error)
+    {
+        const QByteArray tmp = name + '.' + QByteArray::number(::getpid()) + '.'
+            + QByteArray::number(QRandomGenerator::system()->generate64(), 16) + ".stateward.tmp";
+        const int fd = ::openat(dirFd, tmp.constData(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        bool ok = fd >= 0;
+        for (qsizetype done = 0; ok && done < bytes.size();) {
+            const ssize_t n = ::write(fd, bytes.constData() + done, size_t(bytes.size() - done));
+            ok = n > 0 || (n < 0 && errno == EINTR);
+            done += n > 0 ? n : 0;
+        }
+        ok = ok && ::fsync(fd) == 0;
+        const int savedErrno = errno;
+        if (fd >= 0)
+            ::close(fd);
+        ok = ok && ::renameat(dirFd, tmp.constData(), dirFd, name.constData()) == 0;
+        if (!ok) {
+            if (error)
+                *error = QStringLiteral("%1: %2").arg(
+                    QString::fromUtf8(name), ProcFs::errorText(errno ? errno : savedErrno));
+            ::unlinkat(dirFd, tmp.constData(), 0);
+            return false;
+        }
+        ::fsync(dirFd);
+        return true;
+    }
+
+    QString slug(const QString& text)
+    {
+        QString s = text;
+        s.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("-"));
+        return s.left(48);
+    }
+
+} // namespace
+
+QByteArray sha256Hex(const QByteArray& bytes)
+{
+    return QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex();
+}
+
+QJsonObject QuarantineEntry::toJson() const
+{
+    QJsonObject o { { QStringLiteral("op"), opName(op) }, { QStringLiteral("path"), path },
+        { QStringLiteral("stored"), stored }, { QStringLiteral("directory"), directory },
+        { QStringLiteral("size"), size }, { QStringLiteral("mode"), qint64(mode) },
+        { QStringLiteral("mtimeNs"), QString::number(mtimeNs) } };
+    if (!sha256.isEmpty())
+        o.insert(QStringLiteral("sha256"), QString::fromLatin1(sha256));
+    if (!writtenSha256.isEmpty())
+        o.insert(QStringLiteral("writtenSha256"), QString::fromLatin1(writtenSha256));
+    return o;
+}
+
+QuarantineEntry QuarantineEntry::fromJson(const QJsonObject& o)
+{
+    QuarantineEntry e;
+    const QString op = o.value(QStringLiteral("op")).toString();
+    e.op = op == QLatin1String("replaced") ? Op::Replaced : op == QLatin1String("cleared") ? Op::Cleared : Op::Moved;
+    e.path = o.value(QStringLiteral("path")).toString();
+    e.stored = o.value(QStringLiteral("stored")).toString();
+    e.directory = o.value(QStringLiteral("directory")).toBool();
+    e.sha256 = o.value(QStringLiteral("sha256")).toString().toLatin1();
+    e.writtenSha256 = o.value(QStringLiteral("writtenSha256")).toString().toLatin1();
+    e.size = o.value(QStringLiteral("size")).toInteger();
+    e.mode = unsigned(o.value(QStringLiteral("mode")).toInteger());
+    e.mtimeNs = o.value(QStringLiteral("mtimeNs")).toString().toLongLong();
+    return e;
+}
+
+QJsonObject QuarantineInfo::toJson() const
+{
+    QJsonArray list;
+    for (const QuarantineEntry& e : entries)
+        list.append(e.toJson());
+    QJsonObject o { { QStringLiteral("id"), id }, { QStringLiteral("path"), path },
+        { QStringLiteral("createdAt"), createdAt.toString(Qt::ISODateWithMs) }, { QStringLiteral("action"), action },
+        { QStringLiteral("entries"), list },
+        { QStringLiteral("restoredAt"),
+            restoredAt.isValid() ? QJsonValue(restoredAt.toString(Qt::ISODateWithMs)) : QJsonValue() } };
+    if (!problem.isEmpty())
+        o.insert(QStringLiteral("problem"), problem);
+    return o;
+}
+
+Quarantine::Quarantine(const StateDir& stateDir, const QString& actionId, const QJsonObject& action)
+    : m_stateDir(stateDir)
+    , m_action(action)
+    , m_createdAt(QDateTime::currentDateTimeUtc())
+{
+    m_id = QStringLiteral("%1-%2-%3")
+               .arg(m_createdAt.toString(QStringLiteral("yyyyMMdd'T'HHmmsszzz'Z'")),
+                   slug(actionId.section(QLatin1Char(':'), 0, 0) + QLatin1Char('-')
+                       + actionId.section(QLatin1Char('/'), -1)))
+               .arg(QRandomGenerator::system()->generate() & 0xffffff, 6, 16, QLatin1Char('0'));
+    m_relative = kQuarantineDir + QLatin1Char('/') + m_id;
+    QByteArray leaf;
+    m_files = stateDir.openParent(m_relative + QLatin1String("/files/-"), &leaf, true, &m_error);
+    if (m_files.isValid())
+        m_dir = stateDir.openParent(m_relative + QLatin1String("/manifest.json"), &leaf, false, &m_error);
+}
+
+QString Quarantine::path() const
+{
+    return m_stateDir.absolutePath(m_relative);
+}
+
+bool Quarantine::moveIn(const QString& relative, const FileStamp& expected, QString* error)
+{
+    QByteArray leaf;
+    const UniqueFd parent = m_stateDir.openParent(relative, &leaf, false, error);
+    if (!parent.isValid())
+        return false;
+    struct stat st
+    {
+    };
+    if (::fstatat(parent.get(), leaf.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        *error = QStringLiteral("%1: gone since it was planned").arg(m_stateDir.absolutePath(relative));
+        return false;
+    }
+    if (FileStamp::fromStat(st) != expected) {
+        *error = QStringLiteral("%1: changed since it was planned; left alone").arg(m_stateDir.absolutePath(relative));
+        return false;
+    }
+    const QByteArray stored = QByteArray::number(m_entries.size()) + '-' + leaf;
+    if (renameNoReplace(parent.get(), leaf.constData(), m_files.get(), stored.constData()) != 0) {
+        *error = QStringLiteral("%1: cannot move into the quarantine: %2")
+                     .arg(m_stateDir.absolutePath(relative), ProcFs::errorText(errno));
+        return false;
+    }
+    // A writer may have renamed a new file over the path between the check and the move.
+    if (::fstatat(m_files.get(), stored.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0
+        || FileStamp::fromStat(st) != expected) {
+        renameNoReplace(m_files.get(), stored.constData(), parent.get(), leaf.constData());
+        *error = QStringLiteral("%1: replaced while being moved; put back").arg(m_stateDir.absolutePath(relative));
+        return false;
+    }
+    QuarantineEntry e;
+    e.op = QuarantineEntry::Op::Moved;
+    e.path = relative;
+    e.stored = QLatin1String("files/") + QString::fromUtf8(stored);
+    e.directory = S_ISDIR(st.st_mode);
+    e.size = st.st_size;
+    e.mode = st.st_mode & 07777;
+    e.mtimeNs = expected.mtimeNs;
+    if (S_ISREG(st.st_mode)) {
+        if (const auto bytes = readAt(m_files.get(), stored))
+            e.sha256 = sha256Hex(*bytes);
+    }
+    m_entries.append(e);
+    return true;
+}
+
+bool Quarantine::keepBytes(QuarantineEntry e, const QByteArray& bytes, QString* error)
+{
+    const QString name = QStringLiteral("%1-%2").arg(m_entries.size()).arg(QFileInfo(e.path).fileName());
+    e.stored = QLatin1String("files/") + name;
+    e.sha256 = sha256Hex(bytes);
+    e.size = bytes.size();
+    if (!writeAt(m_files.get(), QFile::encodeName(name), bytes, error))
+        return false;
+    m_entries.append(e);
+    return true;
+}
+
+bool Quarantine::keepReplaced(const QString& relative, const QByteArray& old, const FileStamp& oldStamp,
+    const QByteArray& written, QString* error)
+{
+    QuarantineEntry e;
+    e.op = QuarantineEntry::Op::Replaced;
+    e.path = relative;
+    e.writtenSha256 = sha256Hex(written);
+    e.mtimeNs = oldStamp.mtimeNs;
+    return keepBytes(e, old, error);
+}
+
+bool Quarantine::keepCleared(const QString& relative, const QByteArray& content, QString* error)
+{
+    QuarantineEntry e;
+    e.op = QuarantineEntry::Op::Cleared;
+    e.path = relative;
+    return keepBytes(e, content, error);
+}
+
+bool Quarantine::commit(QString* error)
+{
+    if (!isValid()) {
+        *error = m_error;
+        return false;
+    }
+    if (m_entries.isEmpty()) { // nothing kept: leave no empty quarantine behind
+        ::unlinkat(m_dir.get(), "files", AT_REMOVEDIR);
+        QByteArray leaf;
+        const UniqueFd parent = m_stateDir.openParent(m_relative, &leaf, false, nullptr);
+        if (parent.isValid())
+            ::unlinkat(parent.get(), leaf.constData(), AT_REMOVEDIR);
+        return true;
+    }
+    QuarantineInfo info;
+    info.id = m_id;
+    info.path = path();
+    info.createdAt = m_createdAt;
+    info.action = m_action;
+    info.entries = m_entries;
+    QJsonObject manifest = info.toJson();
+    manifest.insert(QStringLiteral("schema"), QStringLiteral("stateward-quarantine/1"));
+    manifest.insert(QStringLiteral("stateDir"), m_stateDir.path());
+    return writeAt(m_dir.get(), "manifest.json", toJsonText(manifest), error);
+}
+
+void Quarantine::discardCopies()
+{
+    QList<QuarantineEntry> kept;
+    for (const QuarantineEntry& e : std::as_const(m_entries)) {
+        if (e.op == QuarantineEntry::Op::Moved)
+            kept.append(e);
+        else
+            ::unlinkat(m_files.get(), QFile::encodeName(e.stored.mid(6)).constData(), 0);
+    }
+    m_entries = kept;
+    if (m_entries.isEmpty()) {
+        QString ignored;
+        commit(&ignored); // removes the empty dirs
+    }
+}
+
+QList<QuarantineInfo> listQuarantines(const QString& stateDirPath)
+{
+    QList<QuarantineInfo> out;
+    const StateDir stateDir(stateDirPath);
+    QByteArray leaf;
+    const UniqueFd area = stateDir.openParent(kQuarantineDir + QLatin1String("/-"), &leaf, false, nullptr);
+    if (!area.isValid())
+        return out;
+    const QDir dir(stateDir.absolutePath(kQuarantineDir));
+    for (const QString& id : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot | QDir::NoSymLinks, QDir::Name)) {
+        QuarantineInfo info;
+        info.id = id;
+        info.path = dir.filePath(id);
+        const JsonFile manifest = readJsonFile(info.path + QLatin1String("/manifest.json"), 64 * 1024 * 1024);
+        if (!manifest.ok()) {
+            info.problem = QStringLiteral("manifest.json: %1")
+                               .arg(manifest.exists ? manifest.problem : QStringLiteral("missing"));
+            out.append(info);
+            continue;
+        }
+        const QJsonObject& o = manifest.object;
+        info.createdAt = QDateTime::fromString(o.value(QStringLiteral("createdAt")).toString(), Qt::ISODateWithMs);
+        info.restoredAt = QDateTime::fromString(o.value(QStringLiteral("restoredAt")).toString(), Qt::ISODateWithMs);
+        info.action = o.value(QStringLiteral("action")).toObject();
+        for (const QJsonValue& v : o.value(QStringLiteral("entries")).toArray())
+            info.entries.append(QuarantineEntry::fromJson(v.toObject()));
+        out.append(info);
+    }
+    return out;
+}
+
+QJsonObject UndoResult::toJson() const
+{
+    QJsonObject o { { QStringLiteral("id"), id }, { QStringLiteral("ok"), ok },
+        { QStringLiteral("restored"), QJsonArray::fromStringList(restored) },
+        { QStringLiteral("refused"), QJsonArray::fromStringList(refused) },
+        { QStringLiteral("notRestorable"), QJsonArray::fromStringList(notRestorable) } };
+    if (!error.isEmpty())
+        o.insert(QStringLiteral("error"), error);
+    return o;
+}
+
+UndoResult undoQuarantine(const QString& stateDirPath, const QString& id)
+{
+    UndoResult r;
+    r.id = id;
+    const StateDir stateDir(stateDirPath);
+    if (!stateDir.isOpen()) {
+        r.error = stateDir.error();
+        return r;
+    }
+    if (id.isEmpty() || id.contains(QLatin1Char('/')) || id.startsWith(QLatin1Char('.'))) {
+        r.error = QStringLiteral("'%1' is not a quarantine id").arg(id);
+        return r;
+    }
+    QuarantineInfo info;
+    bool found = false;
+    for (const QuarantineInfo& q : listQuarantines(stateDirPath)) {
+        if (q.id == id) {
+            info = q;
+            found = true;
+        }
+    }
+    if (!found || !info.problem.isEmpty()) {
+        r.error = found ? QStringLiteral("%1: %2").arg(info.path, info.problem)
+                        : QStringLiteral("no quarantine '%1' in %2").arg(id, stateDir.absolutePath(kQuarantineDir));
+        return r;
+    }
+    if (info.restoredAt.isValid()) {
+        r.error = QStringLiteral("%1 was already undone at %2").arg(id, info.restoredAt.toString(Qt::ISODate));
+        return r;
+    }
+    const QString base = kQuarantineDir + QLatin1Char('/') + id + QLatin1Char('/');
+    // Last change first: a file replaced twice comes back to its oldest version.
+    for (qsizetype i = info.entries.size() - 1; i >= 0; --i) {
+        const QuarantineEntry& e = info.entries.at(i);
+        const QString where = stateDir.absolutePath(e.path);
+        if (e.op == QuarantineEntry::Op::Cleared) {
+            r.notRestorable.append(QStringLiteral("%1: a stale lock; putting it back would block the tool").arg(where));
+            continue;
+        }
+        QString error;
+        QByteArray storedLeaf, leaf;
+        const UniqueFd storedDir = stateDir.openParent(base + e.stored, &storedLeaf, false, &error);
+        const UniqueFd parent = stateDir.openParent(e.path, &leaf, true, &error);
+        if (!storedDir.isValid() || !parent.isValid()) {
+            r.refused.append(QStringLiteral("%1: %2").arg(where, error));
+            continue;
+        }
+        const std::optional<QByteArray> current = readAt(parent.get(), leaf);
+        struct stat st
+        {
+        };
+        const bool exists = ::fstatat(parent.get(), leaf.constData(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+        if (e.op == QuarantineEntry::Op::Moved) {
+            if (exists) {
+                r.refused.append(
+                    QStringLiteral("%1: a file is there now (%2 bytes, modified %3); not overwritten")
+                        .arg(where)
+                        .arg(st.st_size)
+                        .arg(QDateTime::fromSecsSinceEpoch(st.st_mtim.tv_sec, Qt::UTC).toString(Qt::ISODate)));
+                continue;
+            }
+            if (renameNoReplace(storedDir.get(), storedLeaf.constData(), parent.get(), leaf.constData()) != 0) {
+                r.refused.append(QStringLiteral("%1: %2").arg(where, ProcFs::errorText(errno)));
+                continue;
+            }
+            r.restored.append(e.path);
+            continue;
+        }
+        // Replaced: only over exactly what the repair wrote; anything newer is someone's work.
+        const std::optional<QByteArray> old = readAt(storedDir.get(), storedLeaf);
+        if (!old || sha256Hex(*old) != e.sha256) {
+            r.refused.append(QStringLiteral("%1: the kept copy is missing or damaged").arg(where));
+            continue;
+        }
+        if (exists && (!current || sha256Hex(*current) != e.writtenSha256)) {
+            r.refused.append(
+                QStringLiteral("%1: changed since the repair (a newer version is there); not overwritten").arg(where));
+            continue;
+        }
+        AtomicWriteOptions options;
+        if (exists)
+            options.expected = FileStamp::fromStat(st);
+        const AtomicWriteResult w = atomicWrite(where, *old, options);
+        if (!w.ok) {
+            r.refused.append(w.error);
+            continue;
+        }
+        r.restored.append(e.path);
+    }
+    r.ok = r.refused.isEmpty();
+
+    // Mark the manifest, so the same quarantine is not undone twice, and log it.
+    QByteArray leaf;
+    const UniqueFd dir = stateDir.openParent(base + QLatin1String("manifest.json"), &leaf, false, nullptr);
+    const JsonFile manifest
+        = readJsonFile(stateDir.absolutePath(base + QLatin1String("manifest.json")), 64 * 1024 * 1024);
+    if (dir.isValid() && manifest.ok() && r.refused.isEmpty()) {
+        QJsonObject o = manifest.object;
+        o.insert(QStringLiteral("restoredAt"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
+        writeAt(dir.get(), leaf, toJsonText(o), nullptr);
+    }
+    QJsonObject audit = r.toJson();
+    audit.insert(QStringLiteral("op"), QStringLiteral("undo"));
+    appendAudit(stateDir, audit);
+    return r;
+}
+
+bool appendAudit(const StateDir& stateDir, QJsonObject record, QString* error)
+{
+    QByteArray leaf;
+    const UniqueFd dir = stateDir.openParent(kAuditLog, &leaf, true, error);
+    if (!dir.isValid())
+        return false;
+    record.insert(QStringLiteral("time"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
+    record.insert(QStringLiteral("uid"), qint64(::getuid()));
+    record.insert(QStringLiteral("pid"), qint64(::getpid()));
+    const QByteArray line = QJsonDocument(record).toJson(QJsonDocument::Compact) + '\n';
+    const UniqueFd fd(
+        ::openat(dir.get(), leaf.constData(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
+    // One write per line: O_APPEND keeps concurrent Stateward processes' lines whole.
+    if (!fd.isValid() || ::write(fd.get(), line.constData(), size_t(line.size())) != line.size()) {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(stateDir.absolutePath(kAuditLog), ProcFs::errorText(errno));
+        return false;
+    }
+    return true;
+}
+
+} // namespace Stateward

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "statedir.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QList>
+
+namespace Stateward {
+
+// Nothing a repair changes is deleted outright (DESIGN §5). Each applied action gets its own
+// <statedir>/.stateward/quarantine/<UTC time>-<id>/ holding what it moved or replaced under
+// files/, and a manifest.json that Undo follows. Every action is also a line in
+// <statedir>/.stateward/audit.jsonl.
+struct QuarantineEntry
+{
+    enum class Op
+    {
+        Moved, // the file itself was moved here; undo moves it back
+        Replaced, // the file was rewritten; its old bytes are here; undo writes them back
+        Cleared, // a stale lock removed by its own protocol; kept as evidence, never restored
+    };
+    Op op = Op::Moved;
+    QString path; // relative to the state dir
+    QString stored; // relative to the quarantine dir
+    bool directory = false;
+    QByteArray sha256; // hex, of the bytes kept (files only)
+    qint64 size = 0;
+    unsigned mode = 0;
+    qint64 mtimeNs = 0;
+    QByteArray writtenSha256; // Replaced: hex of what the repair wrote in its place
+
+    QJsonObject toJson() const;
+    static QuarantineEntry fromJson(const QJsonObject& o);
+};
+
+struct QuarantineInfo
+{
+    QString id;
+    QString path; // the quarantine dir
+    QDateTime createdAt;
+    QJsonObject action; // the repair action as planned
+    QList<QuarantineEntry> entries;
+    QDateTime restoredAt; // set once undone
+    QString problem; // the manifest could not be read
+    QJsonObject toJson() const;
+};
+
+class Quarantine
+{
+public:
+    // Makes a new quarantine dir for one action; isValid() false (and error()) when it cannot.
+    Quarantine(const StateDir& stateDir, const QString& actionId, const QJsonObject& action);
+
+    bool isValid() const { return m_dir.isValid(); }
+    const QString& error() const { return m_error; }
+    const QString& id() const { return m_id; }
+    QString path() const;
+
+    // Moves `relative` here, but only while it is still exactly `expected` (same inode, size and
+    // mtime): the check-then-rename window is closed by checking the moved inode and moving it
+    // back if a writer replaced the file meanwhile.
+    bool moveIn(const QString& relative, const FileStamp& expected, QString* error);
+    // Keeps the bytes a rewrite replaces (old) and the hash of what replaced them (written).
+    bool keepReplaced(const QString& relative, const QByteArray& old, const FileStamp& oldStamp,
+        const QByteArray& written, QString* error);
+    // Keeps a cleared lock's content as evidence.
+    bool keepCleared(const QString& relative, const QByteArray& content, QString* error);
+    // Writes manifest.json (atomically); an action without entries leaves no quarantine.
+    bool commit(QString* error);
+    // Forgets kept copies (Replaced/Cleared only: the change they were kept for did not happen)
+    // and removes the quarantine dir; a moved file is never dropped this way.
+    void discardCopies();
+    const QList<QuarantineEntry>& entries() const { return m_entries; }
+
+private:
+    bool keepBytes(QuarantineEntry entry, const QByteArray& bytes, QString* error);
+    const StateDir& m_stateDir;
+    QString m_id;
+    QString m_relative; // .stateward/quarantine/<id>
+    QJsonObject m_action;
+    QDateTime m_createdAt;
+    UniqueFd m_dir;
+    UniqueFd m_files;
+    QList<QuarantineEntry> m_entries;
+    QString m_error;
+};
+
+QList<QuarantineInfo> listQuarantines(const QString& stateDir);
+
+struct UndoResult
+{
+    QString id;
+    bool ok = false; // every restorable entry is back
+    QStringList restored; // relative paths
+    QStringList refused; // "path: why" (a newer file there, changed since the repair)
+    QStringList notRestorable; // cleared locks
+    QString error;
+    QJsonObject toJson() const;
+};
+// Restores one quarantine byte-identically; never overwrites a file that is not the one the repair
+// left (says so instead). Appends to the audit log.
+UndoResult undoQuarantine(const QString& stateDir, const QString& id);
+
+// One JSON line appended to <statedir>/.stateward/audit.jsonl (time, user and PID added).
+bool appendAudit(const StateDir& stateDir, QJsonObject record, QString* error = nullptr);
+
+QByteArray sha256Hex(const QByteArray& bytes);
+
+} // namespace Stateward

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "proc/filekey.h"
+#include "snapshot/snapshot.h"
+
+#include <QJsonObject>
+#include <QSet>
+#include <QStringList>
+
+#include <functional>
+#include <optional>
+
+namespace Stateward {
+
+// One proposed change, as a value (DESIGN §5): what it touches, what must still hold when it is
+// applied, and what it is expected to do. Computed from a Snapshot; nothing is read again here.
+struct RepairAction
+{
+    QString id; // stable: "<kind>:<target>"
+    QString kind; // clear-stale-lock, sweep-tmp, reindex, …
+    QStringList kinds; // index rewrites combine several kinds for one index file
+    Family family = Family::Codegraph;
+    QString workspace;
+    QString stateDir;
+    QString target; // absolute path of the file it changes
+    QString summary; // what will change, one line
+    QStringList effects; // each change in detail
+    QStringList findingIds;
+    // Preconditions, checked again at the moment of acting:
+    std::optional<FileStamp> expected; // the target is still exactly this file
+    QSet<QString> add, drop, fix; // index entries by id
+    bool replaceCorrupt = false;
+    QString jobId; // mark-failed
+    qint64 pid = -1; // mark-failed: the dead job PID
+    QJsonObject toJson() const;
+};
+
+struct RepairPlan
+{
+    QList<RepairAction> actions;
+    QStringList notes; // findings no repair addresses here, and why
+    QJsonObject toJson() const;
+};
+
+// Every repair kind Stateward knows, in the order a plan applies them.
+const QStringList& repairKinds();
+
+// The plan for these snapshots; `kinds` restricts it (empty: every kind that is safe without a
+// human choosing it, i.e. all of them but terminate-orphan).
+RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QStringList& kinds = {});
+
+struct RepairResult
+{
+    QString actionId;
+    enum class Outcome
+    {
+        Applied,
+        Skipped, // a precondition no longer held; nothing changed
+        Failed,
+    } outcome
+        = Outcome::Failed;
+    QString detail; // what was done, or why not
+    QStringList applied; // per-entry changes
+    QStringList skipped; // per-entry reasons
+    QString quarantineId; // where the previous bytes went, for undo
+    QJsonObject toJson() const;
+};
+QString nameOf(RepairResult::Outcome outcome);
+
+// Applies each action under the tool's lock, re-checking its preconditions at the moment of
+// acting. `progress` (optional) is called after each action.
+QList<RepairResult> applyPlan(
+    const RepairPlan& plan, const std::function<void(int done, int total, const RepairResult&)>& progress = {});
+
+} // namespace Stateward
