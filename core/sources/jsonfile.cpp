@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -43,18 +44,37 @@ JsonFile readJsonFile(const QString& path, qint64 maxBytes)
         r.problem = QStringLiteral("%1 bytes, more than the %2 Stateward reads").arg(st.st_size).arg(maxBytes);
         return r;
     }
-    QFile f;
-    if (!f.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
-        ::close(fd);
-        r.problem = QStringLiteral("cannot read: %1").arg(f.errorString());
-        return r;
+    // Read what fstat promised plus one byte (to notice growth), straight from the fd: a buffer
+    // sized to the cap would cost a 64 MiB map and unmap per small record.
+    qint64 want = std::min<qint64>(st.st_size, maxBytes) + 1;
+    r.bytes.resize(want);
+    qint64 got = 0;
+    while (got < maxBytes + 1) {
+        if (got == want) { // it grew since fstat: read on, up to the cap
+            want = std::min<qint64>(want * 2, maxBytes + 1);
+            r.bytes.resize(want);
+        }
+        const ssize_t n = ::read(fd, r.bytes.data() + got, size_t(want - got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            const int error = errno;
+            ::close(fd);
+            r.bytes.clear();
+            r.problem = QStringLiteral("cannot read: %1").arg(ProcFs::errorText(error));
+            return r;
+        }
+        if (n == 0)
+            break;
+        got += n;
     }
-    r.bytes = f.read(maxBytes + 1); // the file may have grown since fstat
-    if (r.bytes.size() > maxBytes) {
+    ::close(fd);
+    r.bytes.truncate(got);
+    if (got > maxBytes) {
         r.problem = QStringLiteral("more than the %1 bytes Stateward reads").arg(maxBytes);
         return r;
     }
-    if (r.bytes.trimmed().isEmpty()) {
+    if (std::all_of(r.bytes.cbegin(), r.bytes.cend(), [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); })) {
         r.problem = r.bytes.isEmpty()
             ? QStringLiteral("zero bytes")
             : QStringLiteral("zero bytes of JSON (%1 bytes of whitespace)").arg(r.bytes.size());

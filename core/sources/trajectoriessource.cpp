@@ -238,10 +238,12 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
             QStringLiteral("points to %1").arg(indexInfo.symLinkTarget()));
     } else {
         const JsonFile index = readJsonFile(indexPath, kMaxRecordBytes);
-        QJsonParseError error {};
-        const QJsonDocument doc = index.bytes.isEmpty() || index.bytes.size() > kMaxRecordBytes
-            ? QJsonDocument()
-            : QJsonDocument::fromJson(index.bytes, &error);
+        // Parsed once by readJsonFile; parsed again only in the rare valid-but-not-an-object case.
+        const bool notObject = index.problem == QLatin1String("not a JSON object");
+        const QJsonDocument doc = index.ok() ? QJsonDocument(index.object)
+            : notObject                      ? QJsonDocument::fromJson(index.bytes)
+                                             : QJsonDocument();
+        const bool invalidJson = !index.ok() && !notObject;
         if (!index.exists) {
             if (hidden > 0)
                 s.addFinding(QStringLiteral("index-missing"), Severity::Warning, indexPath,
@@ -257,7 +259,7 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
             s.addFinding(QStringLiteral("index-unreadable"), Severity::Error, indexPath,
                 QStringLiteral("index.json cannot be read"),
                 QStringLiteral("%1; %2 trajectory files on disk").arg(index.problem).arg(hidden));
-        } else if (error.error != QJsonParseError::NoError) {
+        } else if (invalidJson) {
             s.addFinding(QStringLiteral("index-malformed"), Severity::Error, indexPath,
                 QStringLiteral("index.json is not valid JSON: trail falls back to an empty index"),
                 QStringLiteral("%1; the next save writes an index holding only its own entry, hiding %2 trajectories")
