@@ -51,7 +51,7 @@ namespace {
             trajectories ? kMaxIndexBytes : CodexSource::kMaxStateBytes);
         const QJsonValue list
             = c.file.object.value(trajectories ? QStringLiteral("trajectories") : QStringLiteral("jobs"));
-        if (!c.file.exists)
+        if (!c.file.exists())
             c.problem = QStringLiteral("does not exist");
         else if (!c.file.ok())
             c.problem = c.file.problem;
@@ -509,15 +509,15 @@ EditedIndex editIndex(Family family, const QString& stateDir, const IndexEdit& e
     }
     const bool trajectories = family == Family::Trajectories;
     const JsonFile& current = index.file;
-    out.currentExists = current.exists;
+    out.currentExists = current.exists();
     out.current = current.stamp;
     out.currentBytes = current.bytes;
     const bool usable = index.problem.isEmpty();
-    if (!usable && current.exists && !current.stamp.isValid()) {
+    if (!usable && current.exists() && !current.stamp.isValid()) {
         out.error = QStringLiteral("%1: %2").arg(out.indexPath, current.problem);
         return out;
     }
-    if (!usable && current.exists) {
+    if (!usable && current.exists()) {
         if (!edit.replaceCorrupt) {
             out.error = QStringLiteral("%1 cannot be read (%2); only replace-corrupt-index changes it")
                             .arg(out.indexPath, index.problem);

@@ -304,7 +304,7 @@ QList<QuarantineInfo> listQuarantines(const QString& stateDirPath)
         const JsonFile manifest = readJsonFile(info.path + QLatin1String("/manifest.json"), 64 * 1024 * 1024);
         if (!manifest.ok()) {
             info.problem = QStringLiteral("manifest.json: %1")
-                               .arg(manifest.exists ? manifest.problem : QStringLiteral("missing"));
+                               .arg(manifest.exists() ? manifest.problem : QStringLiteral("missing"));
             out.append(info);
             continue;
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "gstacksource.h"
 
+#include "jsonfile.h"
 #include "proc/probe.h"
 
 #include <QDir>
@@ -62,39 +63,34 @@ Snapshot GstackSource::scan(const QString& workspace, const QString& stateDir, S
         return s;
     const QString stateFile = QDir(stateDir).filePath(QStringLiteral("browse.json"));
     const QString canonicalState = canonicalFilePath(stateFile);
-    const QFileInfo info(stateFile);
     qint64 namedPid = -1;
 
-    if (info.isSymLink()) {
-        s.addFinding(QStringLiteral("state-file-symlink"), Severity::Error, stateFile,
-            QStringLiteral("browse.json is a symlink; not followed"),
-            QStringLiteral("points to %1").arg(info.symLinkTarget()));
-    } else if (info.exists()) {
-        QFile f(stateFile);
-        QJsonParseError parseError {};
-        QJsonDocument doc;
-        if (info.size() > kMaxStateBytes) {
+    using Status = JsonFile::Status;
+    const JsonFile file = readJsonFile(stateFile, kMaxStateBytes); // never blocks on a FIFO
+    if (file.exists()) {
+        if (file.status == Status::Symlink) {
+            s.addFinding(QStringLiteral("state-file-symlink"), Severity::Error, stateFile,
+                QStringLiteral("browse.json is a symlink; not followed"),
+                QStringLiteral("points to %1").arg(QFileInfo(stateFile).symLinkTarget()));
+        } else if (file.status == Status::TooLarge) {
             s.addFinding(QStringLiteral("state-file-too-large"), Severity::Warning, stateFile,
                 QStringLiteral("browse.json is too large to be gstack's"),
-                QStringLiteral("%1 bytes; gstack writes a few hundred").arg(info.size()));
-        } else if (!f.open(QIODevice::ReadOnly)) {
+                QStringLiteral("%1 bytes; gstack writes a few hundred").arg(file.stamp.size));
+        } else if (file.status == Status::Unreadable) {
             s.addFinding(QStringLiteral("state-file-unreadable"), Severity::Error, stateFile,
-                QStringLiteral("cannot read browse.json"), f.errorString());
-        } else if (const QByteArray data = f.readAll(); data.trimmed().isEmpty()) {
+                QStringLiteral("cannot read browse.json"), file.problem);
+        } else if (file.status == Status::Empty) {
             s.addFinding(QStringLiteral("state-file-empty"), Severity::Warning, stateFile,
                 QStringLiteral("browse.json is empty"),
-                QStringLiteral("%1 bytes; gstack reads it as no state and starts a new daemon").arg(data.size()),
+                QStringLiteral("%1 bytes; gstack reads it as no state and starts a new daemon").arg(file.bytes.size()),
                 { QStringLiteral("remove-state-file") });
-        } else if (doc = QJsonDocument::fromJson(data, &parseError); parseError.error != QJsonParseError::NoError
-                   || !doc.isObject() || !doc.object().value(QStringLiteral("pid")).isDouble()) {
+        } else if (!file.ok() || !file.object.value(QStringLiteral("pid")).isDouble()) {
             s.addFinding(QStringLiteral("state-file-malformed"), Severity::Warning, stateFile,
                 QStringLiteral("browse.json is not gstack's daemon state"),
-                parseError.error != QJsonParseError::NoError
-                    ? QStringLiteral("JSON error at byte %1: %2").arg(parseError.offset).arg(parseError.errorString())
-                    : QStringLiteral("no numeric \"pid\" field"),
+                file.ok() ? QStringLiteral("no numeric \"pid\" field") : file.problem,
                 { QStringLiteral("remove-state-file") });
         } else {
-            const QJsonObject state = doc.object();
+            const QJsonObject& state = file.object;
             Broker b;
             b.id = QStringLiteral("gstack:") + stateFile;
             b.pid = state.value(QStringLiteral("pid")).toInteger();

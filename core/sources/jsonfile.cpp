@@ -22,25 +22,28 @@ JsonFile readJsonFile(const QString& path, qint64 maxBytes)
     const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         const int error = errno;
-        r.exists = error != ENOENT;
-        if (error == ELOOP)
+        if (error == ELOOP) {
+            r.status = JsonFile::Status::Symlink;
             r.problem = QStringLiteral("is a symlink to %1; not followed").arg(QFileInfo(path).symLinkTarget());
-        else if (r.exists)
+        } else if (error != ENOENT) {
+            r.status = JsonFile::Status::Unreadable;
             r.problem = QStringLiteral("cannot open: %1").arg(ProcFs::errorText(error));
+        }
         return r;
     }
-    r.exists = true;
     struct stat st
     {
     };
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);
+        r.status = JsonFile::Status::Unreadable;
         r.problem = QStringLiteral("not a regular file");
         return r;
     }
     r.stamp = FileStamp::fromStat(st);
     if (st.st_size > maxBytes) {
         ::close(fd);
+        r.status = JsonFile::Status::TooLarge;
         r.problem = QStringLiteral("%1 bytes, more than the %2 Stateward reads").arg(st.st_size).arg(maxBytes);
         return r;
     }
@@ -61,6 +64,7 @@ JsonFile readJsonFile(const QString& path, qint64 maxBytes)
             const int error = errno;
             ::close(fd);
             r.bytes.clear();
+            r.status = JsonFile::Status::Unreadable;
             r.problem = QStringLiteral("cannot read: %1").arg(ProcFs::errorText(error));
             return r;
         }
@@ -71,10 +75,12 @@ JsonFile readJsonFile(const QString& path, qint64 maxBytes)
     ::close(fd);
     r.bytes.truncate(got);
     if (got > maxBytes) {
+        r.status = JsonFile::Status::TooLarge;
         r.problem = QStringLiteral("more than the %1 bytes Stateward reads").arg(maxBytes);
         return r;
     }
     if (std::all_of(r.bytes.cbegin(), r.bytes.cend(), [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); })) {
+        r.status = JsonFile::Status::Empty;
         r.problem = r.bytes.isEmpty()
             ? QStringLiteral("zero bytes")
             : QStringLiteral("zero bytes of JSON (%1 bytes of whitespace)").arg(r.bytes.size());
@@ -82,15 +88,19 @@ JsonFile readJsonFile(const QString& path, qint64 maxBytes)
     }
     QJsonParseError error {};
     const QJsonDocument doc = QJsonDocument::fromJson(r.bytes, &error);
-    if (error.error != QJsonParseError::NoError)
+    if (error.error != QJsonParseError::NoError) {
+        r.status = JsonFile::Status::Malformed;
         r.problem = QStringLiteral("JSON error at byte %1 of %2: %3")
                         .arg(error.offset)
                         .arg(r.bytes.size())
                         .arg(error.errorString());
-    else if (!doc.isObject())
+    } else if (!doc.isObject()) {
+        r.status = JsonFile::Status::NotObject;
         r.problem = QStringLiteral("not a JSON object");
-    else
+    } else {
+        r.status = JsonFile::Status::Ok;
         r.object = doc.object();
+    }
     return r;
 }
 

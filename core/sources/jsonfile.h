@@ -12,13 +12,26 @@ namespace Stateward {
 // stamp of exactly the bytes parsed (for compare-before-rename later).
 struct JsonFile
 {
-    bool exists = false;
+    // What went wrong, for callers that map it onto their own finding codes.
+    enum class Status
+    {
+        Ok,
+        Missing,
+        Symlink,
+        Unreadable, // cannot be opened or read, or not a regular file
+        TooLarge,
+        Empty, // zero bytes, or only whitespace
+        Malformed, // not JSON
+        NotObject, // JSON, but its top level is not an object
+    };
+    Status status = Status::Missing;
     QJsonObject object;
     QByteArray bytes;
     FileStamp stamp;
     QString problem; // empty when `object` is the file's top-level object
 
-    bool ok() const { return exists && problem.isEmpty(); }
+    bool exists() const { return status != Status::Missing; }
+    bool ok() const { return status == Status::Ok; }
 };
 
 // `problem` wording is what findings quote: "zero bytes", "JSON error at byte N of M: …",

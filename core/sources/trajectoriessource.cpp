@@ -33,7 +33,7 @@ namespace {
         // since), never more than the cap, and the same wording as every other JSON file we read.
         const JsonFile f = readJsonFile(path, TrajectoriesSource::kMaxRecordBytes);
         if (!f.ok()) {
-            r.problem = f.exists ? f.problem : QStringLiteral("gone since it was listed");
+            r.problem = f.exists() ? f.problem : QStringLiteral("gone since it was listed");
             return r;
         }
         const QJsonObject& o = f.object;
@@ -238,28 +238,28 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
             QStringLiteral("points to %1").arg(indexInfo.symLinkTarget()));
     } else {
         const JsonFile index = readJsonFile(indexPath, kMaxRecordBytes);
+        using Status = JsonFile::Status;
         // Parsed once by readJsonFile; parsed again only in the rare valid-but-not-an-object case.
-        const bool notObject = index.problem == QLatin1String("not a JSON object");
-        const QJsonDocument doc = index.ok() ? QJsonDocument(index.object)
-            : notObject                      ? QJsonDocument::fromJson(index.bytes)
-                                             : QJsonDocument();
-        const bool invalidJson = !index.ok() && !notObject;
-        if (!index.exists) {
+        const QJsonDocument doc = index.ok()    ? QJsonDocument(index.object)
+            : index.status == Status::NotObject ? QJsonDocument::fromJson(index.bytes)
+                                                : QJsonDocument();
+        if (!index.exists()) {
             if (hidden > 0)
                 s.addFinding(QStringLiteral("index-missing"), Severity::Warning, indexPath,
                     QStringLiteral("no index.json: trail list shows none of %1 trajectories").arg(hidden),
                     QStringLiteral("%1 valid trajectory files on disk").arg(hidden), { QStringLiteral("reindex") });
-        } else if (index.stamp.isValid() && index.stamp.size == 0 && index.bytes.isEmpty()) {
+        } else if (index.status == Status::Empty && index.bytes.isEmpty()) {
             s.addFinding(QStringLiteral("index-empty"), Severity::Warning, indexPath,
                 QStringLiteral("zero-byte index.json: trail reads it as an empty index"),
                 QStringLiteral("%1 trajectory files are hidden from trail list").arg(hidden),
                 { QStringLiteral("replace-corrupt-index") });
-        } else if (index.bytes.isEmpty() || index.bytes.size() > kMaxRecordBytes) {
+        } else if (index.status == Status::Symlink || index.status == Status::Unreadable
+            || index.status == Status::TooLarge) {
             // Not read at all (unopenable, not a regular file, over the cap): no verdict on its JSON.
             s.addFinding(QStringLiteral("index-unreadable"), Severity::Error, indexPath,
                 QStringLiteral("index.json cannot be read"),
                 QStringLiteral("%1; %2 trajectory files on disk").arg(index.problem).arg(hidden));
-        } else if (invalidJson) {
+        } else if (index.status == Status::Malformed || index.status == Status::Empty) { // whitespace only
             s.addFinding(QStringLiteral("index-malformed"), Severity::Error, indexPath,
                 QStringLiteral("index.json is not valid JSON: trail falls back to an empty index"),
                 QStringLiteral("%1; the next save writes an index holding only its own entry, hiding %2 trajectories")

@@ -17,6 +17,7 @@
 #include <QThread>
 
 #include <csignal>
+#include <sys/stat.h>
 
 using namespace Stateward;
 using namespace TestFiles;
@@ -173,6 +174,19 @@ private slots:
         QCOMPARE(findingCodes(s), QStringList { code });
         QCOMPARE(s.findings.first().subject, stateFile);
         QCOMPARE(QFileInfo(stateFile).size(), content.size()); // read only
+    }
+
+    // A FIFO named browse.json: a plain open() for reading would wait for a writer forever.
+    void fifoStateFileDoesNotBlock()
+    {
+        QTemporaryDir ws;
+        QVERIFY(QDir(ws.path()).mkdir(QStringLiteral(".gstack")));
+        const QString stateFile = ws.filePath(QStringLiteral(".gstack/browse.json"));
+        QCOMPARE(::mkfifo(QFile::encodeName(stateFile).constData(), 0600), 0);
+        const Snapshot s = scan(ws.path());
+        QCOMPARE(findingCodes(s), QStringList { QStringLiteral("state-file-unreadable") });
+        QVERIFY2(s.findings.first().evidence.contains(QLatin1String("not a regular file")),
+            qPrintable(s.findings.first().evidence));
     }
 
     void symlinkedStateFile()
