@@ -47,18 +47,25 @@ namespace {
         return int(::syscall(SYS_renameat2, fromDir, from, toDir, to, RENAME_NOREPLACE));
     }
 
-    // Reads a regular file through its directory fd, never through a symlink.
-    std::optional<QByteArray> readAt(int dirFd, const QByteArray& name)
+    struct FileBytes
     {
-        const int fd = ::openat(dirFd, name.constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-        if (fd < 0)
+        QByteArray data;
+        FileStamp stamp; // fstat of the fd read, taken before reading: any later write changes it
+    };
+
+    // Reads a regular file through its directory fd, never through a symlink.
+    std::optional<FileBytes> readAt(int dirFd, const QByteArray& name)
+    {
+        const UniqueFd fd(::openat(dirFd, name.constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+        struct stat st
+        {
+        };
+        if (!fd.isValid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
             return std::nullopt;
         QFile f;
-        if (!f.open(fd, QIODevice::ReadOnly, QFileDevice::AutoCloseHandle)) {
-            ::close(fd);
+        if (!f.open(fd.get(), QIODevice::ReadOnly, QFileDevice::DontCloseHandle))
             return std::nullopt;
-        }
-        return f.readAll();
+        return FileBytes { f.readAll(), FileStamp::fromStat(st) };
     }
 
     // Writes name in dirFd atomically: a unique tmp beside it, fsync, rename, fsync the directory.
@@ -209,7 +216,7 @@ bool Quarantine::moveIn(const QString& relative, const FileStamp& expected, QStr
     e.mtimeNs = expected.mtimeNs;
     if (S_ISREG(st.st_mode)) {
         if (const auto bytes = readAt(m_files.get(), stored))
-            e.sha256 = sha256Hex(*bytes);
+            e.sha256 = sha256Hex(bytes->data);
     }
     m_entries.append(e);
     return true;
@@ -377,7 +384,6 @@ UndoResult undoQuarantine(const QString& stateDirPath, const QString& id)
             r.refused.append(QStringLiteral("%1: %2").arg(where, error));
             continue;
         }
-        const std::optional<QByteArray> current = readAt(parent.get(), leaf);
         struct stat st
         {
         };
@@ -399,20 +405,23 @@ UndoResult undoQuarantine(const QString& stateDirPath, const QString& id)
             continue;
         }
         // Replaced: only over exactly what the repair wrote; anything newer is someone's work.
-        const std::optional<QByteArray> old = readAt(storedDir.get(), storedLeaf);
-        if (!old || sha256Hex(*old) != e.sha256) {
+        const std::optional<FileBytes> old = readAt(storedDir.get(), storedLeaf);
+        if (!old || sha256Hex(old->data) != e.sha256) {
             r.refused.append(QStringLiteral("%1: the kept copy is missing or damaged").arg(where));
             continue;
         }
-        if (exists && (!current || sha256Hex(*current) != e.writtenSha256)) {
+        const std::optional<FileBytes> current = exists ? readAt(parent.get(), leaf) : std::nullopt;
+        if (exists && (!current || sha256Hex(current->data) != e.writtenSha256)) {
             r.refused.append(
                 QStringLiteral("%1: changed since the repair (a newer version is there); not overwritten").arg(where));
             continue;
         }
         AtomicWriteOptions options;
-        if (exists)
-            options.expected = FileStamp::fromStat(st);
-        const AtomicWriteResult w = atomicWrite(where, *old, options);
+        if (current)
+            options.expected = current->stamp; // the very bytes hashed above
+        else
+            options.expectAbsent = true;
+        const AtomicWriteResult w = atomicWrite(where, old->data, options);
         if (!w.ok) {
             r.refused.append(w.error);
             continue;
