@@ -27,23 +27,9 @@ class TestCodexSource : public QObject
     QTemporaryDir m_data;
     QTemporaryDir m_tmp; // $TMPDIR for the adapter: cxc-* session dirs elsewhere in /tmp are not ours
 
-    static QString standin(const char* name)
-    {
-        return QStringLiteral(STATEWARD_SOURCE_DIR "/tests/fixtures/standins/") + QLatin1String(name);
-    }
-    // Writes a state dir with the stand-in; returns its path ("" on failure).
     QString makeState(const QString& ws, const QStringList& options)
     {
-        QProcess p;
-        p.start(NodeTools::node(),
-            // PID 1 started at boot, before the fixture's back-dated job times: a plausible live
-            // job process. (Our own PID started after them and would rightly count as reused.)
-            QStringList { standin("make-codex-state.mjs"), m_data.path(), ws, QStringLiteral("--no-git"),
-                QStringLiteral("--live-pid"), QStringLiteral("1") }
-                + options);
-        if (!p.waitForFinished(30000) || p.exitCode() != 0)
-            return {};
-        return QString::fromUtf8(p.readAllStandardOutput().trimmed());
+        return NodeTools::makeCodexState(m_data.path(), ws, options);
     }
     static Snapshot scan(const QString& ws, const QString& expectedDir)
     {
@@ -57,7 +43,7 @@ class TestCodexSource : public QObject
     static bool startBroker(ChildProcess& broker, const QString& ws, const QString& session)
     {
         if (!broker.start(NodeTools::node(),
-                { standin("app-server-broker.mjs"), QStringLiteral("serve"), QStringLiteral("--endpoint"),
+                { NodeTools::standin("app-server-broker.mjs"), QStringLiteral("serve"), QStringLiteral("--endpoint"),
                     QStringLiteral("unix:") + session + QLatin1String("/broker.sock"), QStringLiteral("--cwd"), ws,
                     QStringLiteral("--pid-file"), session + QLatin1String("/broker.pid") }))
             return false;

@@ -44,7 +44,7 @@ class TestGstackSource : public QObject
                                    .arg(QString::fromLatin1(extraEnv));
         if (!daemon.start(QStringLiteral("/bin/sh"),
                 { QStringLiteral("-c"), script, QStringLiteral("sh"), m_tools.filePath(QStringLiteral("shim")),
-                    QStringLiteral(STATEWARD_SOURCE_DIR "/tests/fixtures/standins/gstack-daemon.mjs"), stateFile,
+                    NodeTools::standin("gstack-daemon.mjs"), stateFile,
                     m_tools.filePath(QStringLiteral("browse/src/server.ts")) }))
             return false;
         QElapsedTimer t;

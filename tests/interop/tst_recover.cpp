@@ -66,17 +66,7 @@ class TestRecover : public QObject
 
     QString makeCodexState(const QString& ws, const QStringList& options)
     {
-        QProcess p;
-        p.start(NodeTools::node(),
-            QStringList { QStringLiteral(STATEWARD_SOURCE_DIR "/tests/fixtures/standins/make-codex-state.mjs"),
-                m_data.path() + QLatin1String("/plugin"), ws, QStringLiteral("--no-git"), QStringLiteral("--live-pid"),
-                QStringLiteral("1") }
-                + options);
-        if (!p.waitForFinished(30000) || p.exitCode() != 0) {
-            qWarning() << p.readAllStandardError();
-            return {};
-        }
-        return QString::fromUtf8(p.readAllStandardOutput().trimmed());
+        return NodeTools::makeCodexState(m_data.path() + QLatin1String("/plugin"), ws, options);
     }
 
 private slots:

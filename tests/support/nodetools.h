@@ -2,9 +2,12 @@
 #pragma once
 
 // The interop drivers in tests/interop: real upstream tools run by Node.
+#include <QDebug>
 #include <QFile>
+#include <QProcess>
 #include <QStandardPaths>
 #include <QString>
+#include <QStringList>
 
 namespace NodeTools {
 
@@ -16,6 +19,30 @@ inline QString node()
 inline QString script(const char* name)
 {
     return QStringLiteral(STATEWARD_SOURCE_DIR "/tests/interop/") + QLatin1String(name);
+}
+
+// A stand-in from tests/fixtures/standins (exact upstream formats and argv shapes).
+inline QString standin(const char* name)
+{
+    return QStringLiteral(STATEWARD_SOURCE_DIR "/tests/fixtures/standins/") + QLatin1String(name);
+}
+
+// A codex-companion state dir for ws under pluginData (as $CLAUDE_PLUGIN_DATA), written by
+// make-codex-state.mjs; returns its path, "" on failure (the script's stderr is logged).
+inline QString makeCodexState(const QString& pluginData, const QString& ws, const QStringList& options)
+{
+    QProcess p;
+    p.start(node(),
+        // PID 1 started at boot, before the fixture's back-dated job times: a plausible live job
+        // process. (The test's own PID started after them and would rightly count as reused.)
+        QStringList { standin("make-codex-state.mjs"), pluginData, ws, QStringLiteral("--no-git"),
+            QStringLiteral("--live-pid"), QStringLiteral("1") }
+            + options);
+    if (!p.waitForFinished(30000) || p.exitCode() != 0) {
+        qWarning() << p.readAllStandardError();
+        return {};
+    }
+    return QString::fromUtf8(p.readAllStandardOutput().trimmed());
 }
 
 // Empty when the drivers can run, otherwise what to do about it.

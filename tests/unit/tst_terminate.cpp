@@ -562,9 +562,8 @@ private slots:
         const QString pidFile = session.filePath(QStringLiteral("broker.pid"));
         ChildProcess broker;
         QVERIFY(broker.start(NodeTools::node(),
-            { QStringLiteral(STATEWARD_SOURCE_DIR "/tests/fixtures/standins/app-server-broker.mjs"),
-                QStringLiteral("serve"), QStringLiteral("--endpoint"), endpoint, QStringLiteral("--cwd"), ws.path(),
-                QStringLiteral("--pid-file"), pidFile }));
+            { NodeTools::standin("app-server-broker.mjs"), QStringLiteral("serve"), QStringLiteral("--endpoint"),
+                endpoint, QStringLiteral("--cwd"), ws.path(), QStringLiteral("--pid-file"), pidFile }));
         QElapsedTimer t;
         t.start();
         while (!(QFile::exists(endpoint.mid(5)) && QFile::exists(pidFile)) && t.elapsed() < 10000)
