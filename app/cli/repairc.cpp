@@ -54,6 +54,8 @@ int runRepair(const QStringList& arguments)
                        "is logged in <statedir>/.stateward/audit.jsonl.\n"
                        "Without --yes the plan is printed and, on a terminal, confirmed; otherwise it is a dry run.\n"
                        "Kinds: %1.\n"
+                       "Without --kind every kind is planned but terminate-orphan, which signals processes; "
+                       "--kind orphan-brokers is the one-click cleanup: terminate-orphan and remove-session-dir.\n"
                        "Exit code 0 when nothing needed or everything was applied, 1 when changes are planned (dry "
                        "run) or some were skipped, 2 on error.")
             .arg(repairKinds().join(QStringLiteral(", "))));
@@ -77,9 +79,10 @@ int runRepair(const QStringList& arguments)
     }
     const QStringList kinds = parser.values(kind);
     for (const QString& k : kinds) {
-        if (!repairKinds().contains(k))
+        if (!repairKinds().contains(k) && k != orphanBrokersKind())
             return fail(command,
-                QStringLiteral("unknown kind '%1' (known: %2)").arg(k, repairKinds().join(QStringLiteral(", "))));
+                QStringLiteral("unknown kind '%1' (known: %2, %3)")
+                    .arg(k, repairKinds().join(QStringLiteral(", ")), orphanBrokersKind()));
     }
 
     ScanContext context;

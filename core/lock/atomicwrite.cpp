@@ -89,25 +89,65 @@ AtomicWriteResult atomicWrite(const QString& path, QByteArrayView data, const At
     }
     if (::fsync(fd) != 0)
         return abandon(QStringLiteral("cannot fsync"));
+    struct stat mine
+    {
+    };
+    if (::fstat(fd, &mine) != 0)
+        return abandon(QStringLiteral("cannot stat its tmp file"));
     if (::close(fd) != 0) {
         const int e = errno;
         ::unlinkat(dirFd, tmpName.constData(), 0);
         ::close(dirFd);
         return fail(QStringLiteral("cannot close"), e);
     }
-    if (options.expected) {
-        // The last moment before the rename: a lock-less writer may have rewritten it meanwhile.
-        struct stat again
+    const auto stampAt = [dirFd](const QByteArray& leaf) -> std::optional<FileStamp> {
+        struct stat now
         {
         };
-        if (::fstatat(dirFd, name.constData(), &again, AT_SYMLINK_NOFOLLOW) != 0
-            || FileStamp::fromStat(again) != *options.expected) {
+        if (::fstatat(dirFd, leaf.constData(), &now, AT_SYMLINK_NOFOLLOW) != 0)
+            return std::nullopt;
+        return FileStamp::fromStat(now);
+    };
+    const auto changed = [&](const QString& why) {
+        ::close(dirFd);
+        r.changedMeanwhile = true;
+        r.error = QStringLiteral("%1: %2; not replaced").arg(path, why);
+        return r;
+    };
+    if (options.expected) {
+        // The last moment before the swap: a lock-less writer may have rewritten it meanwhile.
+        if (stampAt(name) != *options.expected) {
+            ::unlinkat(dirFd, tmpName.constData(), 0);
+            return changed(QStringLiteral("changed since it was read"));
+        }
+        // RENAME_EXCHANGE swaps X and our tmp in one step, so the file swapped out is exactly the
+        // one replaced, and it is checked once more: a writer that truncated X in place (or renamed
+        // over it) between the check above and the swap is caught, and its version swapped back.
+        if (::syscall(SYS_renameat2, dirFd, tmpName.constData(), dirFd, name.constData(), RENAME_EXCHANGE) == 0) {
+            if (stampAt(tmpName) == *options.expected) {
+                ::unlinkat(dirFd, tmpName.constData(), 0);
+                ::fsync(dirFd);
+                ::close(dirFd);
+                r.ok = true;
+                return r;
+            }
+            // Swap back only while X is still ours; if someone wrote X after the swap too, both
+            // their versions stay (the in-between one under the tmp name): nothing is lost.
+            const FileStamp ours = FileStamp::fromStat(mine);
+            if (stampAt(name) == ours
+                && ::syscall(SYS_renameat2, dirFd, tmpName.constData(), dirFd, name.constData(), RENAME_EXCHANGE) == 0
+                && stampAt(tmpName) == ours)
+                ::unlinkat(dirFd, tmpName.constData(), 0);
+            ::fsync(dirFd);
+            return changed(QStringLiteral("written by someone else while being replaced"));
+        }
+        if (errno != EINVAL && errno != ENOSYS) {
+            const int e = errno;
             ::unlinkat(dirFd, tmpName.constData(), 0);
             ::close(dirFd);
-            r.changedMeanwhile = true;
-            r.error = QStringLiteral("%1: changed since it was read; not replaced").arg(path);
-            return r;
+            return fail(QStringLiteral("cannot swap into place"), e);
         }
+        // A filesystem without RENAME_EXCHANGE: the plain rename below, right after the check.
     }
     // expectAbsent: renameat2(RENAME_NOREPLACE) makes "still absent" and the rename one step.
     const int renamed = options.expectAbsent

@@ -3,6 +3,7 @@
 
 #include "lock/atomicwrite.h"
 #include "proc/procfs.h"
+#include "sources/codexsource.h"
 #include "sources/jsonfile.h"
 
 #include <QCryptographicHash>
@@ -37,6 +38,8 @@ namespace {
             return QStringLiteral("replaced");
         case QuarantineEntry::Op::Cleared:
             return QStringLiteral("cleared");
+        case QuarantineEntry::Op::Removed:
+            return QStringLiteral("removed");
         }
         return {};
     }
@@ -96,6 +99,37 @@ namespace {
         return true;
     }
 
+    // A removed session-dir file goes back only to a $TMPDIR/cxc-XXXXXX dir of ours (the manifest
+    // is a file anyone with write access could edit: its path is checked, never trusted).
+    QString restoreRemoved(
+        const QuarantineEntry& e, const UniqueFd& storedDir, const QByteArray& storedLeaf, const QString& openError)
+    {
+        const QFileInfo target(e.path);
+        if (!CodexSource::isSessionDirPath(target.path()) || target.fileName().contains(QLatin1Char('/'))
+            || target.fileName().startsWith(QLatin1Char('.')))
+            return QStringLiteral("not a codex session dir file; never written outside the state dir");
+        if (!storedDir.isValid())
+            return openError;
+        const std::optional<FileBytes> kept = readAt(storedDir.get(), storedLeaf);
+        if (!kept || sha256Hex(kept->data) != e.sha256)
+            return QStringLiteral("the kept copy is missing or damaged");
+        const QByteArray dir = QFile::encodeName(target.path());
+        struct stat st
+        {
+        };
+        if (::lstat(dir.constData(), &st) != 0) {
+            if (errno != ENOENT || ::mkdir(dir.constData(), 0700) != 0 || ::lstat(dir.constData(), &st) != 0)
+                return QStringLiteral("cannot make %1: %2").arg(target.path(), ProcFs::errorText(errno));
+        }
+        if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
+            return QStringLiteral("%1 is not a directory of ours").arg(target.path());
+        AtomicWriteOptions options;
+        options.expectAbsent = true;
+        options.newFileMode = e.mode ? e.mode : 0600;
+        const AtomicWriteResult w = atomicWrite(e.path, kept->data, options);
+        return w.ok ? QString() : w.error;
+    }
+
     QString slug(const QString& text)
     {
         QString s = text;
@@ -113,9 +147,9 @@ QByteArray sha256Hex(const QByteArray& bytes)
 QJsonObject QuarantineEntry::toJson() const
 {
     QJsonObject o { { QStringLiteral("op"), opName(op) }, { QStringLiteral("path"), path },
-        { QStringLiteral("stored"), stored }, { QStringLiteral("directory"), directory },
-        { QStringLiteral("size"), size }, { QStringLiteral("mode"), qint64(mode) },
-        { QStringLiteral("mtimeNs"), QString::number(mtimeNs) } };
+        { QStringLiteral("stored"), stored }, { QStringLiteral("aside"), aside },
+        { QStringLiteral("directory"), directory }, { QStringLiteral("size"), size },
+        { QStringLiteral("mode"), qint64(mode) }, { QStringLiteral("mtimeNs"), QString::number(mtimeNs) } };
     if (!sha256.isEmpty())
         o.insert(QStringLiteral("sha256"), QString::fromLatin1(sha256));
     if (!writtenSha256.isEmpty())
@@ -127,7 +161,11 @@ QuarantineEntry QuarantineEntry::fromJson(const QJsonObject& o)
 {
     QuarantineEntry e;
     const QString op = o.value(QStringLiteral("op")).toString();
-    e.op = op == QLatin1String("replaced") ? Op::Replaced : op == QLatin1String("cleared") ? Op::Cleared : Op::Moved;
+    e.op = op == QLatin1String("replaced") ? Op::Replaced
+        : op == QLatin1String("cleared")   ? Op::Cleared
+        : op == QLatin1String("removed")   ? Op::Removed
+                                           : Op::Moved;
+    e.aside = o.value(QStringLiteral("aside")).toBool();
     e.path = o.value(QStringLiteral("path")).toString();
     e.stored = o.value(QStringLiteral("stored")).toString();
     e.directory = o.value(QStringLiteral("directory")).toBool();
@@ -178,6 +216,39 @@ QString Quarantine::path() const
 
 bool Quarantine::moveIn(const QString& relative, const FileStamp& expected, QString* error)
 {
+    const QByteArray stored
+        = QByteArray::number(m_entries.size()) + '-' + QFile::encodeName(QFileInfo(relative).fileName());
+    return moveEntry(
+        relative, expected, m_files.get(), stored, QLatin1String("files/") + QString::fromUtf8(stored), false, error);
+}
+
+bool Quarantine::moveAside(
+    const QString& relative, const QString& destination, const FileStamp& expected, QString* error)
+{
+    QByteArray leaf;
+    const UniqueFd to = m_stateDir.openParent(destination, &leaf, true, error);
+    if (!to.isValid())
+        return false;
+    for (int n = 0; n < 1000; ++n) {
+        const QByteArray name = n == 0 ? leaf : leaf + '.' + QByteArray::number(n);
+        struct stat st
+        {
+        };
+        if (::fstatat(to.get(), name.constData(), &st, AT_SYMLINK_NOFOLLOW) == 0)
+            continue;
+        const QString stored = QFileInfo(destination).path() + QLatin1Char('/') + QString::fromUtf8(name);
+        if (moveEntry(relative, expected, to.get(), name, QDir::cleanPath(stored), true, error))
+            return true;
+        if (errno != EEXIST) // taken between the look and the move: try the next suffix
+            return false;
+    }
+    *error = QStringLiteral("%1: no free name for it in %2").arg(relative, destination);
+    return false;
+}
+
+bool Quarantine::moveEntry(const QString& relative, const FileStamp& expected, int toDir, const QByteArray& toLeaf,
+    const QString& stored, bool aside, QString* error)
+{
     QByteArray leaf;
     const UniqueFd parent = m_stateDir.openParent(relative, &leaf, false, error);
     if (!parent.isValid())
@@ -187,39 +258,54 @@ bool Quarantine::moveIn(const QString& relative, const FileStamp& expected, QStr
     };
     if (::fstatat(parent.get(), leaf.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
         *error = QStringLiteral("%1: gone since it was planned").arg(m_stateDir.absolutePath(relative));
+        errno = ENOENT;
         return false;
     }
     if (FileStamp::fromStat(st) != expected) {
         *error = QStringLiteral("%1: changed since it was planned; left alone").arg(m_stateDir.absolutePath(relative));
+        errno = ESTALE;
         return false;
     }
-    const QByteArray stored = QByteArray::number(m_entries.size()) + '-' + leaf;
-    if (renameNoReplace(parent.get(), leaf.constData(), m_files.get(), stored.constData()) != 0) {
-        *error = QStringLiteral("%1: cannot move into the quarantine: %2")
-                     .arg(m_stateDir.absolutePath(relative), ProcFs::errorText(errno));
+    if (renameNoReplace(parent.get(), leaf.constData(), toDir, toLeaf.constData()) != 0) {
+        const int e = errno;
+        *error = QStringLiteral("%1: cannot move it to %2: %3")
+                     .arg(m_stateDir.absolutePath(relative), stored, ProcFs::errorText(e));
+        errno = e;
         return false;
     }
     // A writer may have renamed a new file over the path between the check and the move.
-    if (::fstatat(m_files.get(), stored.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0
-        || FileStamp::fromStat(st) != expected) {
-        renameNoReplace(m_files.get(), stored.constData(), parent.get(), leaf.constData());
+    if (::fstatat(toDir, toLeaf.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0 || FileStamp::fromStat(st) != expected) {
+        renameNoReplace(toDir, toLeaf.constData(), parent.get(), leaf.constData());
         *error = QStringLiteral("%1: replaced while being moved; put back").arg(m_stateDir.absolutePath(relative));
+        errno = ESTALE;
         return false;
     }
     QuarantineEntry e;
     e.op = QuarantineEntry::Op::Moved;
     e.path = relative;
-    e.stored = QLatin1String("files/") + QString::fromUtf8(stored);
+    e.stored = stored;
+    e.aside = aside;
     e.directory = S_ISDIR(st.st_mode);
     e.size = st.st_size;
     e.mode = st.st_mode & 07777;
     e.mtimeNs = expected.mtimeNs;
     if (S_ISREG(st.st_mode)) {
-        if (const auto bytes = readAt(m_files.get(), stored))
+        if (const auto bytes = readAt(toDir, toLeaf))
             e.sha256 = sha256Hex(bytes->data);
     }
     m_entries.append(e);
     return true;
+}
+
+bool Quarantine::keepRemoved(
+    const QString& absolute, const QByteArray& bytes, unsigned mode, qint64 mtimeNs, QString* error)
+{
+    QuarantineEntry e;
+    e.op = QuarantineEntry::Op::Removed;
+    e.path = absolute;
+    e.mode = mode;
+    e.mtimeNs = mtimeNs;
+    return keepBytes(e, bytes, error);
 }
 
 bool Quarantine::keepBytes(QuarantineEntry e, const QByteArray& bytes, QString* error)
@@ -378,7 +464,15 @@ UndoResult undoQuarantine(const QString& stateDirPath, const QString& id)
         }
         QString error;
         QByteArray storedLeaf, leaf;
-        const UniqueFd storedDir = stateDir.openParent(base + e.stored, &storedLeaf, false, &error);
+        const UniqueFd storedDir
+            = stateDir.openParent(e.aside ? e.stored : base + e.stored, &storedLeaf, false, &error);
+        if (e.op == QuarantineEntry::Op::Removed) {
+            if (const QString why = restoreRemoved(e, storedDir, storedLeaf, error); why.isEmpty())
+                r.restored.append(e.path);
+            else
+                r.refused.append(QStringLiteral("%1: %2").arg(e.path, why));
+            continue;
+        }
         const UniqueFd parent = stateDir.openParent(e.path, &leaf, true, &error);
         if (!storedDir.isValid() || !parent.isValid()) {
             r.refused.append(QStringLiteral("%1: %2").arg(where, error));

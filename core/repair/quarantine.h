@@ -20,10 +20,13 @@ struct QuarantineEntry
         Moved, // the file itself was moved here; undo moves it back
         Replaced, // the file was rewritten; its old bytes are here; undo writes them back
         Cleared, // a stale lock removed by its own protocol; kept as evidence, never restored
+        Removed, // a file outside the state dir (a dead broker's $TMPDIR/cxc-* session dir) copied
+                 // here, then removed there; `path` is absolute; undo writes it back
     };
     Op op = Op::Moved;
     QString path; // relative to the state dir
-    QString stored; // relative to the quarantine dir
+    QString stored; // relative to the quarantine dir, or to the state dir when `aside`
+    bool aside = false; // moved to the tool's own quarantine (trajectories invalid/), not ours
     bool directory = false;
     QByteArray sha256; // hex, of the bytes kept (files only)
     qint64 size = 0;
@@ -62,6 +65,11 @@ public:
     // mtime): the check-then-rename window is closed by checking the moved inode and moving it
     // back if a writer replaced the file meanwhile.
     bool moveIn(const QString& relative, const FileStamp& expected, QString* error);
+    // Like moveIn, but to `destination` in the state dir (the tool's own convention, e.g.
+    // trajectories' invalid/<path>): a name taken there gets a ".N" suffix, as trail doctor does.
+    bool moveAside(const QString& relative, const QString& destination, const FileStamp& expected, QString* error);
+    // Keeps a copy of a file outside the state dir that the repair then removes (op Removed).
+    bool keepRemoved(const QString& absolute, const QByteArray& bytes, unsigned mode, qint64 mtimeNs, QString* error);
     // Keeps the bytes a rewrite replaces (old) and the hash of what replaced them (written).
     bool keepReplaced(const QString& relative, const QByteArray& old, const FileStamp& oldStamp,
         const QByteArray& written, QString* error);
@@ -75,6 +83,8 @@ public:
     const QList<QuarantineEntry>& entries() const { return m_entries; }
 
 private:
+    bool moveEntry(const QString& relative, const FileStamp& expected, int toDir, const QByteArray& toLeaf,
+        const QString& stored, bool aside, QString* error);
     bool keepBytes(QuarantineEntry entry, const QByteArray& bytes, QString* error);
     const StateDir& m_stateDir;
     QString m_id;

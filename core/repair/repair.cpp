@@ -4,16 +4,26 @@
 #include "lock/atomicwrite.h"
 #include "lock/lockfile.h"
 #include "proc/openfiles.h"
+#include "proc/procfs.h"
 #include "quarantine.h"
 #include "recover/recover.h"
 #include "sources/codexsource.h"
+#include "sources/gstacksource.h"
 #include "sources/jsonfile.h"
 #include "statedir.h"
+#include "terminate.h"
 
 #include <QDir>
 #include <QFileInfo>
 #include <QHash>
 #include <QJsonArray>
+#include <QRegularExpression>
+
+#include <cerrno>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace Stateward {
 
@@ -25,6 +35,12 @@ namespace {
         QStringLiteral("drop-dangling-entry"), QStringLiteral("fix-index-entry") };
     constexpr auto kLockTimeout = 10s;
     constexpr int kRewriteAttempts = 5; // compare-before-rename retries against lock-less writers
+    // trail writes records in place, non-atomically: a file that changed this recently may be
+    // half-written by a live writer, not invalid (reference A.6), so it is not quarantined yet.
+    constexpr qint64 kSettleSecs = 10;
+    // A session dir holds broker.pid, broker.log and a socket; anything bigger is not one.
+    constexpr qint64 kMaxSessionFileBytes = 64 * 1024 * 1024;
+    constexpr int kMaxSessionEntries = 64;
 
     // The record id a finding is about: "<file>#<id>", or the job whose record file it names.
     QString entryIdOf(const Finding& f, const Snapshot& s)
@@ -296,6 +312,211 @@ namespace {
         return moveToQuarantine(a, dir, nullptr);
     }
 
+    // A trajectory file trail cannot read goes to the tool's own invalid/<path> (as 0.5.8's
+    // `trail doctor --quarantine` does), recorded in a quarantine manifest so Undo brings it back.
+    RepairResult quarantineInvalid(const RepairAction& a, const StateDir& dir, const OpenFileTable& openFiles)
+    {
+        const std::optional<QString> relative = dir.relativePath(a.target);
+        if (!relative || !a.expected)
+            return outcome(
+                a, RepairResult::Outcome::Failed, QStringLiteral("%1 is outside the state dir").arg(a.target));
+        if (const QList<qint64> holders = openFiles.holders(a.expected->key); !holders.isEmpty())
+            return outcome(a, RepairResult::Outcome::Skipped,
+                QStringLiteral("%1 is open by PID %2 now: a writer may be in the middle of it")
+                    .arg(a.target)
+                    .arg(holders.first()));
+        const qint64 age = (QDateTime::currentMSecsSinceEpoch() * 1000000 - a.expected->mtimeNs) / 1000000000;
+        if (age < kSettleSecs)
+            return outcome(a, RepairResult::Outcome::Skipped,
+                QStringLiteral("%1 changed %2 s ago (under %3 s): trail writes records in place, so it may be "
+                               "half-written by a live writer; left alone for now")
+                    .arg(a.target)
+                    .arg(age)
+                    .arg(kSettleSecs));
+        Quarantine q(dir, a.id, a.toJson());
+        QString error;
+        if (!q.isValid())
+            return outcome(a, RepairResult::Outcome::Failed, q.error());
+        if (!q.moveAside(*relative, QStringLiteral("invalid/") + *relative, *a.expected, &error)) {
+            q.commit(&error);
+            return outcome(a, RepairResult::Outcome::Skipped, error);
+        }
+        if (!q.commit(&error))
+            return outcome(a, RepairResult::Outcome::Failed, error);
+        RepairResult r = outcome(a, RepairResult::Outcome::Applied,
+            QStringLiteral("%1 moved to %2").arg(a.target, dir.absolutePath(q.entries().constFirst().stored)));
+        r.quarantineId = q.id();
+        return r;
+    }
+
+    // Empties and removes one $TMPDIR/cxc-XXXXXX dir of ours that no live broker uses: every file is
+    // first copied into the quarantine (sockets cannot be kept; they are listed), through a dir fd
+    // opened with O_NOFOLLOW. Returns why not, or empty; `done` lists each step.
+    QString cleanSessionDir(const QString& path, Quarantine& q, QStringList* done)
+    {
+        if (!CodexSource::isSessionDirPath(path))
+            return QStringLiteral("%1 is not a $TMPDIR/cxc-XXXXXX session dir; never touched").arg(path);
+        const QFileInfo info(path);
+        const UniqueFd tmp(::open(QFile::encodeName(info.path()).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        const QByteArray name = QFile::encodeName(info.fileName());
+        const UniqueFd fd(tmp.isValid()
+                ? ::openat(tmp.get(), name.constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                : -1);
+        struct stat st
+        {
+        };
+        if (!fd.isValid()) {
+            if (errno == ENOENT)
+                return QStringLiteral("%1 is gone already").arg(path);
+            return QStringLiteral("%1: %2").arg(path, ProcFs::errorText(errno));
+        }
+        if (::fstat(fd.get(), &st) != 0 || st.st_uid != ::geteuid())
+            return QStringLiteral("%1 belongs to uid %2, not to us; never touched").arg(path).arg(st.st_uid);
+        ScanContext context; // a broker started in it since the scan makes it live again
+        for (const ProcessInfo& p : context.processes()) {
+            if (looksLikeCodexBroker(p) && p.isAlive()
+                && QFileInfo(argumentAfter(p.argv, u"--pid-file")).absolutePath() == path)
+                return QStringLiteral("%1 is used by live broker PID %2 now; kept").arg(path).arg(p.pid);
+        }
+        // Collect first, change nothing until every entry is known to be one we can keep or explain.
+        struct Item
+        {
+            QByteArray name;
+            struct stat st;
+            QByteArray bytes;
+        };
+        QList<Item> items;
+        DIR* d = ::fdopendir(::dup(fd.get()));
+        if (!d)
+            return QStringLiteral("%1: %2").arg(path, ProcFs::errorText(errno));
+        QString refusal;
+        while (const dirent* e = ::readdir(d)) {
+            const QByteArray entry(e->d_name);
+            if (entry == "." || entry == "..")
+                continue;
+            Item item { entry, {}, {} };
+            if (items.size() >= kMaxSessionEntries || ::fstatat(fd.get(), e->d_name, &item.st, AT_SYMLINK_NOFOLLOW) != 0
+                || S_ISDIR(item.st.st_mode) || (S_ISREG(item.st.st_mode) && item.st.st_size > kMaxSessionFileBytes)) {
+                refusal = QStringLiteral("%1 holds %2, which no broker session dir does; left alone")
+                              .arg(path,
+                                  items.size() >= kMaxSessionEntries
+                                      ? QStringLiteral("over %1 entries").arg(kMaxSessionEntries)
+                                      : QString::fromUtf8(entry));
+                break;
+            }
+            if (S_ISREG(item.st.st_mode)) {
+                const UniqueFd f(::openat(fd.get(), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+                QFile file;
+                if (!f.isValid() || !file.open(f.get(), QIODevice::ReadOnly, QFileDevice::DontCloseHandle)) {
+                    refusal = QStringLiteral("%1/%2 cannot be read: %3")
+                                  .arg(path, QString::fromUtf8(entry), ProcFs::errorText(errno));
+                    break;
+                }
+                item.bytes = file.readAll();
+            }
+            items.append(item);
+        }
+        ::closedir(d);
+        if (!refusal.isEmpty())
+            return refusal;
+        for (const Item& item : std::as_const(items)) {
+            const QString file = path + QLatin1Char('/') + QString::fromUtf8(item.name);
+            QString error;
+            if (S_ISREG(item.st.st_mode)) {
+                if (!q.keepRemoved(file, item.bytes, item.st.st_mode & 07777,
+                        qint64(item.st.st_mtim.tv_sec) * 1000000000 + item.st.st_mtim.tv_nsec, &error))
+                    return QStringLiteral("cannot keep %1: %2").arg(file, error);
+                done->append(QStringLiteral("%1 (%2 bytes) kept in the quarantine and removed")
+                                 .arg(file)
+                                 .arg(item.bytes.size()));
+            } else {
+                done->append(QStringLiteral("%1 removed (a %2; it cannot be kept)")
+                                 .arg(file,
+                                     S_ISSOCK(item.st.st_mode)      ? QStringLiteral("socket")
+                                         : S_ISLNK(item.st.st_mode) ? QStringLiteral("symlink")
+                                                                    : QStringLiteral("special file")));
+            }
+            if (::unlinkat(fd.get(), item.name.constData(), 0) != 0 && errno != ENOENT)
+                return QStringLiteral("cannot remove %1: %2").arg(file, ProcFs::errorText(errno));
+        }
+        if (::unlinkat(tmp.get(), name.constData(), AT_REMOVEDIR) != 0)
+            return QStringLiteral("cannot remove %1: %2 (something new appeared in it?)")
+                .arg(path, ProcFs::errorText(errno));
+        done->append(QStringLiteral("%1 removed").arg(path));
+        return {};
+    }
+
+    RepairResult removeSessionDir(const RepairAction& a, const StateDir& dir)
+    {
+        Quarantine q(dir, a.id, a.toJson());
+        if (!q.isValid())
+            return outcome(a, RepairResult::Outcome::Failed, q.error());
+        QStringList done;
+        const QString why = cleanSessionDir(a.sessionDir, q, &done);
+        QString error;
+        q.commit(&error);
+        RepairResult r = outcome(a, why.isEmpty() ? RepairResult::Outcome::Applied : RepairResult::Outcome::Skipped,
+            why.isEmpty() ? QStringLiteral("%1 removed; its files are in %2").arg(a.sessionDir, q.path()) : why);
+        r.applied = done;
+        if (!q.entries().isEmpty())
+            r.quarantineId = q.id();
+        return r;
+    }
+
+    // DESIGN §5: an orphan broker/daemon is signalled only after terminateVerified has checked, on
+    // the live process, that it is ours, not us or an ancestor, the same process the scan saw (start
+    // ticks), still of the family's shape for this state dir, still not the one the state file names
+    // and (codex) still at the endpoint and session dir planned. Then its session dir goes.
+    RepairResult terminateOrphan(const RepairAction& a, const StateDir& dir)
+    {
+        TerminateRequest request;
+        request.pid = a.pid;
+        request.startTicks = a.startTicks;
+        request.identity = [a](const ProcessInfo& p) -> QString {
+            if (a.family == Family::Gstack)
+                return GstackSource::orphanDaemonMismatch(p, QDir(a.stateDir).filePath(QStringLiteral("browse.json")),
+                    GstackSource::namedDaemonPid(a.stateDir));
+            if (const QString why
+                = CodexSource::orphanBrokerMismatch(p, a.stateDir, CodexSource::namedBrokerPid(a.stateDir));
+                !why.isEmpty())
+                return why;
+            if (const QString endpoint = argumentAfter(p.argv, u"--endpoint"); endpoint != a.endpoint)
+                return QStringLiteral("PID %1 now serves --endpoint %2, not %3").arg(p.pid).arg(endpoint, a.endpoint);
+            if (const QString session = QFileInfo(argumentAfter(p.argv, u"--pid-file")).absolutePath();
+                session != a.sessionDir)
+                return QStringLiteral("PID %1's --pid-file is in %2, not %3").arg(p.pid).arg(session, a.sessionDir);
+            return {};
+        };
+        const TerminateResult t = terminateVerified(request);
+        RepairResult r;
+        switch (t.outcome) {
+        case TerminateResult::Outcome::Terminated:
+            r = outcome(a, RepairResult::Outcome::Applied, t.message);
+            break;
+        case TerminateResult::Outcome::AlreadyGone:
+        case TerminateResult::Outcome::Refused:
+            r = outcome(a, RepairResult::Outcome::Skipped, t.message);
+            break;
+        case TerminateResult::Outcome::Failed:
+            r = outcome(a, RepairResult::Outcome::Failed, t.message);
+            break;
+        }
+        r.applied = t.verified;
+        if (t.outcome == TerminateResult::Outcome::Refused || t.outcome == TerminateResult::Outcome::Failed
+            || a.sessionDir.isEmpty())
+            return r;
+        Quarantine q(dir, a.id, a.toJson());
+        QStringList done;
+        const QString why = q.isValid() ? cleanSessionDir(a.sessionDir, q, &done) : q.error();
+        QString error;
+        q.commit(&error);
+        r.applied += done;
+        if (!why.isEmpty())
+            r.skipped.append(why);
+        if (!q.entries().isEmpty())
+            r.quarantineId = q.id();
+        return r;
+    }
 } // namespace
 
 QJsonObject RepairAction::toJson() const
@@ -315,6 +536,12 @@ QJsonObject RepairAction::toJson() const
         o.insert(QStringLiteral("jobId"), jobId);
     if (pid > 0)
         o.insert(QStringLiteral("pid"), pid);
+    if (startTicks >= 0)
+        o.insert(QStringLiteral("startTicks"), startTicks);
+    if (!endpoint.isEmpty())
+        o.insert(QStringLiteral("endpoint"), endpoint);
+    if (!sessionDir.isEmpty())
+        o.insert(QStringLiteral("sessionDir"), sessionDir);
     return o;
 }
 
@@ -353,15 +580,28 @@ QJsonObject RepairResult::toJson() const
 const QStringList& repairKinds()
 {
     static const QStringList kinds { QStringLiteral("clear-stale-lock"), QStringLiteral("sweep-tmp"),
-        QStringLiteral("replace-corrupt-index"), QStringLiteral("reindex"), QStringLiteral("drop-dangling-entry"),
-        QStringLiteral("fix-index-entry"), QStringLiteral("mark-failed"), QStringLiteral("remove-state-file") };
+        QStringLiteral("quarantine-invalid"), QStringLiteral("replace-corrupt-index"), QStringLiteral("reindex"),
+        QStringLiteral("drop-dangling-entry"), QStringLiteral("fix-index-entry"), QStringLiteral("mark-failed"),
+        QStringLiteral("remove-state-file"), QStringLiteral("terminate-orphan"), QStringLiteral("remove-session-dir") };
     return kinds;
+}
+
+const QString& orphanBrokersKind()
+{
+    static const QString kind = QStringLiteral("orphan-brokers");
+    return kind;
 }
 
 RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QStringList& kinds)
 {
     RepairPlan plan;
-    const auto wanted = [&](const QString& kind) { return kinds.isEmpty() || kinds.contains(kind); };
+    QStringList chosen = kinds;
+    if (chosen.removeAll(orphanBrokersKind()) > 0)
+        chosen << QStringLiteral("terminate-orphan") << QStringLiteral("remove-session-dir");
+    const auto wanted = [&](const QString& kind) {
+        return chosen.isEmpty() ? kind != QLatin1String("terminate-orphan") : chosen.contains(kind);
+    };
+    QSet<QString> sessionDirs; // every codex snapshot lists the same unused $TMPDIR dirs: plan each once
     for (const Snapshot& s : snapshots) {
         const StateDir dir(s.stateDir);
         RepairAction index; // every index kind for this state dir, in one rewrite
@@ -415,6 +655,38 @@ RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QStringList& kind
                     }
                     a.target = indexFileOf(s);
                     a.summary = QStringLiteral("mark job %1 failed (its process %2 is gone)").arg(a.jobId).arg(a.pid);
+                } else if (kind == QLatin1String("terminate-orphan")) {
+                    a.target = f.subject;
+                    for (const Broker& b : s.brokers) {
+                        if (f.subject.endsWith(QStringLiteral("#pid=%1").arg(b.pid))
+                            && b.id.contains(QLatin1String("-orphan:"))) {
+                            a.pid = b.pid;
+                            a.startTicks = b.startTicks;
+                            a.endpoint = b.endpoint;
+                            a.sessionDir = b.sessionDir;
+                        }
+                    }
+                    if (a.pid <= 0) {
+                        plan.notes.append(QStringLiteral("%1: no orphan process in the scan").arg(f.subject));
+                        continue;
+                    }
+                    a.summary = QStringLiteral("terminate orphan %1 PID %2 (SIGTERM to its process group, SIGKILL "
+                                               "after 3 s)%3")
+                                    .arg(s.family == Family::Codex ? QStringLiteral("codex broker")
+                                                                   : QStringLiteral("gstack daemon"))
+                                    .arg(a.pid)
+                                    .arg(a.sessionDir.isEmpty()
+                                            ? QString()
+                                            : QStringLiteral(" and remove its session dir %1").arg(a.sessionDir));
+                } else if (kind == QLatin1String("remove-session-dir")) {
+                    if (sessionDirs.contains(f.subject))
+                        continue;
+                    sessionDirs.insert(f.subject);
+                    a.target = f.subject;
+                    a.sessionDir = f.subject;
+                    a.summary = QStringLiteral("remove the unused codex session dir %1 (its files kept in the "
+                                               "quarantine)")
+                                    .arg(a.target);
                 } else {
                     a.target = f.subject;
                     const std::optional<QString> relative = dir.relativePath(a.target, &why);
@@ -429,6 +701,9 @@ RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QStringList& kind
                     }
                     a.summary = kind == QLatin1String("clear-stale-lock")
                         ? QStringLiteral("clear the stale lock %1").arg(a.target)
+                        : kind == QLatin1String("quarantine-invalid")
+                        ? QStringLiteral("move %1 to %2")
+                              .arg(a.target, dir.absolutePath(QStringLiteral("invalid/") + *relative))
                         : QStringLiteral("move %1 to the quarantine").arg(a.target);
                 }
                 a.effects = { f.summary };
@@ -483,10 +758,15 @@ QList<RepairResult> applyPlan(
             r = markFailed(a, dir);
         } else if (a.kind == QLatin1String("clear-stale-lock")) {
             r = clearLock(a, dir);
-        } else if (a.kind == QLatin1String("sweep-tmp")) {
+        } else if (a.kind == QLatin1String("sweep-tmp") || a.kind == QLatin1String("quarantine-invalid")) {
             if (!openFiles.contains(a.stateDir))
                 openFiles.insert(a.stateDir, OpenFileTable::scan());
-            r = moveToQuarantine(a, dir, &openFiles[a.stateDir]);
+            r = a.kind == QLatin1String("sweep-tmp") ? moveToQuarantine(a, dir, &openFiles[a.stateDir])
+                                                     : quarantineInvalid(a, dir, openFiles[a.stateDir]);
+        } else if (a.kind == QLatin1String("terminate-orphan")) {
+            r = terminateOrphan(a, dir);
+        } else if (a.kind == QLatin1String("remove-session-dir")) {
+            r = removeSessionDir(a, dir);
         } else if (a.kind == QLatin1String("remove-state-file")) {
             r = removeStateFile(a, dir);
         } else {

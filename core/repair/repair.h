@@ -32,7 +32,10 @@ struct RepairAction
     QSet<QString> add, drop, fix; // index entries by id
     bool replaceCorrupt = false;
     QString jobId; // mark-failed
-    qint64 pid = -1; // mark-failed: the dead job PID
+    qint64 pid = -1; // mark-failed: the dead job PID; terminate-orphan: the orphan
+    qint64 startTicks = -1; // terminate-orphan: the orphan must still have exactly this start time
+    QString endpoint; // terminate-orphan (codex): the orphan's --endpoint, checked again on the live process
+    QString sessionDir; // terminate-orphan (codex) and remove-session-dir: the $TMPDIR/cxc-* dir
     QJsonObject toJson() const;
 };
 
@@ -45,9 +48,11 @@ struct RepairPlan
 
 // Every repair kind Stateward knows, in the order a plan applies them.
 const QStringList& repairKinds();
+// "orphan-brokers": the one-click cleanup, terminate-orphan + remove-session-dir.
+const QString& orphanBrokersKind();
 
 // The plan for these snapshots; `kinds` restricts it (empty: every kind that is safe without a
-// human choosing it, i.e. all of them but terminate-orphan).
+// human choosing it, i.e. all of them but terminate-orphan; orphanBrokersKind() stands for its two).
 RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QStringList& kinds = {});
 
 struct RepairResult

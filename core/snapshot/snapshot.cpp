@@ -75,6 +75,8 @@ QJsonObject Broker::toJson() const
     return QJsonObject {
         { QStringLiteral("id"), id },
         { QStringLiteral("pid"), pid },
+        { QStringLiteral("startTicks"), startTicks },
+        { QStringLiteral("startTicks"), startTicks },
         { QStringLiteral("liveness"), pid > 0 ? nameOf(liveness) : QStringLiteral("none") },
         { QStringLiteral("identityVerified"), identityVerified },
         { QStringLiteral("identityEvidence"), identityEvidence },

@@ -56,6 +56,7 @@ struct Broker
 {
     QString id;
     qint64 pid = -1;
+    qint64 startTicks = -1; // of the live process the scan saw: a later signal must find the same one
     Liveness liveness = Liveness::Invalid;
     bool identityVerified = false;
     QString identityEvidence;

@@ -111,12 +111,11 @@ namespace {
     // workspace: every codex snapshot lists the unused ones, saying whether its broker.json names it.
     void findOrphanSessionDirs(Snapshot& s, const QHash<QString, qint64>& liveSessions, const QString& namedSession)
     {
-        static const QRegularExpression shape(QStringLiteral("^cxc-[A-Za-z0-9]{6}$"));
         const QDir tmp(QDir::tempPath());
         for (const QFileInfo& d : tmp.entryInfoList(
                  { QStringLiteral("cxc-*") }, QDir::Dirs | QDir::NoDotAndDotDot | QDir::NoSymLinks | QDir::Hidden)) {
             const QString path = d.absoluteFilePath();
-            if (!shape.match(d.fileName()).hasMatch() || d.ownerId() != ::geteuid() || liveSessions.contains(path))
+            if (!CodexSource::isSessionDirPath(path) || d.ownerId() != ::geteuid() || liveSessions.contains(path))
                 continue;
             qint64 age = 0;
             const QString contents = describeSessionDir(path, &age);
@@ -153,6 +152,39 @@ QString argumentAfter(const QStringList& argv, QStringView flag)
 {
     const qsizetype i = argv.indexOf(flag.toString());
     return i >= 0 && i + 1 < argv.size() ? argv.at(i + 1) : QString();
+}
+
+QString CodexSource::orphanBrokerMismatch(const ProcessInfo& p, const QString& stateDir, qint64 namedPid)
+{
+    if (!p.isAlive())
+        return QStringLiteral("PID %1 is %2").arg(p.pid).arg(nameOf(p.liveness));
+    if (!p.sameUser())
+        return QStringLiteral("PID %1 belongs to uid %2, not to us").arg(p.pid).arg(p.uid);
+    if (!looksLikeCodexBroker(p))
+        return QStringLiteral("PID %1 is not a codex broker (argv %2)")
+            .arg(p.pid)
+            .arg(p.argv.join(QLatin1Char(' ')).left(160));
+    const QString cwd = argumentAfter(p.argv, u"--cwd");
+    if (cwd.isEmpty() || stateDirName(cwd) != QFileInfo(stateDir).fileName())
+        return QStringLiteral("PID %1 serves another workspace (--cwd %2)").arg(p.pid).arg(cwd);
+    if (p.pid == namedPid)
+        return QStringLiteral("PID %1 is the broker broker.json names").arg(p.pid);
+    return {};
+}
+
+bool CodexSource::isSessionDirPath(const QString& path)
+{
+    static const QRegularExpression shape(QStringLiteral("^cxc-[A-Za-z0-9]{6}$"));
+    const QFileInfo info(path);
+    return info.isAbsolute() && QDir::cleanPath(info.path()) == QDir::cleanPath(QDir::tempPath())
+        && shape.match(info.fileName()).hasMatch();
+}
+
+qint64 CodexSource::namedBrokerPid(const QString& stateDir)
+{
+    const JsonFile f = readJsonFile(QDir(stateDir).filePath(QStringLiteral("broker.json")), kMaxStateBytes);
+    const QJsonValue pid = f.object.value(QStringLiteral("pid"));
+    return f.ok() && pid.isDouble() ? pid.toInteger() : -1;
 }
 
 QString CodexSource::stateDirName(const QString& workspace)
@@ -319,6 +351,7 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
             const QString pidFile = o.value(QStringLiteral("pidFile")).toString();
             const ProcessInfo p = b.pid > 0 ? inspectProcess(b.pid) : ProcessInfo {};
             b.liveness = b.pid > 0 ? p.liveness : Liveness::Invalid;
+            b.startTicks = p.startTicks;
             if (!b.sessionDir.isEmpty() && !QFileInfo(b.sessionDir).isDir()) {
                 s.addFinding(QStringLiteral("broker-session-missing"), Severity::Warning, brokerPath,
                     QStringLiteral("broker.json names a session directory that does not exist"), b.sessionDir,
@@ -353,21 +386,18 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
 
     // Brokers started for this workspace that broker.json does not name: the lost side of a
     // racing start (upstream issue #286), alive until someone kills them.
-    const QString myName = QFileInfo(stateDir).fileName();
     QHash<QString, qint64> liveSessions; // cxc dir → the live broker whose --pid-file is in it
     for (const ProcessInfo& p : context.processes()) {
         if (looksLikeCodexBroker(p))
             liveSessions.insert(QFileInfo(argumentAfter(p.argv, u"--pid-file")).absolutePath(), p.pid);
     }
     for (const ProcessInfo& p : context.processes()) {
-        if (p.pid == namedBroker || !p.sameUser() || !looksLikeCodexBroker(p))
-            continue;
-        const QString cwd = argumentAfter(p.argv, u"--cwd");
-        if (cwd.isEmpty() || stateDirName(cwd) != myName)
+        if (!orphanBrokerMismatch(p, stateDir, namedBroker).isEmpty())
             continue;
         Broker orphan;
         orphan.id = QStringLiteral("codex-orphan:%1:%2").arg(stateDir).arg(p.pid);
         orphan.pid = p.pid;
+        orphan.startTicks = p.startTicks;
         orphan.liveness = p.liveness;
         orphan.identityVerified = true;
         orphan.endpoint = argumentAfter(p.argv, u"--endpoint");

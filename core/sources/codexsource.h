@@ -23,6 +23,15 @@ public:
     // used as jobs/<id>.json, so anything else ("../x") is a finding and never a path.
     static bool isSafeJobId(const QString& id);
 
+    // Empty when p is a live codex broker of ours serving this state dir's workspace that
+    // broker.json (naming namedPid) does not name, i.e. an orphan; else why not. The scan and the
+    // terminate-orphan repair decide with this one rule.
+    static QString orphanBrokerMismatch(const ProcessInfo& p, const QString& stateDir, qint64 namedPid);
+    // A broker session dir: $TMPDIR/cxc-XXXXXX (mkdtemp), by path shape only.
+    static bool isSessionDirPath(const QString& path);
+    // The PID broker.json names now, -1 when none.
+    static qint64 namedBrokerPid(const QString& stateDir);
+
     static constexpr int kUpstreamJobLimit = 50;
     static constexpr qint64 kMaxStateBytes = 16 * 1024 * 1024;
     static constexpr int kSocketTimeoutMs = 150; // upstream's own readiness window

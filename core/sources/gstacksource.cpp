@@ -56,6 +56,28 @@ QStringList GstackSource::stateDirs(const QString& workspace) const
     return isStateDirCandidate(dir) ? QStringList { dir } : QStringList {};
 }
 
+QString GstackSource::orphanDaemonMismatch(const ProcessInfo& p, const QString& stateFile, qint64 namedPid)
+{
+    if (!p.isAlive())
+        return QStringLiteral("PID %1 is %2").arg(p.pid).arg(nameOf(p.liveness));
+    if (!p.sameUser())
+        return QStringLiteral("PID %1 belongs to uid %2, not to us").arg(p.pid).arg(p.uid);
+    if (!runsFor(p, canonicalFilePath(stateFile)))
+        return QStringLiteral("PID %1 is not started for %2 (BROWSE_STATE_FILE %3)")
+            .arg(p.pid)
+            .arg(stateFile, p.environReadable ? p.environmentValue(u"BROWSE_STATE_FILE") : p.environError);
+    if (p.pid == namedPid)
+        return QStringLiteral("PID %1 is the daemon browse.json names").arg(p.pid);
+    return {};
+}
+
+qint64 GstackSource::namedDaemonPid(const QString& stateDir)
+{
+    const JsonFile f = readJsonFile(QDir(stateDir).filePath(QStringLiteral("browse.json")), kMaxStateBytes);
+    const QJsonValue pid = f.object.value(QStringLiteral("pid"));
+    return f.ok() && pid.isDouble() ? pid.toInteger() : -1;
+}
+
 Snapshot GstackSource::scan(const QString& workspace, const QString& stateDir, ScanContext& context) const
 {
     Snapshot s;
@@ -104,6 +126,7 @@ Snapshot GstackSource::scan(const QString& workspace, const QString& stateDir, S
                 = QDateTime::fromString(state.value(QStringLiteral("startedAt")).toString(), Qt::ISODateWithMs);
             const ProcessInfo p = inspectProcess(b.pid);
             b.liveness = p.liveness;
+            b.startTicks = p.startTicks;
             const WriterJudgement writer = judgeWriter(p, startedAt);
             if (!p.isAlive()) {
                 s.addFinding(QStringLiteral("daemon-dead"), Severity::Warning, stateFile,
@@ -157,11 +180,12 @@ Snapshot GstackSource::scan(const QString& workspace, const QString& stateDir, S
     // Daemons started for this state file that no browse.json names (it was deleted or
     // overwritten by a racing start): they hold a port and a browser until their idle timeout.
     for (const ProcessInfo& p : context.processes()) {
-        if (p.pid == namedPid || !p.sameUser() || !runsFor(p, canonicalState))
+        if (!orphanDaemonMismatch(p, stateFile, namedPid).isEmpty())
             continue;
         Broker orphan;
         orphan.id = QStringLiteral("gstack-orphan:%1:%2").arg(stateFile).arg(p.pid);
         orphan.pid = p.pid;
+        orphan.startTicks = p.startTicks;
         orphan.liveness = p.liveness;
         orphan.identityVerified = true;
         orphan.identityEvidence = QStringLiteral("BROWSE_STATE_FILE names %1; argv %2").arg(stateFile, argvText(p));

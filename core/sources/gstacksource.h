@@ -15,6 +15,13 @@ public:
     QStringList stateDirs(const QString& workspace) const override;
     Snapshot scan(const QString& workspace, const QString& stateDir, ScanContext& context) const override;
 
+    // Empty when p is a live daemon of ours started for this browse.json (BROWSE_STATE_FILE) that
+    // the file (naming namedPid) does not name, i.e. an orphan; else why not. Shared by the scan
+    // and the terminate-orphan repair.
+    static QString orphanDaemonMismatch(const ProcessInfo& p, const QString& stateFile, qint64 namedPid);
+    // The PID browse.json names now, -1 when none.
+    static qint64 namedDaemonPid(const QString& stateDir);
+
     static constexpr qint64 kMaxStateBytes = 1024 * 1024;
     static constexpr int kHealthTimeoutMs = 1000;
 };

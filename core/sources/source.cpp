@@ -122,8 +122,8 @@ void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context)
     }
 
     const QDateTime now = QDateTime::currentDateTimeUtc();
-    QDirIterator it(
-        snapshot.stateDir, QDir::Files | QDir::Hidden | QDir::System | QDir::NoSymLinks, QDirIterator::Subdirectories);
+    // Symlinks are listed (never followed: no FollowSymlinks) so a tmp-named one is reported.
+    QDirIterator it(snapshot.stateDir, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
     const QString ownArea = QDir(snapshot.stateDir).filePath(QStringLiteral(".stateward/"));
     while (it.hasNext()) {
         const QString path = it.next();
@@ -132,6 +132,15 @@ void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context)
         const TmpFileName name = recogniseTmpName(it.fileName());
         if (!name.recognised)
             continue;
+        if (it.fileInfo().isSymLink()) {
+            // Moving the link aside is safe (rename never follows it); reading through it is not.
+            snapshot.addFinding(QStringLiteral("tmp-symlink"), Severity::Warning, path,
+                QStringLiteral("a %1 tmp name that is a symlink; not followed").arg(name.family),
+                QStringLiteral("points to %1; no tool writes its tmp files as symlinks")
+                    .arg(it.fileInfo().symLinkTarget()),
+                { QStringLiteral("sweep-tmp") });
+            continue;
+        }
         const auto stamp = FileStamp::ofPath(path);
         if (!stamp)
             continue; // gone since listed: it was renamed into place

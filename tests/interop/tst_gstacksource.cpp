@@ -4,6 +4,7 @@
 // killed, PID-reused, and malformed state files.
 #include "childprocess.h"
 #include "nodetools.h"
+#include "repair/repair.h"
 #include "sources/gstacksource.h"
 #include "testfiles.h"
 
@@ -128,6 +129,34 @@ private slots:
         QCOMPARE(findingCodes(s), QStringList { QStringLiteral("daemon-dead") });
         QVERIFY(s.findings.first().evidence.contains(QString::number(pid)));
         QCOMPARE(s.findings.first().repairs, QStringList { QStringLiteral("remove-state-file") });
+    }
+
+    // The orphan is signalled only through terminate-orphan, after the daemon's identity
+    // (BROWSE_STATE_FILE names this browse.json, which does not name it) is checked on the live process.
+    void orphanTerminatedByRepair()
+    {
+        QTemporaryDir ws;
+        QVERIFY(QDir(ws.path()).mkdir(QStringLiteral(".gstack")));
+        ChildProcess daemon;
+        QVERIFY(startDaemon(daemon, ws.path()));
+        QVERIFY(QFile::remove(ws.filePath(QStringLiteral(".gstack/browse.json"))));
+        ScanContext context;
+        QVERIFY(planRepairs(scanWorkspace(ws.path(), context)).actions.isEmpty()); // never without asking
+        const RepairPlan plan = planRepairs(scanWorkspace(ws.path(), context), { orphanBrokersKind() });
+        QCOMPARE(plan.actions.size(), 1);
+        QCOMPARE(plan.actions.first().kind, QStringLiteral("terminate-orphan"));
+        QCOMPARE(plan.actions.first().pid, qint64(daemon.pid()));
+        // A racing start wrote browse.json naming it again before the repair ran: no longer an orphan.
+        writeFile(ws.filePath(QStringLiteral(".gstack/browse.json")),
+            QStringLiteral(R"({"pid":%1,"port":1})").arg(daemon.pid()).toUtf8());
+        QList<RepairResult> results = applyPlan(plan);
+        QCOMPARE(results.first().outcome, RepairResult::Outcome::Skipped);
+        QVERIFY2(results.first().detail.contains(QLatin1String("names")), qPrintable(results.first().detail));
+        QVERIFY(inspectProcess(daemon.pid()).isAlive());
+        QVERIFY(QFile::remove(ws.filePath(QStringLiteral(".gstack/browse.json"))));
+        results = applyPlan(plan);
+        QVERIFY2(results.first().outcome == RepairResult::Outcome::Applied, qPrintable(results.first().detail));
+        QVERIFY(daemon.reap(5000) >= 0);
     }
 
     void reusedAndForeignPids()

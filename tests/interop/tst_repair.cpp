@@ -5,6 +5,7 @@
 #include "childprocess.h"
 #include "clirun.h"
 #include "nodetools.h"
+#include "proc/processinfo.h"
 #include "repair/quarantine.h"
 #include "repair/repair.h"
 #include "sources/source.h"
@@ -12,14 +13,17 @@
 #include "trajectorytools.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <csignal>
+#include <sys/stat.h>
 
 using namespace Stateward;
 using namespace TestFiles;
@@ -75,6 +79,31 @@ class TestRepair : public QObject
     Q_OBJECT
 
     QTemporaryDir m_data;
+    QTemporaryDir m_tmp; // our $TMPDIR: the cxc-* session dirs a repair may remove are only the test's
+
+    // A stand-in broker started the way upstream's spawnBrokerProcess does, in a fresh mkdtemp-style
+    // $TMPDIR/cxc-XXXXXX dir; true once it listens.
+    static bool startBroker(ChildProcess& broker, const QString& ws, QString* session,
+        const QString& script = NodeTools::standin("app-server-broker.mjs"))
+    {
+        QTemporaryDir dir(QDir::tempPath() + QLatin1String("/cxc-XXXXXX"));
+        dir.setAutoRemove(false);
+        *session = dir.path();
+        if (!dir.isValid()
+            || !broker.start(NodeTools::node(),
+                { script, QStringLiteral("serve"), QStringLiteral("--endpoint"),
+                    QStringLiteral("unix:") + *session + QLatin1String("/broker.sock"), QStringLiteral("--cwd"), ws,
+                    QStringLiteral("--pid-file"), *session + QLatin1String("/broker.pid") }))
+            return false;
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 20000) {
+            if (QFile::exists(*session + QLatin1String("/broker.sock")))
+                return true;
+            QThread::msleep(20);
+        }
+        return false;
+    }
 
     QString makeCodexState(const QString& ws, const QStringList& options)
     {
@@ -87,6 +116,9 @@ private slots:
         QVERIFY2(NodeTools::missing().isEmpty(), qPrintable(NodeTools::missing()));
         QVERIFY2(TrajectoryTools::missing().isEmpty(), qPrintable(TrajectoryTools::missing()));
         qputenv("CLAUDE_PLUGIN_DATA", m_data.path().toLocal8Bit());
+        QVERIFY(m_tmp.isValid());
+        qputenv("TMPDIR", m_tmp.path().toLocal8Bit());
+        qputenv("STANDIN_BROKER_LOG", "1"); // brokers leave a broker.log for the quarantine to keep
     }
 
     // The seed: 20 concurrent real 0.4.1 saves; repair makes trail list show all 20, a second
@@ -165,7 +197,7 @@ private slots:
         const QString lock = root.filePath(QStringLiteral("index.json.lock"));
         writeFile(lock, QByteArray::number(dead) + '\n' + QByteArray::number(dead) + "-0123456789abcdef\n");
         backdate(lock, 120);
-        // A symlinked tmp name pointing outside: never listed, never touched.
+        // A symlinked tmp name pointing outside: reported, and only the link itself is moved aside.
         QTemporaryDir outside;
         writeFile(outside.filePath(QStringLiteral("precious")), "keep me");
         QVERIFY(QFile::link(outside.filePath(QStringLiteral("precious")),
@@ -174,9 +206,9 @@ private slots:
 
         const RepairPlan plan = planFor(ws.path());
         QCOMPARE(kindsOf(plan),
-            QStringList(
-                { QStringLiteral("clear-stale-lock"), QStringLiteral("sweep-tmp"), QStringLiteral("reindex") }));
-        const RepairAction& rewrite = plan.actions.at(2);
+            QStringList({ QStringLiteral("clear-stale-lock"), QStringLiteral("sweep-tmp"), QStringLiteral("sweep-tmp"),
+                QStringLiteral("reindex") }));
+        const RepairAction& rewrite = plan.actions.at(3);
         QCOMPARE(rewrite.add, QSet<QString> { QStringLiteral("traj_a1") });
         QCOMPARE(rewrite.drop, QSet<QString> { QStringLiteral("traj_gone1") });
         QCOMPARE(rewrite.fix, QSet<QString> { QStringLiteral("traj_c1") });
@@ -211,6 +243,189 @@ private slots:
         QVERIFY(!QFile::exists(lock));
         const UndoResult again = undoQuarantine(root.path(), results.last().quarantineId);
         QVERIFY(again.error.contains(QLatin1String("already undone")));
+    }
+
+    // Seed 003 race 3: two brokers started at once for one workspace; broker.json names the last
+    // writer's. The one-click cleanup terminates the other and removes its session dir and a dead
+    // broker's leftover dir; the named broker, a decoy with a look-alike argv and a PID that was
+    // reused by an unrelated process are never signalled.
+    void orphanBrokersCleanedUp()
+    {
+        QTemporaryDir ws;
+        ChildProcess named, orphan, decoy;
+        QString namedSession, orphanSession, decoySession;
+        QVERIFY(startBroker(named, ws.path(), &namedSession));
+        QVERIFY(startBroker(orphan, ws.path(), &orphanSession));
+        // Same workspace and flags, but not the broker script (a backup copy someone runs).
+        const QString lookAlike = m_tmp.filePath(QStringLiteral("app-server-broker.orig.mjs"));
+        QVERIFY(QFile::copy(NodeTools::standin("app-server-broker.mjs"), lookAlike));
+        QVERIFY(startBroker(decoy, ws.path(), &decoySession, lookAlike));
+        const QString dir = makeCodexState(ws.path(),
+            { QStringLiteral("--jobs"), QStringLiteral("1"), QStringLiteral("--broker-session"), namedSession,
+                QStringLiteral("--broker-pid"), QString::number(named.pid()) });
+        QVERIFY(!dir.isEmpty());
+        // A broker that died without teardown long ago: its dir holds a pid file and a log.
+        QTemporaryDir leakedDir(QDir::tempPath() + QLatin1String("/cxc-XXXXXX"));
+        leakedDir.setAutoRemove(false);
+        const QString leaked = leakedDir.path();
+        writeFile(leaked + QLatin1String("/broker.pid"), QByteArray::number(deadPid()) + '\n');
+        writeFile(leaked + QLatin1String("/broker.log"), "listening\nclient connected\n");
+        for (const QString& p :
+            { leaked + QLatin1String("/broker.pid"), leaked + QLatin1String("/broker.log"), leaked })
+            backdate(p, 60);
+        const QMap<QString, QByteArray> leakedBefore = treeContents(leaked);
+
+        // Without a kind nothing is signalled: termination needs someone to ask for it.
+        QVERIFY(!kindsOf(planFor(ws.path())).contains(QStringLiteral("terminate-orphan")));
+        RepairPlan plan = planFor(ws.path(), { orphanBrokersKind() });
+        QCOMPARE(
+            kindsOf(plan), QStringList({ QStringLiteral("terminate-orphan"), QStringLiteral("remove-session-dir") }));
+        const RepairAction terminate = plan.actions.at(0);
+        QCOMPARE(terminate.pid, qint64(orphan.pid()));
+        QCOMPARE(terminate.sessionDir, orphanSession);
+        QVERIFY(terminate.startTicks > 0);
+        QCOMPARE(plan.actions.at(1).sessionDir, leaked);
+
+        // The PID reused by an unrelated process (the decoy stands in for it): the start time differs.
+        RepairAction reused = terminate;
+        reused.pid = decoy.pid();
+        QList<RepairResult> results = applyPlan(RepairPlan { { reused }, {} });
+        QCOMPARE(results.first().outcome, RepairResult::Outcome::Skipped);
+        QVERIFY2(results.first().detail.contains(QLatin1String("start")), qPrintable(results.first().detail));
+        // Same PID and start time as the live decoy: its argv is not a broker's.
+        reused.startTicks = inspectProcess(decoy.pid()).startTicks;
+        results = applyPlan(RepairPlan { { reused }, {} });
+        QCOMPARE(results.first().outcome, RepairResult::Outcome::Skipped);
+        QVERIFY2(
+            results.first().detail.contains(QLatin1String("not a codex broker")), qPrintable(results.first().detail));
+        QVERIFY(inspectProcess(decoy.pid()).isAlive());
+        QVERIFY(QFileInfo::exists(decoySession + QLatin1String("/broker.sock")));
+
+        results = applyPlan(plan);
+        QCOMPARE(results.size(), 2);
+        for (const RepairResult& r : results)
+            QVERIFY2(r.outcome == RepairResult::Outcome::Applied, qPrintable(r.detail + r.skipped.join(u'\n')));
+        QVERIFY2(results.first().applied.join(u'\n').contains(QLatin1String("start ticks")),
+            qPrintable(results.first().applied.join(u'\n')));
+        QVERIFY(orphan.reap(5000) >= 0); // it exited: the kernel hands us its status
+        QVERIFY(!QFileInfo::exists(orphanSession));
+        QVERIFY(!QFileInfo::exists(leaked));
+        QVERIFY(inspectProcess(named.pid()).isAlive());
+        QVERIFY(inspectProcess(decoy.pid()).isAlive());
+        QVERIFY(QFileInfo::exists(namedSession + QLatin1String("/broker.sock")));
+        QVERIFY(QFileInfo::exists(decoySession + QLatin1String("/broker.sock")));
+        QVERIFY(planFor(ws.path(), { orphanBrokersKind() }).actions.isEmpty());
+
+        // The orphan's log and the leaked dir were kept; undo writes the leaked dir back byte for byte.
+        const QList<QuarantineInfo> kept = listQuarantines(dir);
+        QCOMPARE(kept.size(), 2);
+        bool logKept = false;
+        for (const QuarantineEntry& e : kept.first().entries)
+            logKept |= e.path == orphanSession + QLatin1String("/broker.log");
+        QVERIFY(logKept);
+        const UndoResult u = undoQuarantine(dir, results.at(1).quarantineId);
+        QVERIFY2(u.ok, qPrintable(u.refused.join(u'\n') + u.error));
+        QCOMPARE(treeContents(leaked), leakedBefore);
+        QDir(leaked).removeRecursively();
+        QDir(namedSession).removeRecursively();
+        QDir(decoySession).removeRecursively();
+    }
+
+    // trail cannot read it: it goes to invalid/<path> as `trail doctor --quarantine` would, with a
+    // ".N" suffix when the name is taken; a file changed within the last seconds may be half-written
+    // by a live writer and is left alone; undo brings it back.
+    void invalidRecordQuarantined()
+    {
+        QTemporaryDir ws;
+        const QDir root = oneUnindexedRecord(ws);
+        // (plain literals: moc counts the braces inside raw strings)
+        const QByteArray torn = "{\"id\":\"traj_bad\",\"version\":1,\"task\":{\"tit";
+        writeFile(root.filePath(QStringLiteral("active/traj_bad.json")), torn);
+        backdate(root.filePath(QStringLiteral("active/traj_bad.json")), 60);
+        QVERIFY(root.mkpath(QStringLiteral("invalid/active")));
+        writeFile(root.filePath(QStringLiteral("invalid/active/traj_bad.json")), "from an earlier doctor run\n");
+        writeFile(root.filePath(QStringLiteral("active/traj_new.json")), "{\"id\":\"traj_new\"");
+        const QMap<QString, QByteArray> before = treeContents(root.path());
+
+        const RepairPlan plan = planFor(ws.path(), { QStringLiteral("quarantine-invalid") });
+        QCOMPARE(plan.actions.size(), 2);
+        QList<RepairResult> results = applyPlan(plan);
+        QStringList outcomes;
+        for (const RepairResult& r : results)
+            outcomes.append(nameOf(r.outcome) + QLatin1Char(' ') + QFileInfo(r.actionId).fileName());
+        outcomes.sort();
+        QCOMPARE(outcomes,
+            QStringList({ QStringLiteral("applied traj_bad.json"), QStringLiteral("skipped traj_new.json") }));
+        QVERIFY(!QFileInfo::exists(root.filePath(QStringLiteral("active/traj_bad.json"))));
+        QCOMPARE(readAll(root.filePath(QStringLiteral("invalid/active/traj_bad.json.1"))), torn);
+        QVERIFY(QFileInfo::exists(root.filePath(QStringLiteral("active/traj_new.json"))));
+        for (const RepairResult& r : results) {
+            if (r.outcome == RepairResult::Outcome::Skipped)
+                QVERIFY2(r.detail.contains(QLatin1String("half-written")), qPrintable(r.detail));
+            else
+                QVERIFY(undoQuarantine(root.path(), r.quarantineId).ok);
+        }
+        QMap<QString, QByteArray> after = treeContents(root.path());
+        after.removeIf([](const auto& it) { return it.key().startsWith(QLatin1String(".stateward")); });
+        QCOMPARE(after, before);
+    }
+
+    // Whatever the files say, a repair changes nothing outside the state dir: a tmp-named symlink to
+    // a file outside, index entries and job ids pointing outside, a state dir reached by a symlink.
+    void symlinksAndTraversalChangeNothingOutside()
+    {
+        QTemporaryDir ws, outside;
+        writeFile(outside.filePath(QStringLiteral("victim.json")), R"({"id":"victim","keep":"me"})");
+        writeFile(outside.filePath(QStringLiteral("index.json")), R"({"version":1,"trajectories":{}})");
+        const QMap<QString, QByteArray> outsideBefore = treeContents(outside.path());
+        const QDir root = oneUnindexedRecord(ws);
+        // An orphan-looking tmp name that is a symlink to a file outside, backdated like real litter.
+        const QString link = root.filePath(QStringLiteral("index.json.4242.0b7c1f5e-94a4-4d59-8d7c-3e0f2f1e9a11.tmp"));
+        QVERIFY(QFile::link(outside.filePath(QStringLiteral("victim.json")), link));
+        // Index entries whose paths and ids lead outside.
+        writeFile(root.filePath(QStringLiteral("index.json")),
+            QStringLiteral(R"({"version":1,"trajectories":{"../../victim":{"title":"x","status":"active","path":"%1"},)"
+                           R"("traj_out":{"title":"y","status":"active","path":"%2/../../victim.json"}}})")
+                .arg(outside.filePath(QStringLiteral("victim.json")), root.path())
+                .toUtf8());
+        // A codex state whose job ids try to walk out of jobs/.
+        const QString codexDir = makeCodexState(ws.path(), { QStringLiteral("--jobs"), QStringLiteral("1") });
+        QVERIFY(!codexDir.isEmpty());
+        QFile state(codexDir + QLatin1String("/state.json"));
+        QVERIFY(state.open(QIODevice::ReadOnly));
+        QJsonObject o = QJsonDocument::fromJson(state.readAll()).object();
+        state.close();
+        QJsonArray jobs = o.value(QStringLiteral("jobs")).toArray();
+        QJsonObject evil = jobs.first().toObject();
+        evil.insert(QStringLiteral("id"), QStringLiteral("../../../") + outside.filePath(QStringLiteral("victim")));
+        evil.insert(QStringLiteral("status"), QStringLiteral("running"));
+        evil.insert(QStringLiteral("pid"), deadPid());
+        jobs.append(evil);
+        o.insert(QStringLiteral("jobs"), jobs);
+        writeFile(codexDir + QLatin1String("/state.json"), QJsonDocument(o).toJson());
+        // A second workspace whose state dir is a symlink to the outside dir.
+        QTemporaryDir linked;
+        QVERIFY(QFile::link(outside.path(), linked.filePath(QStringLiteral(".trajectories"))));
+
+        const RepairPlan plan = planRepairs(
+            [&] {
+                ScanContext context;
+                return scanWorkspace(ws.path(), context) + scanWorkspace(linked.path(), context);
+            }(),
+            repairKinds());
+        for (const RepairAction& a : plan.actions) {
+            QVERIFY2(!a.target.startsWith(outside.path()), qPrintable(a.id));
+            QVERIFY2(a.stateDir.startsWith(ws.path()) || a.stateDir.startsWith(m_data.path()), qPrintable(a.id));
+        }
+        const QList<RepairResult> results = applyPlan(plan);
+        QVERIFY(!results.isEmpty());
+        for (const RepairResult& r : results)
+            QVERIFY2(
+                r.outcome != RepairResult::Outcome::Failed, qPrintable(r.actionId + QLatin1String(": ") + r.detail));
+        QCOMPARE(treeContents(outside.path()), outsideBefore);
+        QVERIFY(QFileInfo(outside.filePath(QStringLiteral("victim.json"))).isFile());
+        // The symlink itself is litter inside the state dir: moved aside, never followed.
+        QVERIFY(!QFileInfo(link).isSymLink());
     }
 
     void undoNeverOverwritesNewerWork()
