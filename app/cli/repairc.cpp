@@ -108,18 +108,22 @@ int runRepair(const QStringList& arguments)
     }
 
     const QList<RepairResult> results = applyPlan(plan, [&](int done, int total, const RepairResult& r) {
-        if (!parser.isSet(json))
-            printText(QStringLiteral("[%1/%2] %3: %4").arg(done).arg(total).arg(nameOf(r.outcome), r.detail));
+        if (parser.isSet(json))
+            return;
+        printText(QStringLiteral("[%1/%2] %3: %4").arg(done).arg(total).arg(nameOf(r.outcome), r.detail));
+        constexpr qsizetype kShown = 12; // a reindex can list 100 000 entries; --json has them all
+        for (qsizetype i = 0; i < qMin(kShown, r.applied.size()); ++i)
+            printText(QStringLiteral("        %1").arg(r.applied.at(i)));
+        if (r.applied.size() > kShown)
+            printText(QStringLiteral("        … and %1 more (see --json)").arg(r.applied.size() - kShown));
+        for (const QString& s : r.skipped)
+            printText(QStringLiteral("        not done: %1").arg(s));
     });
     bool allApplied = true;
     QJsonArray list;
     for (const RepairResult& r : results) {
         allApplied &= r.outcome == RepairResult::Outcome::Applied;
         list.append(r.toJson());
-        if (!parser.isSet(json)) {
-            for (const QString& s : r.skipped)
-                printText(QStringLiteral("        not done: %1").arg(s));
-        }
     }
     if (parser.isSet(json))
         printJson(QJsonObject { { QStringLiteral("plan"), plan.toJson() }, { QStringLiteral("applied"), true },

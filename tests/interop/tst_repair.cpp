@@ -141,9 +141,14 @@ private slots:
         } else { // a torn or empty index: replaced by the recovered one
             QCOMPARE(kindsOf(plan), QStringList { QStringLiteral("replace-corrupt-index") });
         }
-        const QList<RepairResult> results = applyPlan(plan);
+        // As a user runs it: `stateward-cli repair WS --yes`.
+        const CliRun run
+            = runCli({ QStringLiteral("repair"), ws.path(), QStringLiteral("--yes"), QStringLiteral("--json") });
+        QVERIFY2(run.exitCode == 0, run.out + run.err);
+        const QJsonArray results = QJsonDocument::fromJson(run.out).object().value(QStringLiteral("results")).toArray();
         QCOMPARE(results.size(), 1);
-        QVERIFY2(results.first().outcome == RepairResult::Outcome::Applied, qPrintable(results.first().detail));
+        QCOMPARE(results.first().toObject().value(QStringLiteral("outcome")).toString(), QStringLiteral("applied"));
+        const QString quarantineId = results.first().toObject().value(QStringLiteral("quarantine")).toString();
 
         QStringList after = TrajectoryTools::trailList(ws.path(), QStringLiteral("041"), &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
@@ -152,8 +157,7 @@ private slots:
         QCOMPARE(after, ids);
         QVERIFY2(planFor(ws.path()).actions.isEmpty(), "a second repair plans nothing");
 
-        const UndoResult undo
-            = undoQuarantine(ws.filePath(QStringLiteral(".trajectories")), results.first().quarantineId);
+        const UndoResult undo = undoQuarantine(ws.filePath(QStringLiteral(".trajectories")), quarantineId);
         QVERIFY2(undo.ok, qPrintable(undo.refused.join(u'|') + undo.error));
         QCOMPARE(readAll(index), raced);
         const QList<QByteArray> audit
