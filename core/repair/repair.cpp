@@ -108,6 +108,16 @@ namespace {
                 r.skipped = e.skipped;
                 return r;
             }
+            // An empty or torn index may be one an in-place writer (0.4.x, codex) has just truncated
+            // and is still writing through its open fd: what it writes next would land in the file
+            // swapped out, so a file someone holds open is not replaced now.
+            if (e.currentExists && (e.currentBytes.isEmpty() || a.replaceCorrupt)) {
+                if (const QList<qint64> holders = OpenFileTable::scan().holders(e.current.key); !holders.isEmpty())
+                    return outcome(a, RepairResult::Outcome::Skipped,
+                        QStringLiteral("%1 is open by PID %2, which may be writing it now; left alone")
+                            .arg(a.target)
+                            .arg(holders.first()));
+            }
             Quarantine q(dir, a.id, a.toJson());
             QString error;
             if (!q.isValid()
@@ -183,8 +193,19 @@ namespace {
                     a, RepairResult::Outcome::Skipped, QStringLiteral("job %1's process: %2").arg(a.jobId, w.reason));
 
             const QString now = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
-            const QString message
-                = QStringLiteral("Codex job ended unexpectedly (process %1 is not running: %2); marked "
+            const JsonFile jobFile = readJsonFile(jobPath, CodexSource::kMaxStateBytes);
+            const QString fileStatus = jobFile.object.value(QStringLiteral("status")).toString();
+            // The worker may have finished and written its job file, then died (or lost the
+            // state.json race, upstream #286) before state.json heard of it: the job file's end
+            // is the truth, and state.json is brought in line instead of calling the job failed.
+            const bool settled = jobFile.ok() && !fileStatus.isEmpty() && fileStatus != QLatin1String("queued")
+                && fileStatus != QLatin1String("running");
+            const QString message = settled
+                ? QStringLiteral("jobs/%1.json already says '%2' (its process %3 ended after writing it); "
+                                 "state.json now says so too")
+                      .arg(a.jobId, fileStatus)
+                      .arg(a.pid)
+                : QStringLiteral("Codex job ended unexpectedly (process %1 is not running: %2); marked "
                                  "failed by Stateward.")
                       .arg(a.pid)
                       .arg(w.reason);
@@ -196,20 +217,31 @@ namespace {
                 o.insert(QStringLiteral("errorMessage"), message);
                 return o;
             };
-            job = failed(job);
+            if (settled) {
+                // The fields upstream's upsertJob gives a finished job (not result/rendered: those
+                // live in the job file only).
+                for (const char* key :
+                    { "status", "phase", "threadId", "turnId", "pid", "completedAt", "errorMessage", "cancelledAt" }) {
+                    const QString k = QLatin1String(key);
+                    if (jobFile.object.contains(k))
+                        job.insert(k, jobFile.object.value(k));
+                }
+            } else {
+                job = failed(job);
+            }
             job.insert(QStringLiteral("updatedAt"), now);
             jobs.replace(index, job);
             QJsonObject next = state.object;
             next.insert(QStringLiteral("jobs"), jobs);
             const QByteArray stateBytes = toJsonText(next);
-            const JsonFile jobFile = readJsonFile(jobPath, CodexSource::kMaxStateBytes);
-            const QByteArray jobBytes = jobFile.ok() ? toJsonText(failed(jobFile.object)) : QByteArray();
+            const bool writeJobFile = jobFile.ok() && !settled;
+            const QByteArray jobBytes = writeJobFile ? toJsonText(failed(jobFile.object)) : QByteArray();
 
             Quarantine q(dir, a.id, a.toJson());
             QString error;
             const QString jobRelative = QStringLiteral("jobs/%1.json").arg(a.jobId);
             if (!q.keepReplaced(QStringLiteral("state.json"), state.bytes, state.stamp, stateBytes, &error)
-                || (jobFile.ok() && !q.keepReplaced(jobRelative, jobFile.bytes, jobFile.stamp, jobBytes, &error)))
+                || (writeJobFile && !q.keepReplaced(jobRelative, jobFile.bytes, jobFile.stamp, jobBytes, &error)))
                 return outcome(a, RepairResult::Outcome::Failed,
                     QStringLiteral("cannot keep the previous version: %1").arg(error));
             AtomicWriteOptions options;
@@ -223,9 +255,10 @@ namespace {
                 q.discardCopies();
                 return outcome(a, RepairResult::Outcome::Failed, ws.error);
             }
-            RepairResult r = outcome(
-                a, RepairResult::Outcome::Applied, QStringLiteral("job %1 marked failed in state.json").arg(a.jobId));
-            if (jobFile.ok()) {
+            RepairResult r = outcome(a, RepairResult::Outcome::Applied,
+                settled ? QStringLiteral("job %1 is '%2' in state.json, as its job file says").arg(a.jobId, fileStatus)
+                        : QStringLiteral("job %1 marked failed in state.json").arg(a.jobId));
+            if (writeJobFile) {
                 options.expected = jobFile.stamp;
                 const AtomicWriteResult wj = atomicWrite(jobPath, jobBytes, options);
                 r.detail += wj.ok ? QStringLiteral(" and %1").arg(jobRelative)

@@ -487,6 +487,42 @@ private slots:
         QCOMPARE(after, before);
     }
 
+    // The worker finished and wrote its job file, then died before state.json heard of it: the job
+    // file's 'completed' is the truth; state.json follows it and the job file is left as it is.
+    void codexFinishedJobFileWins()
+    {
+        QTemporaryDir ws;
+        const QString dir = makeCodexState(
+            ws.path(), { QStringLiteral("--jobs"), QStringLiteral("0"), QStringLiteral("--dead-running") });
+        QVERIFY(!dir.isEmpty());
+        const RepairPlan plan = planFor(ws.path(), { QStringLiteral("mark-failed") });
+        QCOMPARE(kindsOf(plan), QStringList { QStringLiteral("mark-failed") });
+        const QString jobPath = dir + QStringLiteral("/jobs/%1.json").arg(plan.actions.first().jobId);
+        QJsonObject file = QJsonDocument::fromJson(readAll(jobPath)).object();
+        file.insert(QStringLiteral("status"), QStringLiteral("completed"));
+        file.insert(QStringLiteral("phase"), QStringLiteral("done"));
+        file.insert(QStringLiteral("pid"), QJsonValue::Null);
+        file.insert(QStringLiteral("completedAt"), QStringLiteral("2026-11-23T10:00:00.000Z"));
+        file.insert(QStringLiteral("rendered"), QStringLiteral("All done."));
+        const QByteArray finished = QJsonDocument(file).toJson();
+        writeFile(jobPath, finished);
+        const QList<RepairResult> results = applyPlan(plan);
+        QVERIFY2(results.first().outcome == RepairResult::Outcome::Applied, qPrintable(results.first().detail));
+        QVERIFY2(
+            results.first().detail.contains(QLatin1String("as its job file says")), qPrintable(results.first().detail));
+        QCOMPARE(readAll(jobPath), finished);
+        const QJsonObject entry = QJsonDocument::fromJson(readAll(dir + QLatin1String("/state.json")))
+                                      .object()
+                                      .value(QStringLiteral("jobs"))
+                                      .toArray()
+                                      .first()
+                                      .toObject();
+        QCOMPARE(entry.value(QStringLiteral("status")).toString(), QStringLiteral("completed"));
+        QCOMPARE(entry.value(QStringLiteral("completedAt")).toString(), QStringLiteral("2026-11-23T10:00:00.000Z"));
+        QVERIFY(!entry.contains(QStringLiteral("rendered")));
+        QVERIFY(planFor(ws.path(), { QStringLiteral("mark-failed") }).actions.isEmpty());
+    }
+
     void cliDryRunChangesNothing()
     {
         QTemporaryDir ws;
