@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "snapshot/snapshot.h"
+#include "watch/watchscan.h"
+
+#include <QElapsedTimer>
+#include <QFileSystemWatcher>
+#include <QHash>
+#include <QMetaType>
+#include <QObject>
+#include <QSharedPointer>
+#include <QStringList>
+#include <QTimer>
+
+#include <atomic>
+#include <memory>
+
+namespace Stateward {
+
+// How well the hub sees changes. Degraded when some path it needs is polled instead: inotify
+// refused it (watch limit, permissions), or it is a directory beyond the hub's watch budget.
+struct WatchHealth
+{
+    enum class State
+    {
+        Ok,
+        DegradedPolling,
+    };
+    State state = State::Ok;
+    QStringList polledPaths; // sorted; checked by lstat every poll interval
+    QStringList refused; // "path: why", for the paths inotify refused
+    int overBudget = 0; // directories polled because the watch budget was spent
+    // Not degraded: files beyond the budget are seen created, deleted and replaced (atomic saves)
+    // through their directory's watch; only an in-place write to one waits for the backstop.
+    int unwatchedFiles = 0;
+    QString reason; // one line, empty when ok
+
+    bool isDegraded() const { return state == State::DegradedPolling; }
+    // "ok", "ok (N files watched through their directory only)" or "degraded: polling (N paths)"
+    QString summary() const;
+    friend bool operator==(const WatchHealth&, const WatchHealth&) = default;
+};
+
+// One finished scan job, for an event log, a benchmark or a test.
+struct ScanReport
+{
+    QString workspace;
+    quint64 generation = 0;
+    QString reason; // what asked for it: "added", "files changed", "directories changed", "liveness", …
+    bool superseded = false; // a newer request made it stale: its result was dropped
+    QStringList parsed; // state dirs an adapter scanned
+    QStringList reused; // state dirs whose last snapshot still holds (tree unchanged)
+    qint64 elapsedMs = 0;
+};
+
+// The one watcher of a process (DESIGN §6): one QFileSystemWatcher for every workspace.
+//
+// It watches each workspace's state directories and every subdirectory (so rename-replace and
+// delete-and-recreate are seen), the nearest existing parent of every place a state directory
+// may appear later, and the files in the trees, shallow first, up to a watch budget (in-place
+// writes; see WatchHealth::unwatchedFiles for the files beyond it). A change marks its state
+// directory dirty; after a quiet period (debounce, capped by maxDelay however busy the
+// directory is) one scan runs on a worker thread (QThreadPool::globalInstance). It walks the
+// dirty trees and re-parses only those whose inode/size/mtime differ from the last scan, reusing
+// the other snapshots. One scan runs per workspace at a time; a newer request that needs a parse
+// supersedes the running one (stopped between state dirs, its result dropped and its work
+// merged into the next) unless the changes it carries have waited longer than maxDelay. Results
+// are delivered on the hub's thread in generation order, never older than one already delivered.
+//
+// Beside inotify: PIDs named by the snapshots are polled (liveness interval) and a changed one
+// re-parses its state dir; a backstop rescan walks every tree (backstop interval) and re-parses
+// what changed plus the state dirs whose verdicts age (locks, tmp files, brokers, codex, gstack);
+// paths inotify refuses, and directories beyond the budget, are polled by lstat (degraded).
+//
+// The hub lives on one thread (normally the GUI's) and emits every signal there.
+// Destroying the hub never waits for a running scan: the scan is told to stop and its result,
+// if any, is discarded. Do not delete the hub from a slot connected to its own signals (use
+// deleteLater()).
+class WatchHub : public QObject
+{
+    Q_OBJECT
+public:
+    explicit WatchHub(QObject* parent = nullptr);
+    ~WatchHub() override;
+
+    // Starts watching (the path need not exist yet) and scans it at once. False when already watched.
+    bool addWorkspace(const QString& workspace);
+    bool removeWorkspace(const QString& workspace);
+    QStringList workspaces() const; // clean absolute paths, as the signals name them
+    // The last delivered snapshots of a workspace (empty before its first scan).
+    QList<Snapshot> snapshots(const QString& workspace) const;
+    // A forced full rescan (every state dir parsed) of one workspace, or of all when empty.
+    void rescan(const QString& workspace = {});
+
+    void setDebounce(int ms); // quiet period before a change is scanned (default 100)
+    int debounce() const { return m_debounceMs; }
+    void setMaxDelay(int ms); // the longest a change waits however busy its directory is (2000)
+    int maxDelay() const { return m_maxDelayMs; }
+    // Each interval in ms; 0 turns that timer off.
+    void setLivenessInterval(int ms); // PIDs in view (default 1000)
+    int livenessInterval() const { return m_livenessTimer.interval(); }
+    void setBackstopInterval(int ms); // every tree walked (default 30000)
+    int backstopInterval() const { return m_backstopTimer.interval(); }
+    void setPollInterval(int ms); // polled paths, when degraded (default 2000)
+    int pollInterval() const { return m_pollTimer.interval(); }
+    // The most paths this hub asks inotify for: default 2048, or a quarter of
+    // fs.inotify.max_user_watches (shared by every process of the user) when that is less.
+    // QFileSystemWatcher's cost grows with the square of its path count, on the hub's thread.
+    void setWatchBudget(int paths);
+    int watchBudget() const { return m_watchBudget; }
+
+    WatchHealth health() const { return m_health; }
+    QStringList watchedPaths() const; // sorted
+    int watchedPathCount() const { return int(m_watched.size()); }
+
+    quint64 generation(const QString& workspace) const; // newest requested scan
+    quint64 deliveredGeneration(const QString& workspace) const;
+    quint64 scansRun() const { return m_scansRun; } // finished scan jobs, superseded ones included
+    quint64 scansSuperseded() const { return m_scansSuperseded; }
+    // Adapter scans of one state dir whose result was delivered (a superseded scan's do not count).
+    quint64 parsesRun() const { return m_parsesRun; }
+    quint64 parsesOf(const QString& stateDir) const { return m_parsesOf.value(stateDir); }
+
+signals:
+    // The complete current list of snapshots of the workspace (adapter order), after a scan that
+    // parsed something or changed the set of state dirs, and after the first scan.
+    void snapshotsChanged(const QString& workspace, const QList<Stateward::Snapshot>& snapshots);
+    void fileEvent(const QString& path); // inotify or the poll saw this path change
+    void scanStarted(const QString& workspace);
+    void scanFinished(const QString& workspace, qint64 elapsedMs); // a delivered scan
+    void scanReported(const Stateward::ScanReport& report); // every finished job, superseded too
+    void healthChanged(const Stateward::WatchHealth& health);
+
+private:
+    struct Workspace;
+    // The link between the hub and its worker jobs: jobs post results through it only while the
+    // hub lives (the destructor clears it under the mutex).
+    struct Link;
+
+    Workspace* find(const QString& workspace);
+    const Workspace* find(const QString& workspace) const;
+    void onWatcherEvent(const QString& path);
+    void pathChanged(const QString& path);
+    void markDirty(const QString& workspace, const QString& stateDir);
+    void armDebounce();
+    void onDebounce();
+    void request(Workspace& w, const ScanSpec& spec);
+    void start(Workspace& w);
+    void onScanResult(const std::shared_ptr<ScanResult>& result, quint64 incarnation);
+    void onLivenessTick();
+    void onPollTick();
+    void onPollResult(const QHash<QString, FileStamp>& changed);
+    void syncWatches();
+    void setHealth(const WatchHealth& health);
+
+    QFileSystemWatcher m_watcher;
+    QSharedPointer<Link> m_link;
+    QHash<QString, std::shared_ptr<Workspace>> m_workspaces;
+    quint64 m_incarnations = 0;
+
+    QHash<QString, FileKey> m_watched; // path → inode when added (a new inode means re-arm)
+    QHash<QString, FileStamp> m_polled; // path → last stamp seen
+    // Refused paths are polled and asked of inotify again only at the backstop: each refusal
+    // costs Qt a warning on stderr and a probe here.
+    QHash<QString, QString> m_refused; // path → why
+    bool m_retryRefused = false;
+    bool m_pollRunning = false;
+    WatchHealth m_health;
+
+    struct PendingChange
+    {
+        QString workspace;
+        QString stateDir; // empty: an anchor changed, ask the adapters again
+        qint64 firstMs = 0;
+        qint64 lastMs = 0;
+    };
+    QHash<QString, PendingChange> m_pending; // per source: the debounce
+    QElapsedTimer m_clock;
+    QTimer m_debounceTimer;
+    QTimer m_livenessTimer;
+    QTimer m_backstopTimer;
+    QTimer m_pollTimer;
+    int m_debounceMs = 100;
+    int m_maxDelayMs = 2000;
+    int m_watchBudget = 8192;
+
+    quint64 m_scansRun = 0;
+    quint64 m_scansSuperseded = 0;
+    quint64 m_parsesRun = 0;
+    QHash<QString, quint64> m_parsesOf;
+};
+
+} // namespace Stateward
+
+Q_DECLARE_METATYPE(Stateward::WatchHealth)
+Q_DECLARE_METATYPE(Stateward::ScanReport)

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "watchscan.h"
+
+#include "proc/processinfo.h"
+#include "sources/codexsource.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace Stateward {
+
+namespace {
+
+    qint64 realtimeNs()
+    {
+        struct timespec ts;
+        ::clock_gettime(CLOCK_REALTIME, &ts);
+        return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+    }
+
+    QString cleanAbsolute(const QString& path)
+    {
+        return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
+    }
+
+    // Sorted names in the directory open at fd (which this takes over and closes).
+    QList<QByteArray> readNames(int fd, bool* ok)
+    {
+        QList<QByteArray> names;
+        DIR* dir = ::fdopendir(fd);
+        if (!dir) {
+            ::close(fd);
+            *ok = false;
+            return names;
+        }
+        errno = 0;
+        while (const struct dirent* e = ::readdir(dir)) {
+            if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
+                names.append(QByteArray(e->d_name));
+            errno = 0;
+        }
+        *ok = errno == 0;
+        ::closedir(dir);
+        std::sort(names.begin(), names.end());
+        return names;
+    }
+
+    // Depth first through directory fds (openat + O_NOFOLLOW: a directory swapped for a symlink
+    // mid-walk is never entered); the caller orders the entries by depth afterwards.
+    void walk(int parentFd, const QString& path, int depth, TreeFingerprint& tree)
+    {
+        bool ok = false;
+        const int listFd = ::fcntl(parentFd, F_DUPFD_CLOEXEC, 0);
+        const QList<QByteArray> names = listFd >= 0 ? readNames(listFd, &ok) : QList<QByteArray> {};
+        if (!ok)
+            tree.complete = false;
+        for (const QByteArray& name : names) {
+            if (depth == 0 && name == ".stateward")
+                continue;
+            if (tree.entries.size() >= TreeFingerprint::kMaxEntries) {
+                tree.complete = false;
+                break;
+            }
+            struct stat st;
+            if (::fstatat(parentFd, name.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+                continue; // gone since listed: the parent's stamp tells the rest
+            const QString child = path + QLatin1Char('/') + QFile::decodeName(name);
+            tree.entries.append({ child, FileStamp::fromStat(st), depth + 1 });
+            if (!S_ISDIR(st.st_mode))
+                continue;
+            if (depth + 1 >= TreeFingerprint::kMaxDepth) {
+                tree.complete = false;
+                continue;
+            }
+            const int childFd = ::openat(parentFd, name.constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (childFd < 0) {
+                tree.complete = false;
+                continue;
+            }
+            walk(childFd, child, depth + 1, tree);
+        }
+        ::close(parentFd);
+    }
+
+    // Verdicts that change with the clock or with processes no file names: lock and tmp file ages,
+    // broker health, and the daemons codex and gstack find in the process table.
+    bool agesWithTime(const SourceState& source)
+    {
+        const Snapshot& s = source.snapshot;
+        return source.family == Family::Codex || source.family == Family::Gstack || !s.locks.isEmpty()
+            || !s.tempFiles.isEmpty() || !s.brokers.isEmpty();
+    }
+
+    QString sourceKey(Family family, const QString& stateDir)
+    {
+        return nameOf(family) + QLatin1Char('\n') + stateDir;
+    }
+
+} // namespace
+
+TreeFingerprint TreeFingerprint::of(const QString& dir)
+{
+    TreeFingerprint tree;
+    tree.takenAtNs = realtimeNs();
+    const QString root = QDir::cleanPath(dir);
+    struct stat st;
+    if (::lstat(QFile::encodeName(root).constData(), &st) != 0)
+        return tree; // no directory: an empty tree, complete
+    tree.entries.append({ root, FileStamp::fromStat(st), 0 });
+    if (S_ISDIR(st.st_mode)) {
+        const int fd = ::open(QFile::encodeName(root).constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0)
+            walk(fd, root, 0, tree);
+        else
+            tree.complete = false;
+    }
+    // Shallow first (what the watch budget keeps), sorted paths within a depth (what compares).
+    std::stable_sort(tree.entries.begin(), tree.entries.end(),
+        [](const TreeEntry& a, const TreeEntry& b) { return a.depth < b.depth; });
+    const qint64 racyFrom = tree.takenAtNs - kRacyWindowNs;
+    tree.racy = std::any_of(tree.entries.cbegin(), tree.entries.cend(),
+        [racyFrom](const TreeEntry& e) { return e.stamp.mtimeNs >= racyFrom; });
+    return tree;
+}
+
+bool TreeFingerprint::unchanged(const TreeFingerprint& before, const TreeFingerprint& now)
+{
+    return before.complete && now.complete && !before.racy && before.entries == now.entries;
+}
+
+QHash<qint64, PidView> pidsInView(const Snapshot& snapshot)
+{
+    QHash<qint64, PidView> pids;
+    const auto add = [&pids](qint64 pid, Liveness liveness) {
+        if (pid <= 0 || liveness == Liveness::Invalid)
+            return; // not a PID, or one the scan never looked at
+        PidView& view = pids[pid];
+        view.alive = view.alive || liveness == Liveness::Alive;
+    };
+    for (const Job& j : snapshot.jobs)
+        add(j.pid, j.liveness);
+    for (const Broker& b : snapshot.brokers)
+        add(b.pid, b.liveness);
+    for (const LockHolder& l : snapshot.locks) {
+        add(l.verdict.content.pid, l.verdict.liveness);
+        for (qint64 pid : l.verdict.openHolders)
+            add(pid, Liveness::Alive);
+        for (qint64 pid : l.verdict.kernelHolders)
+            add(pid, Liveness::Alive);
+    }
+    for (const TempFile& t : snapshot.tempFiles) {
+        add(t.name.ownerPid, t.ownerLiveness);
+        for (qint64 pid : t.openBy)
+            add(pid, Liveness::Alive);
+    }
+    for (auto it = pids.begin(); it != pids.end(); ++it) {
+        if (it->alive)
+            it->startTicks = startTicksOf(it.key());
+    }
+    return pids;
+}
+
+QStringList candidateStateDirs(const QString& workspace)
+{
+    const QDir ws(workspace);
+    QStringList dirs { ws.filePath(QStringLiteral(".trajectories")),
+        ws.filePath(QStringLiteral(".agentworkforce/trajectories")), ws.filePath(QStringLiteral(".codegraph")),
+        ws.filePath(QStringLiteral(".gstack")) };
+    // As TrajectoriesSource::stateDirs resolves it: a leading ~ expanded, relative to the workspace.
+    QString dataDir = qEnvironmentVariable("TRAJECTORIES_DATA_DIR");
+    if (dataDir == QLatin1String("~") || dataDir.startsWith(QLatin1String("~/")))
+        dataDir = QDir::homePath() + dataDir.mid(1);
+    if (!dataDir.isEmpty())
+        dirs.append(QDir::isRelativePath(dataDir) ? ws.filePath(dataDir) : dataDir);
+    const QString codexName = CodexSource::stateDirName(workspace);
+    for (const QString& root : CodexSource::stateRoots())
+        dirs.append(QDir(root).filePath(codexName));
+    for (QString& d : dirs)
+        d = cleanAbsolute(d);
+    dirs.removeDuplicates();
+    return dirs;
+}
+
+QList<TreeEntry> anchorsFor(const QString& workspace, const QStringList& stateDirs)
+{
+    QList<TreeEntry> anchors;
+    QSet<QString> seen;
+    const QString ws = cleanAbsolute(workspace);
+    const auto add = [&](const QString& path) {
+        const auto stamp = FileStamp::ofPath(path);
+        if (!stamp || !stamp->isDirectory || stamp->isSymlink)
+            return false;
+        if (!seen.contains(path)) {
+            seen.insert(path);
+            anchors.append({ path, *stamp, -1 });
+        }
+        return true;
+    };
+    // Inside the workspace: the nearest existing directory, up to the workspace (where
+    // .trajectories, .codegraph, .gstack and .agentworkforce appear), or above it while it is missing.
+    const auto addNearest = [&](QString path) {
+        for (; path != QLatin1String("/") && !path.isEmpty(); path = QFileInfo(path).path()) {
+            if (add(path))
+                return;
+        }
+    };
+    addNearest(ws);
+    QStringList all = candidateStateDirs(workspace);
+    all.append(stateDirs);
+    for (const QString& dir : std::as_const(all)) {
+        const QString parent = QFileInfo(cleanAbsolute(dir)).path();
+        if (parent == ws || parent.startsWith(ws + QLatin1Char('/')))
+            addNearest(parent);
+        else if (parent != QLatin1String("/"))
+            add(parent); // outside it (codex roots): never a busy ancestor such as /tmp or ~
+    }
+    return anchors;
+}
+
+void ScanSpec::merge(const ScanSpec& other)
+{
+    if (reason.isEmpty())
+        reason = other.reason;
+    else if (!other.reason.isEmpty() && !reason.split(QStringLiteral(", ")).contains(other.reason))
+        reason += QStringLiteral(", ") + other.reason;
+    parseAll = parseAll || other.parseAll;
+    backstop = backstop || other.backstop;
+    dirty.unite(other.dirty);
+    force.unite(other.force);
+}
+
+ScanResult runScan(const ScanRequest& request, const std::function<bool()>& superseded)
+{
+    QElapsedTimer timer;
+    timer.start();
+    ScanResult result;
+    result.workspace = request.workspace;
+    result.generation = request.generation;
+    const ScanSpec& spec = request.spec;
+
+    QHash<QString, const SourceState*> known;
+    for (const SourceState& s : request.known)
+        known.insert(sourceKey(s.family, s.stateDir), &s);
+
+    ScanContext context; // the /proc tables, read at most once for every state dir of this scan
+    QStringList stateDirs;
+    // Asked every time: cheap (a few stats), and a state dir may have appeared or gone.
+    for (const SourceAdapter* adapter : sourceAdapters()) {
+        for (const QString& dir : adapter->stateDirs(request.workspace)) {
+            if (superseded()) {
+                result.superseded = true;
+                result.elapsedMs = timer.elapsed();
+                return result;
+            }
+            stateDirs.append(dir);
+            const SourceState* before = known.value(sourceKey(adapter->family(), dir));
+            SourceState now;
+            now.family = adapter->family();
+            now.stateDir = dir;
+            const bool forced = spec.parseAll || spec.force.contains(dir);
+            if (before && !forced && !spec.backstop && !spec.dirty.contains(dir)) {
+                result.sources.append(*before); // nothing reported a change here
+                result.reused.append(dir);
+                continue;
+            }
+            // The tree before the parse: a change during the parse shows in the next comparison.
+            now.tree = TreeFingerprint::of(dir);
+            const bool parse = !before || forced || !TreeFingerprint::unchanged(before->tree, now.tree)
+                || (spec.backstop && agesWithTime(*before));
+            if (parse) {
+                now.snapshot = adapter->scan(request.workspace, dir, context);
+                now.pids = pidsInView(now.snapshot);
+                result.parsed.append(dir);
+            } else {
+                now.snapshot = before->snapshot;
+                now.pids = before->pids;
+                result.reused.append(dir);
+            }
+            result.sources.append(std::move(now));
+        }
+    }
+    result.anchors = anchorsFor(request.workspace, stateDirs);
+    result.elapsedMs = timer.elapsed();
+    return result;
+}
+
+QHash<QString, FileStamp> changedStamps(const QHash<QString, FileStamp>& expected)
+{
+    QHash<QString, FileStamp> changed;
+    for (auto it = expected.cbegin(); it != expected.cend(); ++it) {
+        const FileStamp now = FileStamp::ofPath(it.key()).value_or(FileStamp {});
+        if (!(now == it.value()))
+            changed.insert(it.key(), now);
+    }
+    return changed;
+}
+
+QString inotifyRefusal(const QString& path)
+{
+    const int fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (fd < 0) {
+        const int error = errno;
+        return error == EMFILE ? QStringLiteral("no inotify instance left (fs.inotify.max_user_instances reached)")
+                               : QStringLiteral("inotify_init1: %1").arg(QString::fromLocal8Bit(std::strerror(error)));
+    }
+    const int wd = ::inotify_add_watch(fd, QFile::encodeName(path).constData(), IN_ATTRIB | IN_DONT_FOLLOW);
+    const int error = errno;
+    ::close(fd);
+    if (wd >= 0)
+        return {};
+    if (error == ENOSPC) {
+        QFile limit(QStringLiteral("/proc/sys/fs/inotify/max_user_watches"));
+        const QByteArray value = limit.open(QIODevice::ReadOnly) ? limit.readAll().trimmed() : QByteArray("?");
+        return QStringLiteral("inotify watch limit reached (fs.inotify.max_user_watches = %1)")
+            .arg(QString::fromLatin1(value));
+    }
+    return QString::fromLocal8Bit(std::strerror(error));
+}
+
+} // namespace Stateward

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "proc/filekey.h"
+#include "snapshot/snapshot.h"
+#include "sources/source.h"
+
+#include <QHash>
+#include <QList>
+#include <QSet>
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+
+// The half of WatchHub that runs on a worker thread: plain functions over plain values, so a
+// scan needs nothing from the hub but a copy of what it delivered last (DESIGN §6).
+namespace Stateward {
+
+// One entry of a state directory's tree as lstat(2) saw it (symlinks are entries, never followed).
+struct TreeEntry
+{
+    QString path;
+    FileStamp stamp;
+    int depth = 0; // 0: the state directory itself
+    friend bool operator==(const TreeEntry&, const TreeEntry&) = default;
+};
+
+// What "unchanged since the last scan" is decided on: every entry under a state directory with
+// its inode, size and mtime, shallow entries first, names sorted within a depth.
+struct TreeFingerprint
+{
+    static constexpr int kMaxDepth = 8;
+    static constexpr qsizetype kMaxEntries = 500000;
+    // File times come from the kernel's coarse clock: a rewrite of the same size within one tick
+    // keeps the mtime. An entry this close to the walk proves nothing (git's "racily clean").
+    static constexpr qint64 kRacyWindowNs = 100 * 1000 * 1000;
+
+    QList<TreeEntry> entries;
+    bool complete = true; // false: a directory was unreadable or a bound was hit
+    bool racy = false; // some entry changed within kRacyWindowNs of the walk
+    qint64 takenAtNs = 0;
+
+    // Stateward's own area (<dir>/.stateward) is left out: scans skip it too.
+    static TreeFingerprint of(const QString& dir);
+    // True when `now` proves nothing changed since `before` was taken.
+    static bool unchanged(const TreeFingerprint& before, const TreeFingerprint& now);
+};
+
+// A PID some snapshot names (job, broker, lock holder, tmp file owner or opener) as the scan saw it.
+struct PidView
+{
+    bool alive = false;
+    qint64 startTicks = -1; // read right after the scan when alive: a new value means a reused PID
+    friend bool operator==(const PidView&, const PidView&) = default;
+};
+QHash<qint64, PidView> pidsInView(const Snapshot& snapshot);
+
+// Every place a state directory of this workspace can appear, whether or not it exists now (the
+// adapters' stateDirs() report existing ones only; this mirrors their rules).
+QStringList candidateStateDirs(const QString& workspace);
+// The directories to watch so that a state directory appearing later is seen: for each candidate
+// (and each existing state dir) inside the workspace, the nearest existing real directory above
+// it; outside the workspace (codex state roots) only its parent, when that exists: /tmp or ~
+// would wake the hub for every change on the machine, so a root created later is found by the
+// backstop rescan. Never "/".
+QList<TreeEntry> anchorsFor(const QString& workspace, const QStringList& stateDirs);
+
+// What the hub keeps per state directory between scans.
+struct SourceState
+{
+    Family family = Family::Codegraph;
+    QString stateDir;
+    Snapshot snapshot;
+    TreeFingerprint tree;
+    QHash<qint64, PidView> pids;
+};
+
+// What a scan must look at; requests that arrive while one waits are merged.
+struct ScanSpec
+{
+    QString reason; // "added", "files changed", "liveness", "backstop", "requested", …
+    bool parseAll = false; // a forced full rescan: every state dir is parsed
+    bool backstop = false; // every tree is walked; parsed if changed or if its verdicts age
+    QSet<QString> dirty; // walked; parsed when the tree changed
+    QSet<QString> force; // parsed whatever the tree says (a PID in view changed)
+    bool needsParse() const { return parseAll || backstop || !dirty.isEmpty() || !force.isEmpty(); }
+    void merge(const ScanSpec& other);
+};
+
+struct ScanRequest
+{
+    QString workspace; // clean and absolute
+    quint64 generation = 0;
+    ScanSpec spec;
+    QList<SourceState> known; // what was delivered last, reused where nothing changed
+};
+
+struct ScanResult
+{
+    QString workspace;
+    quint64 generation = 0;
+    bool superseded = false; // stopped early: a newer request made it pointless
+    QList<SourceState> sources; // every state dir now, in adapter order
+    QList<TreeEntry> anchors;
+    QStringList parsed; // state dirs an adapter scanned
+    QStringList reused; // state dirs whose last snapshot still holds
+    qint64 elapsedMs = 0;
+};
+
+// The state dirs of the workspace now (every adapter asked), each re-parsed or reused as the
+// spec says. `superseded` is asked before each state dir; when it answers true the scan stops.
+ScanResult runScan(const ScanRequest& request, const std::function<bool()>& superseded);
+
+// The paths whose stamp differs from the one given (a missing path differs from any stamp).
+QHash<QString, FileStamp> changedStamps(const QHash<QString, FileStamp>& expected);
+
+// Why inotify refuses to watch path, asked of a fresh inotify instance ("" when it accepts it).
+QString inotifyRefusal(const QString& path);
+
+} // namespace Stateward
