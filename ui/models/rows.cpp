@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "rows.h"
+
+#include <QFileInfo>
+#include <QLocale>
+
+namespace Stateward {
+
+namespace {
+
+    RowChange visibleIf(bool differs)
+    {
+        return differs ? RowChange::Visible : RowChange::None;
+    }
+
+    bool sameContent(const LockContent& a, const LockContent& b)
+    {
+        return a.pid == b.pid && a.nonce == b.nonce && a.appName == b.appName && a.host == b.host
+            && a.bootId == b.bootId && a.startTicks == b.startTicks && a.tool == b.tool && a.extra == b.extra
+            && a.empty == b.empty;
+    }
+
+    bool sameWriter(const WriterJudgement& a, const WriterJudgement& b)
+    {
+        return a.verdict == b.verdict && a.reason == b.reason && a.startedAfterMs == b.startedAfterMs;
+    }
+
+} // namespace
+
+RowChange compareItems(const Job& a, const Job& b)
+{
+    return visibleIf(a.id != b.id || a.jobId != b.jobId || a.title != b.title || a.kind != b.kind
+        || a.status != b.status || a.pid != b.pid || a.liveness != b.liveness || a.startedAt != b.startedAt
+        || a.updatedAt != b.updatedAt || a.recordFile != b.recordFile || a.logFile != b.logFile
+        || a.inIndex != b.inIndex);
+}
+
+RowChange compareItems(const Broker& a, const Broker& b)
+{
+    return visibleIf(a.id != b.id || a.pid != b.pid || a.startTicks != b.startTicks || a.liveness != b.liveness
+        || a.identityVerified != b.identityVerified || a.identityEvidence != b.identityEvidence
+        || a.endpoint != b.endpoint || a.reachable != b.reachable || a.stateFile != b.stateFile
+        || a.sessionDir != b.sessionDir || a.referencedBy != b.referencedBy);
+}
+
+RowChange compareItems(const LockHolder& a, const LockHolder& b)
+{
+    const LockVerdict& x = a.verdict;
+    const LockVerdict& y = b.verdict;
+    const bool differs = a.id != b.id || x.path != y.path || x.dialect != y.dialect || x.state != y.state
+        || x.removable != y.removable || !sameContent(x.content, y.content) || !(x.stamp == y.stamp)
+        || x.mtime != y.mtime || x.liveness != y.liveness || x.holderStart != y.holderStart
+        || !sameWriter(x.writer, y.writer) || x.foreignHost != y.foreignHost || x.otherBoot != y.otherBoot
+        || x.openFilesChecked != y.openFilesChecked || x.openHolders != y.openHolders
+        || x.kernelHolders != y.kernelHolders || x.reason != y.reason;
+    if (differs)
+        return RowChange::Visible;
+    // ageMs is mtime measured at scan time: every scan moves it, the age column derives it from mtime.
+    return x.ageMs != y.ageMs ? RowChange::Quiet : RowChange::None;
+}
+
+RowChange compareItems(const TempFile& a, const TempFile& b)
+{
+    const TmpFileName& x = a.name;
+    const TmpFileName& y = b.name;
+    return visibleIf(a.id != b.id || a.path != b.path || x.recognised != y.recognised || x.family != y.family
+        || x.pattern != y.pattern || x.target != y.target || x.ownerPid != y.ownerPid || a.size != b.size
+        || a.mtime != b.mtime || a.ownerLiveness != b.ownerLiveness || a.openBy != b.openBy || a.orphan != b.orphan
+        || a.reason != b.reason);
+}
+
+RowChange compareItems(const Finding& a, const Finding& b)
+{
+    return visibleIf(a.id != b.id || a.code != b.code || a.severity != b.severity || a.subject != b.subject
+        || a.summary != b.summary || a.evidence != b.evidence || a.repairs != b.repairs);
+}
+
+QString pidText(qint64 pid)
+{
+    return pid > 0 ? QString::number(pid) : QStringLiteral("\u2014");
+}
+
+QString livenessText(qint64 pid, Liveness liveness)
+{
+    return pid > 0 ? nameOf(liveness) : QStringLiteral("no PID");
+}
+
+QString ageText(qint64 ms)
+{
+    if (ms < 0)
+        return {};
+    const qint64 s = ms / 1000;
+    if (s < 120)
+        return QStringLiteral("%1 s").arg(s);
+    if (s < 120 * 60)
+        return QStringLiteral("%1 min").arg(s / 60);
+    if (s < 48 * 3600)
+        return QStringLiteral("%1 h").arg(s / 3600);
+    return QStringLiteral("%1 d").arg(s / 86400);
+}
+
+QString sizeText(qint64 bytes)
+{
+    return QLocale::system().formattedDataSize(qMax<qint64>(0, bytes), 1, QLocale::DataSizeTraditionalFormat);
+}
+
+QString timeText(const QDateTime& time)
+{
+    return time.isValid() ? time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")) : QString();
+}
+
+QString folderName(const QString& path)
+{
+    const QString name = QFileInfo(path).fileName();
+    return name.isEmpty() ? path : name;
+}
+
+int livenessRank(qint64 pid, Liveness liveness)
+{
+    if (pid <= 0)
+        return 4;
+    switch (liveness) {
+    case Liveness::Alive:
+        return 0;
+    case Liveness::Zombie:
+        return 1;
+    case Liveness::Dead:
+        return 2;
+    case Liveness::Invalid:
+        break;
+    }
+    return 3;
+}
+
+QString workspacePath(const QString& path, const Origin& origin)
+{
+    if (!origin.workspace.isEmpty() && path.size() > origin.workspace.size() + 1 && path.startsWith(origin.workspace)
+        && path.at(origin.workspace.size()) == QLatin1Char('/'))
+        return path.mid(origin.workspace.size() + 1);
+    return path;
+}
+
+JobPhase jobPhase(const QString& status)
+{
+    // Runs for every job on every timeline update: compare in place, no lowered copy.
+    const QStringView s = QStringView(status).trimmed();
+    auto isAny = [s](std::initializer_list<const char*> words) {
+        for (const char* word : words) {
+            if (s.compare(QLatin1String(word), Qt::CaseInsensitive) == 0)
+                return true;
+        }
+        return false;
+    };
+    if (isAny({ "running", "active", "queued", "pending", "in_progress", "started", "starting" }))
+        return JobPhase::Active;
+    if (isAny({ "completed", "done", "succeeded", "success", "finished" }))
+        return JobPhase::Done;
+    if (isAny({ "failed", "error", "errored", "crashed" }))
+        return JobPhase::Failed;
+    if (isAny({ "abandoned", "cancelled", "canceled", "killed", "stopped" }))
+        return JobPhase::Ended;
+    return JobPhase::Other;
+}
+
+bool jobProcessGone(const Job& job)
+{
+    return jobPhase(job.status) == JobPhase::Active && job.pid > 0 && job.liveness != Liveness::Alive;
+}
+
+} // namespace Stateward

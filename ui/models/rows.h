@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "snapshot/snapshot.h"
+
+#include <QList>
+#include <QMetaType>
+#include <QString>
+
+namespace Stateward {
+
+// Where a row came from: the models flatten every current snapshot (several workspaces and state
+// dirs) into one table, so each row remembers its snapshot.
+struct Origin
+{
+    Family family = Family::Codegraph;
+    QString workspace;
+    QString stateDir;
+    friend bool operator==(const Origin&, const Origin&) = default;
+};
+
+// One table row: an item of a snapshot plus its origin. The item's id is the row's key.
+template <typename Item> struct Row
+{
+    Origin origin;
+    Item item;
+    const QString& id() const { return item.id; }
+};
+
+using JobRow = Row<Job>;
+using BrokerRow = Row<Broker>;
+using LockRow = Row<LockHolder>;
+using TempFileRow = Row<TempFile>;
+using FindingRow = Row<Finding>;
+
+// How a newer row differs from the one shown. Quiet: only fields no column shows and that
+// follow from others changed (a lock's ageMs is mtime vs scan time): store it, emit nothing.
+enum class RowChange
+{
+    None,
+    Quiet,
+    Visible
+};
+
+// Field-by-field comparisons, no formatting: applying 10 000 unchanged rows must stay cheap.
+// They list every field of the core types; a field added there must be added here too.
+RowChange compareItems(const Job& a, const Job& b);
+RowChange compareItems(const Broker& a, const Broker& b);
+RowChange compareItems(const LockHolder& a, const LockHolder& b);
+RowChange compareItems(const TempFile& a, const TempFile& b);
+RowChange compareItems(const Finding& a, const Finding& b);
+
+// Shared display text, so every view words the same fact the same way.
+QString pidText(qint64 pid); // the number, or an em dash for none
+QString livenessText(qint64 pid, Liveness liveness); // "alive", "dead", … or "no PID"
+QString ageText(qint64 ms); // "42 s", "5 min", "3 h", "2 d"; empty when unknown (< 0)
+QString sizeText(qint64 bytes);
+QString timeText(const QDateTime& time); // local, to the second; empty when invalid
+QString folderName(const QString& path); // last path component, or the path itself
+int livenessRank(qint64 pid, Liveness liveness); // sort order: alive, zombie, dead, invalid, no PID
+QString workspacePath(const QString& path, const Origin& origin); // relative when inside the workspace
+
+// The tools spell job states differently ("running", "active", "queued", "completed", "abandoned"…).
+enum class JobPhase
+{
+    Active, // should have a live process behind it
+    Done,
+    Failed,
+    Ended, // stopped without failing: abandoned, cancelled
+    Other,
+};
+JobPhase jobPhase(const QString& status);
+// An active-looking job whose process is gone: it will never finish by itself.
+bool jobProcessGone(const Job& job);
+
+} // namespace Stateward
+
+Q_DECLARE_METATYPE(Stateward::JobRow)
+Q_DECLARE_METATYPE(Stateward::BrokerRow)
+Q_DECLARE_METATYPE(Stateward::LockRow)
+Q_DECLARE_METATYPE(Stateward::TempFileRow)
+Q_DECLARE_METATYPE(Stateward::FindingRow)
