@@ -63,26 +63,6 @@ namespace {
         return c;
     }
 
-    // FileStorage's field order (A.3).
-    const QStringList kTrajectoryKeyOrder { QStringLiteral("version"), QStringLiteral("lastUpdated"),
-        QStringLiteral("trajectories"), QStringLiteral("title"), QStringLiteral("status"), QStringLiteral("startedAt"),
-        QStringLiteral("completedAt"), QStringLiteral("path"), QStringLiteral("compactedInto") };
-
-    // Upstream's field order (B.2). A request object shares the list: its keys sit where they sort right.
-    const QStringList& codexKeyOrder()
-    {
-        static const QStringList order { QStringLiteral("version"), QStringLiteral("config"), QStringLiteral("jobs"),
-            QStringLiteral("id"), QStringLiteral("kind"), QStringLiteral("kindLabel"), QStringLiteral("title"),
-            QStringLiteral("workspaceRoot"), QStringLiteral("jobClass"), QStringLiteral("summary"),
-            QStringLiteral("cwd"), QStringLiteral("model"), QStringLiteral("effort"), QStringLiteral("prompt"),
-            QStringLiteral("write"), QStringLiteral("resumeLast"), QStringLiteral("jobId"), QStringLiteral("createdAt"),
-            QStringLiteral("sessionId"), QStringLiteral("updatedAt"), QStringLiteral("status"), QStringLiteral("phase"),
-            QStringLiteral("pid"), QStringLiteral("logFile"), QStringLiteral("request"), QStringLiteral("startedAt"),
-            QStringLiteral("threadId"), QStringLiteral("turnId"), QStringLiteral("completedAt"),
-            QStringLiteral("errorMessage") };
-        return order;
-    }
-
     // The result's frame; false (with the error set) when stateDir is not a real directory.
     bool begin(RecoveredIndex& r, Family family, const QString& stateDir, const char* indexName)
     {
@@ -196,7 +176,7 @@ namespace {
         r.document
             = toJsonText(QJsonObject { { QStringLiteral("version"), 1 }, { QStringLiteral("lastUpdated"), nowIso() },
                              { QStringLiteral("trajectories"), recovered } },
-                kTrajectoryKeyOrder);
+                TrajectoriesSource::indexKeyOrder());
         return r;
     }
 
@@ -309,7 +289,7 @@ namespace {
         r.document
             = toJsonText(QJsonObject { { QStringLiteral("version"), version.isDouble() ? version : QJsonValue(1) },
                              { QStringLiteral("config"), config }, { QStringLiteral("jobs"), kept } },
-                codexKeyOrder());
+                CodexSource::keyOrder());
         return r;
     }
 
@@ -421,7 +401,7 @@ namespace {
                                                                 : QJsonValue(1));
         index.insert(QStringLiteral("lastUpdated"), nowIso());
         index.insert(QStringLiteral("trajectories"), entries);
-        out.document = toJsonText(index, kTrajectoryKeyOrder);
+        out.document = toJsonText(index, TrajectoriesSource::indexKeyOrder());
     }
 
     void editCodex(EditedIndex& out, const QString& stateDir, const QJsonObject& current,
@@ -486,7 +466,7 @@ namespace {
             array.append(o);
         QJsonObject state = current;
         state.insert(QStringLiteral("jobs"), array);
-        out.document = toJsonText(state, codexKeyOrder());
+        out.document = toJsonText(state, CodexSource::keyOrder());
     }
 
 } // namespace

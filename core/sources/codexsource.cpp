@@ -172,6 +172,20 @@ QString CodexSource::orphanBrokerMismatch(const ProcessInfo& p, const QString& s
     return {};
 }
 
+const QStringList& CodexSource::keyOrder()
+{
+    static const QStringList order { QStringLiteral("version"), QStringLiteral("config"), QStringLiteral("jobs"),
+        QStringLiteral("id"), QStringLiteral("kind"), QStringLiteral("kindLabel"), QStringLiteral("title"),
+        QStringLiteral("workspaceRoot"), QStringLiteral("jobClass"), QStringLiteral("summary"), QStringLiteral("cwd"),
+        QStringLiteral("model"), QStringLiteral("effort"), QStringLiteral("prompt"), QStringLiteral("write"),
+        QStringLiteral("resumeLast"), QStringLiteral("jobId"), QStringLiteral("createdAt"), QStringLiteral("sessionId"),
+        QStringLiteral("updatedAt"), QStringLiteral("status"), QStringLiteral("phase"), QStringLiteral("pid"),
+        QStringLiteral("logFile"), QStringLiteral("request"), QStringLiteral("startedAt"), QStringLiteral("threadId"),
+        QStringLiteral("turnId"), QStringLiteral("completedAt"), QStringLiteral("errorMessage"),
+        QStringLiteral("result"), QStringLiteral("finalMessage"), QStringLiteral("rendered") };
+    return order;
+}
+
 bool CodexSource::isSessionDirPath(const QString& path)
 {
     static const QRegularExpression shape(QStringLiteral("^cxc-[A-Za-z0-9]{6}$"));

@@ -27,6 +27,9 @@ public:
     // broker.json (naming namedPid) does not name, i.e. an orphan; else why not. The scan and the
     // terminate-orphan repair decide with this one rule.
     static QString orphanBrokerMismatch(const ProcessInfo& p, const QString& stateDir, qint64 namedPid);
+    // Upstream's field order for state.json and job records (reference B.2), for toJsonText. A
+    // request object shares the list: its keys sit where they sort right.
+    static const QStringList& keyOrder();
     // A broker session dir: $TMPDIR/cxc-XXXXXX (mkdtemp), by path shape only.
     static bool isSessionDirPath(const QString& path);
     // The PID broker.json names now, -1 when none.

@@ -161,6 +161,14 @@ QList<TrajectoryRecord> findTrajectoryRecords(const QString& dir)
     return out;
 }
 
+const QStringList& TrajectoriesSource::indexKeyOrder()
+{
+    static const QStringList order { QStringLiteral("version"), QStringLiteral("lastUpdated"),
+        QStringLiteral("trajectories"), QStringLiteral("title"), QStringLiteral("status"), QStringLiteral("startedAt"),
+        QStringLiteral("completedAt"), QStringLiteral("path"), QStringLiteral("compactedInto") };
+    return order;
+}
+
 bool TrajectoriesSource::keepsNoIndex(const QString& stateDir, const QList<TrajectoryRecord>& records)
 {
     const QString clean = cleanAbsolute(stateDir);

@@ -22,6 +22,8 @@ public:
     // 0.5.9+ keeps no index: .agentworkforce/trajectories, or a data dir (not .trajectories) with
     // no index.json whose records are <id>/trajectory.json. The scan and the recovery agree on it.
     static bool keepsNoIndex(const QString& stateDir, const QList<TrajectoryRecord>& records);
+    // FileStorage's field order of index.json (reference A.3), for toJsonText.
+    static const QStringList& indexKeyOrder();
 };
 
 // One trajectory file as found on disk.
