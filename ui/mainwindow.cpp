@@ -1,22 +1,59 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mainwindow.h"
 
-#include "proc/procfs.h"
+#include "exportdialog.h"
+#include "models/brokersmodel.h"
+#include "models/filterproxy.h"
+#include "models/findingsmodel.h"
+#include "models/jobsmodel.h"
+#include "models/locksmodel.h"
+#include "models/rows.h"
+#include "models/statusglyphs.h"
+#include "models/tempfilesmodel.h"
+#include "repairdialog.h"
+#include "theme.h"
+#include "timelinewidget.h"
+#include "undodialog.h"
 #include "version.h"
+#include "watch/watchhub.h"
 #include "workspacelist.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
+#include <QComboBox>
+#include <QDesktopServices>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
+#include <QFileInfo>
+#include <QFontDatabase>
+#include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListView>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QScrollBar>
 #include <QSettings>
+#include <QSplitter>
+#include <QStackedWidget>
 #include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTimer>
 #include <QToolBar>
+#include <QTreeWidget>
+#include <QUrl>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace Stateward {
 
@@ -24,96 +61,741 @@ namespace {
     const auto kWorkspacesKey = QStringLiteral("workspaces/list");
     const auto kGeometryKey = QStringLiteral("window/geometry");
     const auto kStateKey = QStringLiteral("window/state");
+    constexpr int kLogLines = 2000;
+    constexpr qint64 kLogTailBytes = 16 * 1024;
+    constexpr int kMaxColumnWidth = 220; // long titles and paths elide; the row shows whole in Details
+
+    // The end of a job's log, read without following a symlink and without reading a huge file whole.
+    QString logTail(const QString& path)
+    {
+        if (path.isEmpty())
+            return {};
+        const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+            return QObject::tr("(log %1: %2)").arg(path, QString::fromLocal8Bit(::strerror(errno)));
+        struct stat st
+        {
+        };
+        QByteArray bytes;
+        if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+            const qint64 from = qMax<qint64>(0, st.st_size - kLogTailBytes);
+            bytes.resize(qsizetype(st.st_size - from));
+            const ssize_t n = ::pread(fd, bytes.data(), size_t(bytes.size()), from);
+            bytes.resize(n > 0 ? qsizetype(n) : 0);
+            if (from > 0) // start at a whole line
+                bytes = bytes.mid(bytes.indexOf('\n') + 1);
+        }
+        ::close(fd);
+        return QString::fromUtf8(bytes);
+    }
+
+    // Whether a finding is about this row's item: the views offer "repair" for the findings
+    // behind the rows someone selected.
+    bool concerns(const Finding& f, const QVariant& row)
+    {
+        const auto is = [&f](const QString& path) { return !path.isEmpty() && f.subject == path; };
+        if (row.canConvert<JobRow>()) {
+            const Job& j = row.value<JobRow>().item;
+            return is(j.recordFile) || f.subject.endsWith(QLatin1Char('#') + j.jobId);
+        }
+        if (row.canConvert<BrokerRow>()) {
+            const Broker& b = row.value<BrokerRow>().item;
+            return is(b.sessionDir) || f.subject == QStringLiteral("%1#pid=%2").arg(b.stateFile).arg(b.pid)
+                || (is(b.stateFile) && !b.id.contains(QLatin1String("-orphan:")));
+        }
+        if (row.canConvert<LockRow>())
+            return is(row.value<LockRow>().item.verdict.path);
+        if (row.canConvert<TempFileRow>())
+            return is(row.value<TempFileRow>().item.path);
+        if (row.canConvert<FindingRow>())
+            return f.id == row.value<FindingRow>().item.id;
+        return false;
+    }
+
+    QString viewTitle(MainWindow::View view)
+    {
+        switch (view) {
+        case MainWindow::View::Jobs:
+            return QObject::tr("Jobs");
+        case MainWindow::View::Brokers:
+            return QObject::tr("Brokers && Daemons");
+        case MainWindow::View::Locks:
+            return QObject::tr("Locks");
+        case MainWindow::View::TempFiles:
+            return QObject::tr("Temp Files");
+        case MainWindow::View::Findings:
+            return QObject::tr("Findings");
+        }
+        return {};
+    }
 } // namespace
 
-MainWindow::MainWindow(QWidget* parent)
+MainWindow::MainWindow(QWidget* parent, bool restoreWorkspaces)
     : QMainWindow(parent)
     , m_workspaces(new WorkspaceListModel(this))
-    , m_workspaceView(new QListView)
-    , m_detail(new QLabel)
+    , m_hub(new WatchHub(this))
+    , m_restoreWorkspaces(restoreWorkspaces)
 {
     setWindowTitle(QStringLiteral("Stateward"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/stateward.svg")));
-    resize(1000, 640);
+    resize(1280, 800);
 
-    m_workspaceView->setModel(m_workspaces);
-    m_workspaceView->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_workspaceView->setContextMenuPolicy(Qt::ActionsContextMenu);
-    auto* dock = new QDockWidget(tr("Workspaces"), this);
-    dock->setObjectName(QStringLiteral("workspacesDock"));
-    dock->setWidget(m_workspaceView);
-    dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
-    addDockWidget(Qt::LeftDockWidgetArea, dock);
+    buildActions();
+    buildViews();
+    buildDocks();
 
-    m_detail->setAlignment(Qt::AlignCenter);
-    m_detail->setWordWrap(true);
-    m_detail->setMargin(24);
-    m_detail->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    setCentralWidget(m_detail);
+    connect(m_hub, &WatchHub::snapshotsChanged, this, &MainWindow::onSnapshots);
+    connect(m_hub, &WatchHub::healthChanged, this, &MainWindow::onHealth);
+    connect(m_hub, &WatchHub::scanFinished, this, [this](const QString& workspace, qint64 elapsedMs) {
+        m_scanLabel->setText(tr("Last scan %1 (%2 ms)").arg(QTime::currentTime().toString(Qt::ISODate)).arg(elapsedMs));
+        m_scanLabel->setToolTip(tr("Last scan: %1").arg(workspace));
+    });
+    // inotify can report a thousand writes a second: the log gets one line per burst.
+    auto* flush = new QTimer(this);
+    flush->setSingleShot(true);
+    flush->setInterval(500);
+    auto pending = std::make_shared<QStringList>();
+    connect(m_hub, &WatchHub::fileEvent, this, [flush, pending](const QString& path) {
+        pending->append(path);
+        if (!flush->isActive())
+            flush->start();
+    });
+    connect(flush, &QTimer::timeout, this, [this, pending] {
+        pending->removeDuplicates();
+        logEvent(pending->size() == 1
+                ? tr("changed: %1").arg(pending->first())
+                : tr("%n files changed, e.g. %1", nullptr, int(pending->size())).arg(pending->first()));
+        pending->clear();
+    });
 
-    auto* addAction = new QAction(QIcon::fromTheme(QStringLiteral("folder-open")), tr("&Add Workspace…"), this);
-    addAction->setShortcut(QKeySequence::Open);
-    connect(addAction, &QAction::triggered, this, &MainWindow::addWorkspaceInteractively);
-    auto* removeAction = new QAction(QIcon::fromTheme(QStringLiteral("list-remove")), tr("&Remove Workspace"), this);
-    removeAction->setShortcut(QKeySequence::Delete);
-    removeAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-    connect(removeAction, &QAction::triggered, this, &MainWindow::removeSelectedWorkspace);
-    m_workspaceView->addAction(removeAction);
-    auto* quitAction = new QAction(QIcon::fromTheme(QStringLiteral("application-exit")), tr("&Quit"), this);
-    quitAction->setShortcut(QKeySequence::Quit);
-    connect(quitAction, &QAction::triggered, this, &QWidget::close);
-    auto* aboutAction = new QAction(tr("&About Stateward"), this);
-    connect(aboutAction, &QAction::triggered, this, [this] {
+    QSettings settings;
+    const QStringList remembered = restoreWorkspaces ? settings.value(kWorkspacesKey).toStringList() : QStringList();
+    for (const QString& path : remembered) {
+        if (QFileInfo(path).isDir())
+            openWorkspace(path);
+    }
+    restoreGeometry(settings.value(kGeometryKey).toByteArray());
+    m_stateRestored = restoreState(settings.value(kStateKey).toByteArray());
+    onHealth(m_hub->health());
+    applyAll();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildActions()
+{
+    const auto make = [this](const char* name, const QString& text, const QString& icon, const QKeySequence& keys,
+                          const QString& tip, auto slot) {
+        auto* a = new QAction(QIcon::fromTheme(icon), text, this);
+        a->setObjectName(QLatin1String(name));
+        a->setShortcut(keys);
+        a->setToolTip(keys.isEmpty() ? tip : tr("%1 (%2)").arg(tip, keys.toString(QKeySequence::NativeText)));
+        a->setStatusTip(tip);
+        connect(a, &QAction::triggered, this, slot);
+        m_actions.insert(QLatin1String(name), a);
+        return a;
+    };
+    make("addWorkspace", tr("&Add Workspace…"), QStringLiteral("folder-open"), QKeySequence::Open,
+        tr("Watch another workspace folder"), &MainWindow::addWorkspaceInteractively);
+    QAction* remove = make("removeWorkspace", tr("&Remove Workspace"), QStringLiteral("list-remove"),
+        QKeySequence::Delete, tr("Stop watching the selected workspace"), &MainWindow::removeSelectedWorkspace);
+    remove->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    make("rescan", tr("Re&scan"), QStringLiteral("view-refresh"), QKeySequence::Refresh,
+        tr("Scan every workspace again now"), &MainWindow::rescan);
+    make("repairSelected", tr("Repair &Selected…"), QStringLiteral("tools-check-spelling"),
+        QKeySequence(Qt::CTRL | Qt::Key_R), tr("Preview and apply the repairs for the selected rows"),
+        &MainWindow::repairSelected);
+    make("repairAll", tr("Repair All &Safe…"), QStringLiteral("document-save"),
+        QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R), tr("Preview and apply every repair that signals no process"),
+        &MainWindow::repairAllSafe);
+    make("cleanUpOrphans", tr("Clean Up &Orphan Brokers…"), QStringLiteral("process-stop"),
+        QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K),
+        tr("Preview terminating orphan brokers and daemons and removing their session dirs"),
+        &MainWindow::cleanUpOrphanBrokers);
+    make("exportIndex", tr("&Export Recovered Index…"), QStringLiteral("document-export"),
+        QKeySequence(Qt::CTRL | Qt::Key_E), tr("Rebuild an index from its record files and save it elsewhere"),
+        &MainWindow::exportRecoveredIndex);
+    make("undo", tr("&Undo a Repair…"), QStringLiteral("edit-undo"), QKeySequence::Undo,
+        tr("List the quarantines repairs left and restore one"), &MainWindow::showUndo);
+    make("quit", tr("&Quit"), QStringLiteral("application-exit"), QKeySequence::Quit, tr("Quit Stateward"),
+        &QWidget::close);
+    make("find", tr("&Filter"), QStringLiteral("edit-find"), QKeySequence::Find, tr("Filter the tables"), [this] {
+        m_filter->setFocus();
+        m_filter->selectAll();
+    });
+    make("about", tr("&About Stateward"), QStringLiteral("help-about"), {}, tr("About Stateward"), [this] {
         QMessageBox::about(this, tr("About Stateward"),
             tr("<h3>Stateward %1</h3><p>Sees and safely repairs the state directories that local developer "
                "and agent tools keep in a workspace.</p>")
                 .arg(version()));
     });
+}
 
-    QMenu* fileMenu = menuBar()->addMenu(tr("&File"));
-    fileMenu->addAction(addAction);
-    fileMenu->addAction(removeAction);
-    fileMenu->addSeparator();
-    fileMenu->addAction(quitAction);
-    QMenu* viewMenu = menuBar()->addMenu(tr("&View"));
-    viewMenu->addAction(dock->toggleViewAction());
-    menuBar()->addMenu(tr("&Help"))->addAction(aboutAction);
+void MainWindow::buildViews()
+{
+    m_models = { new JobsModel(this), new BrokersModel(this), new LocksModel(this), new TempFilesModel(this),
+        new FindingsModel(this) };
+    m_tabs = new QTabWidget;
+    m_tabs->setDocumentMode(true);
+    for (int i = 0; i < m_models.size(); ++i) {
+        const View view = View(i);
+        auto* proxy = new FilterProxy(this);
+        proxy->setSourceModel(m_models.at(i));
+        auto* table = new QTableView;
+        table->setObjectName(QStringLiteral("view%1").arg(i));
+        table->setModel(proxy);
+        table->setSortingEnabled(true);
+        table->sortByColumn(-1, Qt::AscendingOrder); // the model's order (scan order) until asked
+        table->setSelectionBehavior(QAbstractItemView::SelectRows);
+        table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+        table->setAlternatingRowColors(true);
+        table->setWordWrap(false);
+        table->setTextElideMode(Qt::ElideMiddle); // paths: both ends say the most
+        table->verticalHeader()->hide();
+        table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 8);
+        table->horizontalHeader()->setStretchLastSection(true);
+        table->horizontalHeader()->setHighlightSections(false);
+        table->setContextMenuPolicy(Qt::CustomContextMenu);
+        connect(table, &QWidget::customContextMenuRequested, this,
+            [this, view](const QPoint& pos) { showRowMenu(view, pos); });
+        connect(table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+            updateDetail();
+            updateActions();
+        });
+        connect(table, &QAbstractItemView::activated, this, [this] { updateDetail(); });
+        m_proxies.append(proxy);
+        m_views.append(table);
+        m_tabs->addTab(table, viewTitle(view));
+    }
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        updateDetail();
+        updateActions();
+    });
+
+    m_filter = new QLineEdit;
+    m_filter->setPlaceholderText(tr("Filter rows (Ctrl+F): id, path, status, PID…"));
+    m_filter->setClearButtonEnabled(true);
+    m_severity = new QComboBox;
+    m_severity->addItem(tr("Any severity"));
+    m_severity->addItem(glyphIcon(glyphFor(Severity::Warning)), tr("Warnings and worse"), int(Severity::Warning));
+    m_severity->addItem(glyphIcon(glyphFor(Severity::Error)), tr("Errors and worse"), int(Severity::Error));
+    m_severity->setToolTip(tr("Findings: the least severity shown"));
+    m_family = new QComboBox;
+    m_family->addItem(tr("Every tool"));
+    for (Family f : { Family::Trajectories, Family::Codex, Family::Codegraph, Family::Gstack })
+        m_family->addItem(nameOf(f), int(f));
+    const auto refilter = [this] {
+        const QVariant severity = m_severity->currentData();
+        const QVariant family = m_family->currentData();
+        for (FilterProxy* p : std::as_const(m_proxies)) {
+            p->setFilterText(m_filter->text());
+            p->setMinimumSeverity(
+                severity.isValid() ? std::optional<Severity>(Severity(severity.toInt())) : std::nullopt);
+            p->setFamilies(family.isValid() ? QSet<Family> { Family(family.toInt()) } : QSet<Family> {});
+        }
+        updateCounts();
+    };
+    connect(m_filter, &QLineEdit::textChanged, this, refilter);
+    connect(m_severity, &QComboBox::currentIndexChanged, this, refilter);
+    connect(m_family, &QComboBox::currentIndexChanged, this, refilter);
+
+    auto* filterBar = new QWidget;
+    auto* filterLayout = new QHBoxLayout(filterBar);
+    filterLayout->setContentsMargins(6, 6, 6, 0);
+    filterLayout->addWidget(m_filter, 1);
+    filterLayout->addWidget(m_family);
+    filterLayout->addWidget(m_severity);
+
+    m_timeline = new TimelineWidget;
+    m_timeline->setToolTip(tr("Job lifetimes and lock holds over the last minutes"));
+    connect(m_timeline, &TimelineWidget::itemClicked, this, &MainWindow::selectId);
+
+    auto* tables = new QWidget;
+    auto* tablesLayout = new QVBoxLayout(tables);
+    tablesLayout->setContentsMargins(0, 0, 0, 0);
+    tablesLayout->addWidget(filterBar);
+    tablesLayout->addWidget(m_tabs, 1);
+    auto* split = new QSplitter(Qt::Vertical);
+    split->addWidget(tables);
+    split->addWidget(m_timeline);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 1);
+    split->setChildrenCollapsible(false);
+
+    m_welcome = new QLabel(tr("<h2>No workspace open</h2><p>Add a workspace folder (File → Add Workspace…, or "
+                              "<tt>stateward FOLDER</tt>) to see the jobs, daemons, locks and temporary files "
+                              "that its tools keep.</p><p>To look around safely first, start <tt>stateward "
+                              "--demo</tt>.</p>"));
+    m_welcome->setAlignment(Qt::AlignCenter);
+    m_welcome->setWordWrap(true);
+    m_welcome->setMargin(24);
+    m_stack = new QStackedWidget;
+    m_stack->addWidget(m_welcome);
+    m_stack->addWidget(split);
+    setCentralWidget(m_stack);
 
     QToolBar* toolBar = addToolBar(tr("Main"));
     toolBar->setObjectName(QStringLiteral("mainToolBar"));
     toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-    toolBar->addAction(addAction);
-
-    connect(m_workspaceView->selectionModel(), &QItemSelectionModel::currentChanged, this, &MainWindow::updateDetail);
-    connect(m_workspaces, &QAbstractItemModel::rowsInserted, this, &MainWindow::updateDetail);
-    connect(m_workspaces, &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateDetail);
-
-    QSettings settings;
-    m_workspaces->load(settings.value(kWorkspacesKey).toStringList());
-    restoreGeometry(settings.value(kGeometryKey).toByteArray());
-    restoreState(settings.value(kStateKey).toByteArray());
-
-    statusBar()->showMessage(tr("Host %1 · boot %2").arg(ProcFs::hostName(), ProcFs::bootId().left(8)));
-    updateDetail();
+    const char* const bar[] = { "addWorkspace", "rescan", nullptr, "repairSelected", "repairAll", "cleanUpOrphans",
+        nullptr, "exportIndex", "undo" };
+    for (const char* name : bar) {
+        if (name)
+            toolBar->addAction(action(QLatin1String(name)));
+        else
+            toolBar->addSeparator();
+    }
 }
 
-MainWindow::~MainWindow() = default;
+void MainWindow::buildDocks()
+{
+    m_workspaceView = new QListView;
+    m_workspaceView->setModel(m_workspaces);
+    m_workspaceView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_workspaceView->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_workspaceView->addAction(action(QStringLiteral("removeWorkspace")));
+    m_tools = new QTreeWidget;
+    m_tools->setHeaderLabels({ tr("Tool"), tr("State directory") });
+    m_tools->setRootIsDecorated(false);
+    m_tools->setTextElideMode(Qt::ElideLeft);
+    m_tools->setToolTip(tr("The tools found in the workspaces, with their state directories"));
+    auto* left = new QSplitter(Qt::Vertical);
+    left->addWidget(m_workspaceView);
+    left->addWidget(m_tools);
+    left->setStretchFactor(0, 1);
+    left->setStretchFactor(1, 2);
+    auto* workspacesDock = new QDockWidget(tr("Workspaces"), this);
+    workspacesDock->setObjectName(QStringLiteral("workspacesDock"));
+    workspacesDock->setWidget(left);
+    addDockWidget(Qt::LeftDockWidgetArea, workspacesDock);
 
-bool MainWindow::openWorkspace(const QString& path)
+    const QFont fixed = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    m_detail = new QPlainTextEdit;
+    m_detail->setReadOnly(true);
+    m_detail->setFont(fixed);
+    m_detail->setWordWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere); // long paths stay readable
+    m_detail->setPlaceholderText(tr("Select a row to see its record."));
+    auto* detailDock = new QDockWidget(tr("Details"), this);
+    detailDock->setObjectName(QStringLiteral("detailDock"));
+    detailDock->setWidget(m_detail);
+    addDockWidget(Qt::RightDockWidgetArea, detailDock);
+
+    m_log = new QPlainTextEdit;
+    m_log->setReadOnly(true);
+    m_log->setMaximumBlockCount(kLogLines);
+    m_log->setFont(fixed);
+    auto* logDock = new QDockWidget(tr("Event Log"), this);
+    logDock->setObjectName(QStringLiteral("logDock"));
+    logDock->setWidget(m_log);
+    addDockWidget(Qt::BottomDockWidgetArea, logDock);
+    // Sized once the window has its size (before that the docks share a default width); a saved
+    // window state wins.
+    QTimer::singleShot(0, this, [this, workspacesDock, detailDock, logDock] {
+        if (!m_stateRestored) {
+            resizeDocks({ workspacesDock, detailDock }, { 220, 280 }, Qt::Horizontal);
+            resizeDocks({ logDock }, { 110 }, Qt::Vertical);
+        }
+    });
+
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    for (const char* name : { "addWorkspace", "removeWorkspace", "exportIndex" })
+        file->addAction(action(QLatin1String(name)));
+    file->addSeparator();
+    file->addAction(action(QStringLiteral("quit")));
+    QMenu* repair = menuBar()->addMenu(tr("&Repair"));
+    for (const char* name : { "repairSelected", "repairAll", "cleanUpOrphans", "undo" })
+        repair->addAction(action(QLatin1String(name)));
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(action(QStringLiteral("rescan")));
+    view->addAction(action(QStringLiteral("find")));
+    view->addSeparator();
+    for (int i = 0; i < m_views.size(); ++i) {
+        auto* show = view->addAction(viewTitle(View(i)), this, [this, i] { showView(View(i)); });
+        show->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
+    }
+    view->addSeparator();
+    for (QDockWidget* dock : { workspacesDock, detailDock, logDock })
+        view->addAction(dock->toggleViewAction());
+    view->addSeparator();
+    QMenu* colors = view->addMenu(tr("&Colours"));
+    auto* schemes = new QActionGroup(this);
+    const QString current = QSettings().value(QStringLiteral("appearance/colors"), QStringLiteral("system")).toString();
+    for (const QString& name : colorSchemes()) {
+        QAction* a = colors->addAction(name == QLatin1String("system") ? tr("&System")
+                : name == QLatin1String("light")                       ? tr("&Light")
+                                                                       : tr("&Dark"));
+        a->setCheckable(true);
+        a->setChecked(name == current);
+        a->setObjectName(QStringLiteral("colors-") + name);
+        schemes->addAction(a);
+        connect(a, &QAction::triggered, this, [name] {
+            applyColorScheme(name);
+            QSettings().setValue(QStringLiteral("appearance/colors"), name);
+        });
+    }
+    menuBar()->addMenu(tr("&Help"))->addAction(action(QStringLiteral("about")));
+
+    m_healthLabel = new QLabel;
+    m_countsLabel = new QLabel;
+    m_scanLabel = new QLabel(tr("Not scanned yet"));
+    statusBar()->addWidget(m_countsLabel, 1);
+    statusBar()->addPermanentWidget(m_scanLabel);
+    statusBar()->addPermanentWidget(m_healthLabel);
+
+    connect(m_workspaceView->selectionModel(), &QItemSelectionModel::currentChanged, this, &MainWindow::updateActions);
+}
+
+QAction* MainWindow::action(const QString& objectName) const
+{
+    return m_actions.value(objectName);
+}
+
+KeyedModel* MainWindow::model(View view) const
+{
+    return m_models.value(int(view));
+}
+
+QTableView* MainWindow::tableView(View view) const
+{
+    return m_views.value(int(view));
+}
+
+FilterProxy* MainWindow::proxy(View view) const
+{
+    return m_proxies.value(int(view));
+}
+
+void MainWindow::showView(View view)
+{
+    m_tabs->setCurrentIndex(int(view));
+}
+
+void MainWindow::selectFirstRow(View view)
+{
+    showView(view);
+    QTableView* table = m_views.at(int(view));
+    if (table->model()->rowCount() > 0) {
+        table->selectRow(0);
+        table->setFocus();
+    }
+}
+
+bool MainWindow::openWorkspace(const QString& path, bool remember)
 {
     const int row = m_workspaces->addWorkspace(path);
     if (row < 0) {
         statusBar()->showMessage(tr("Not a folder: %1").arg(path), 10000);
+        logEvent(tr("not opened: %1 is not a folder").arg(path));
         return false;
     }
+    const QString canonical = m_workspaces->workspaces().at(row);
+    if (!remember)
+        m_transient.insert(canonical);
     m_workspaceView->setCurrentIndex(m_workspaces->index(row));
+    if (m_hub->addWorkspace(canonical))
+        logEvent(tr("watching %1").arg(canonical));
+    m_stack->setCurrentIndex(1);
     return true;
 }
 
-void MainWindow::closeEvent(QCloseEvent* event)
+QList<Snapshot> MainWindow::snapshots() const
 {
-    saveSettings();
-    event->accept();
+    QList<Snapshot> all;
+    for (const QString& ws : m_workspaces->workspaces())
+        all += m_snapshots.value(QDir::cleanPath(ws));
+    return all;
+}
+
+QStringList MainWindow::stateDirs() const
+{
+    QStringList dirs;
+    for (const Snapshot& s : snapshots())
+        dirs.append(s.stateDir);
+    dirs.removeDuplicates();
+    return dirs;
+}
+
+void MainWindow::onSnapshots(const QString& workspace, const QList<Snapshot>& snapshots)
+{
+    if (!m_hub->workspaces().contains(workspace))
+        return; // removed meanwhile
+    int findings = 0;
+    for (const Snapshot& s : snapshots)
+        findings += int(s.findings.size());
+    const QList<Snapshot> before = m_snapshots.value(workspace);
+    m_snapshots.insert(workspace, snapshots);
+    if (before.isEmpty() || findings != [&] {
+            int n = 0;
+            for (const Snapshot& s : before)
+                n += int(s.findings.size());
+            return n;
+        }())
+        logEvent(tr("scanned %1: %n state dir(s), %2 findings", nullptr, int(snapshots.size()))
+                     .arg(QDir(workspace).dirName())
+                     .arg(findings));
+    applyAll();
+}
+
+void MainWindow::onHealth(const WatchHealth& health)
+{
+    m_healthLabel->setText(tr("Watch: %1").arg(health.summary()));
+    m_healthLabel->setToolTip(health.isDegraded()
+            ? tr("%1\nPolled instead of watched:\n%2").arg(health.reason, health.polledPaths.join(QLatin1Char('\n')))
+            : tr("inotify sees every change in the state directories"));
+    if (health.isDegraded())
+        logEvent(tr("watch degraded: %1").arg(health.reason));
+}
+
+void MainWindow::applyAll()
+{
+    const QList<Snapshot> all = snapshots();
+    for (KeyedModel* m : std::as_const(m_models))
+        m->apply(all);
+    m_timeline->apply(all);
+    // Column widths once, when a table first has rows: afterwards the user's widths stay.
+    for (QTableView* view : std::as_const(m_views)) {
+        if (view->property("sized").toBool() || view->model()->rowCount() == 0)
+            continue;
+        view->resizeColumnsToContents();
+        for (int c = 0; c < view->model()->columnCount(); ++c)
+            view->setColumnWidth(c, qMin(view->columnWidth(c) + 12, kMaxColumnWidth));
+        view->setProperty("sized", true);
+    }
+    m_stack->setCurrentIndex(m_workspaces->rowCount() > 0 ? 1 : 0);
+    updateTools();
+    updateCounts();
+    updateDetail();
+    updateActions();
+}
+
+void MainWindow::updateTools()
+{
+    // Keyed by state dir, updated in place so selection and scroll survive a rescan.
+    QHash<QString, const Snapshot*> now;
+    const QList<Snapshot> all = snapshots();
+    for (const Snapshot& s : all)
+        now.insert(s.stateDir, &s);
+    for (int i = m_tools->topLevelItemCount() - 1; i >= 0; --i) {
+        if (!now.contains(m_tools->topLevelItem(i)->data(1, Qt::UserRole).toString()))
+            delete m_tools->takeTopLevelItem(i);
+    }
+    QHash<QString, QTreeWidgetItem*> items;
+    for (int i = 0; i < m_tools->topLevelItemCount(); ++i)
+        items.insert(m_tools->topLevelItem(i)->data(1, Qt::UserRole).toString(), m_tools->topLevelItem(i));
+    for (const Snapshot& s : all) {
+        QTreeWidgetItem* item = items.value(s.stateDir);
+        if (!item) {
+            item = new QTreeWidgetItem(m_tools);
+            item->setData(1, Qt::UserRole, s.stateDir);
+        }
+        const Severity worst = s.worst();
+        item->setText(0, nameOf(s.family));
+        item->setIcon(0, s.findings.isEmpty() ? glyphIcon(Glyph::Alive) : glyphIcon(glyphFor(worst)));
+        item->setText(1, QDir::toNativeSeparators(s.stateDir));
+        item->setToolTip(1,
+            tr("%1\nworkspace %2\n%3 jobs, %4 brokers, %5 locks, %6 findings")
+                .arg(s.stateDir, s.workspace)
+                .arg(s.jobs.size())
+                .arg(s.brokers.size())
+                .arg(s.locks.size())
+                .arg(s.findings.size()));
+        item->setToolTip(0, s.findings.isEmpty() ? tr("no findings") : tr("worst finding: %1").arg(nameOf(worst)));
+    }
+    m_tools->resizeColumnToContents(0);
+}
+
+void MainWindow::updateCounts()
+{
+    QStringList parts;
+    for (int i = 0; i < m_models.size(); ++i) {
+        const int shown = m_proxies.at(i)->rowCount();
+        const int total = m_models.at(i)->rowCount();
+        const QString count = shown == total ? QString::number(total) : tr("%1 of %2").arg(shown).arg(total);
+        m_tabs->setTabText(i, tr("%1 (%2)").arg(viewTitle(View(i)), count));
+        parts.append(
+            tr("%1 %2").arg(total).arg(viewTitle(View(i)).toLower().replace(QLatin1String("&&"), QLatin1String("&"))));
+    }
+    const QList<Snapshot> all = snapshots();
+    std::optional<Severity> worst;
+    for (const Snapshot& s : all) {
+        if (!s.findings.isEmpty() && (!worst || s.worst() > *worst))
+            worst = s.worst();
+    }
+    m_tabs->setTabIcon(int(View::Findings), worst ? glyphIcon(glyphFor(*worst)) : glyphIcon(Glyph::Alive));
+    m_countsLabel->setText(tr("%1 workspace(s), %2 state dir(s) · %3")
+                               .arg(m_workspaces->rowCount())
+                               .arg(all.size())
+                               .arg(parts.join(QStringLiteral(" · "))));
+}
+
+void MainWindow::updateDetail()
+{
+    QTableView* view = m_views.value(m_tabs->currentIndex());
+    const QModelIndex current = view ? view->selectionModel()->currentIndex() : QModelIndex();
+    if (!current.isValid() || !view->selectionModel()->isRowSelected(current.row(), current.parent())) {
+        m_detail->clear();
+        return;
+    }
+    const QModelIndex index = current.siblingAtColumn(0);
+    QString text = index.data(KeyedModel::JsonRole).toString();
+    const QVariant row = index.data(KeyedModel::RowRole);
+    if (row.canConvert<JobRow>()) {
+        const Job& job = row.value<JobRow>().item;
+        if (!job.logFile.isEmpty())
+            text += tr("\n── log tail: %1 ──\n%2").arg(job.logFile, logTail(job.logFile));
+    }
+    if (text != m_detail->toPlainText())
+        m_detail->setPlainText(text);
+}
+
+void MainWindow::updateActions()
+{
+    const bool any = !m_snapshots.isEmpty();
+    QTableView* view = m_views.value(m_tabs->currentIndex());
+    const bool selected = view && view->selectionModel()->hasSelection();
+    action(QStringLiteral("repairSelected"))->setEnabled(any && selected);
+    for (const char* name : { "repairAll", "cleanUpOrphans", "exportIndex", "undo", "rescan" })
+        action(QLatin1String(name))->setEnabled(any);
+    action(QStringLiteral("removeWorkspace"))->setEnabled(m_workspaceView->currentIndex().isValid());
+}
+
+RepairPlan MainWindow::planAllSafe() const
+{
+    return planRepairs(snapshots());
+}
+
+RepairPlan MainWindow::planOrphanCleanup() const
+{
+    return planRepairs(snapshots(), { orphanBrokersKind() });
+}
+
+RepairPlan MainWindow::planSelected() const
+{
+    QTableView* view = m_views.value(m_tabs->currentIndex());
+    if (!view)
+        return {};
+    QList<QVariant> rows;
+    for (const QModelIndex& index : view->selectionModel()->selectedRows())
+        rows.append(index.data(KeyedModel::RowRole));
+    QList<Snapshot> chosen = snapshots();
+    for (Snapshot& s : chosen) {
+        s.findings.removeIf([&rows](const Finding& f) {
+            return std::none_of(rows.cbegin(), rows.cend(), [&f](const QVariant& row) { return concerns(f, row); });
+        });
+    }
+    return planRepairs(chosen, repairKinds());
+}
+
+void MainWindow::repairSelected()
+{
+    openRepairDialog(planSelected(), tr("Repair Selected"));
+}
+
+void MainWindow::repairAllSafe()
+{
+    openRepairDialog(planAllSafe(), tr("Repair All Safe"));
+}
+
+void MainWindow::cleanUpOrphanBrokers()
+{
+    openRepairDialog(planOrphanCleanup(), tr("Clean Up Orphan Brokers"));
+}
+
+void MainWindow::openRepairDialog(const RepairPlan& plan, const QString& title)
+{
+    auto* dialog = new RepairDialog(plan, title, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &RepairDialog::applied, this, [this, title](const QList<RepairResult>& results) {
+        int applied = 0;
+        for (const RepairResult& r : results) {
+            applied += r.outcome == RepairResult::Outcome::Applied;
+            logEvent(tr("%1 %2: %3").arg(nameOf(r.outcome), r.actionId, r.detail));
+        }
+        logEvent(tr("%1: %2 of %3 applied").arg(title).arg(applied).arg(results.size()));
+        m_hub->rescan(); // the views show the fix land
+    });
+    dialog->open();
+    emit repairDialogOpened(dialog);
+}
+
+void MainWindow::exportRecoveredIndex()
+{
+    auto* dialog = new ExportDialog(snapshots(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ExportDialog::exported, this,
+        [this](const QString& path) { logEvent(tr("exported a recovered index to %1").arg(path)); });
+    dialog->open();
+}
+
+void MainWindow::showUndo()
+{
+    auto* dialog = new UndoDialog(stateDirs(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &UndoDialog::undone, this, [this](const UndoResult& r) {
+        logEvent(tr("undo %1: %2 restored, %3 refused").arg(r.id).arg(r.restored.size()).arg(r.refused.size()));
+        m_hub->rescan();
+    });
+    dialog->open();
+}
+
+void MainWindow::rescan()
+{
+    logEvent(tr("rescan requested"));
+    m_hub->rescan();
+}
+
+void MainWindow::showRowMenu(View view, const QPoint& pos)
+{
+    QTableView* table = m_views.at(int(view));
+    const QModelIndex index = table->indexAt(pos);
+    if (!index.isValid())
+        return;
+    QMenu menu(this);
+    menu.addAction(action(QStringLiteral("repairSelected")));
+    menu.addSeparator();
+    const QVariant row = index.siblingAtColumn(0).data(KeyedModel::RowRole);
+    QString path;
+    if (row.canConvert<JobRow>())
+        path = row.value<JobRow>().item.recordFile;
+    else if (row.canConvert<BrokerRow>())
+        path = row.value<BrokerRow>().item.stateFile;
+    else if (row.canConvert<LockRow>())
+        path = row.value<LockRow>().item.verdict.path;
+    else if (row.canConvert<TempFileRow>())
+        path = row.value<TempFileRow>().item.path;
+    else if (row.canConvert<FindingRow>())
+        path = row.value<FindingRow>().item.subject.section(QLatin1Char('#'), 0, 0);
+    menu.addAction(QIcon::fromTheme(QStringLiteral("edit-copy")), tr("Copy Path"), this,
+            [path] { QApplication::clipboard()->setText(path); })
+        ->setEnabled(!path.isEmpty());
+    menu.addAction(QIcon::fromTheme(QStringLiteral("folder")), tr("Open Containing Folder"), this,
+            [path] { QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(path).absolutePath())); })
+        ->setEnabled(!path.isEmpty());
+    menu.addAction(QIcon::fromTheme(QStringLiteral("edit-copy")), tr("Copy Record as JSON"), this, [index] {
+        QApplication::clipboard()->setText(index.siblingAtColumn(0).data(KeyedModel::JsonRole).toString());
+    });
+    menu.exec(table->viewport()->mapToGlobal(pos));
+}
+
+void MainWindow::selectId(const QString& id)
+{
+    for (int i = 0; i < m_models.size(); ++i) {
+        const int row = m_models.at(i)->rowOf(id);
+        if (row < 0)
+            continue;
+        const QModelIndex index = m_proxies.at(i)->mapFromSource(m_models.at(i)->index(row, 0));
+        if (!index.isValid())
+            continue; // filtered out
+        showView(View(i));
+        m_views.at(i)->selectRow(index.row());
+        m_views.at(i)->scrollTo(index);
+        return;
+    }
+}
+
+void MainWindow::logEvent(const QString& text)
+{
+    m_log->appendPlainText(QStringLiteral("%1  %2").arg(QTime::currentTime().toString(Qt::ISODate), text));
 }
 
 void MainWindow::addWorkspaceInteractively()
@@ -125,30 +807,32 @@ void MainWindow::addWorkspaceInteractively()
 
 void MainWindow::removeSelectedWorkspace()
 {
-    m_workspaces->removeWorkspace(m_workspaceView->currentIndex().row());
+    const QModelIndex current = m_workspaceView->currentIndex();
+    if (!current.isValid())
+        return;
+    const QString path = QDir::cleanPath(current.data(WorkspaceListModel::PathRole).toString());
+    m_workspaces->removeWorkspace(current.row());
+    m_hub->removeWorkspace(path);
+    m_snapshots.remove(path);
+    m_transient.remove(path);
+    logEvent(tr("stopped watching %1").arg(path));
+    applyAll();
 }
 
-void MainWindow::updateDetail()
+void MainWindow::closeEvent(QCloseEvent* event)
 {
-    const QModelIndex current = m_workspaceView->currentIndex();
-    if (m_workspaces->rowCount() == 0) {
-        m_detail->setText(tr("<h2>No workspace open</h2><p>Add a workspace folder (File → Add Workspace…, "
-                             "or <tt>stateward FOLDER</tt>) to see the jobs, daemons, locks and temporary "
-                             "files that its tools keep.</p>"));
-    } else if (!current.isValid()) {
-        m_detail->setText(
-            tr("<h2>%n workspace(s)</h2><p>Select one on the left.</p>", nullptr, m_workspaces->rowCount()));
-    } else {
-        m_detail->setText(tr("<h2>%1</h2><p><tt>%2</tt></p>")
-                              .arg(current.data().toString().toHtmlEscaped(),
-                                  current.data(WorkspaceListModel::PathRole).toString().toHtmlEscaped()));
-    }
+    saveSettings();
+    event->accept();
 }
 
 void MainWindow::saveSettings() const
 {
     QSettings settings;
-    settings.setValue(kWorkspacesKey, m_workspaces->workspaces());
+    if (m_restoreWorkspaces) { // else the list was never loaded: saving would forget it
+        QStringList remembered = m_workspaces->workspaces();
+        remembered.removeIf([this](const QString& p) { return m_transient.contains(p); });
+        settings.setValue(kWorkspacesKey, remembered);
+    }
     settings.setValue(kGeometryKey, saveGeometry());
     settings.setValue(kStateKey, saveState());
 }

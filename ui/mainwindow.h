@@ -1,39 +1,143 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include <QMainWindow>
+#include "repair/repair.h"
+#include "snapshot/snapshot.h"
 
+#include <QHash>
+#include <QMainWindow>
+#include <QSet>
+
+class QAction;
+class QComboBox;
 class QLabel;
+class QLineEdit;
 class QListView;
+class QPlainTextEdit;
+class QStackedWidget;
+class QTabWidget;
+class QTableView;
+class QTreeWidget;
 
 namespace Stateward {
 
+class FilterProxy;
+class KeyedModel;
+class RepairDialog;
+class TimelineWidget;
+class WatchHub;
 class WorkspaceListModel;
+struct WatchHealth;
 
+// The Stateward window (DESIGN §7): workspaces and the tools found in them on the left; jobs,
+// brokers & daemons, locks, tmp files and findings as sortable, filterable tables; a detail pane
+// with the raw record and a job's log tail; a timeline; an event log. Every snapshot the WatchHub
+// delivers is applied to the models as a diff. Repairs, the orphan-broker cleanup, export and undo
+// all go through dialogs that show exactly what will change first.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    explicit MainWindow(QWidget* parent = nullptr);
+    enum class View
+    {
+        Jobs,
+        Brokers,
+        Locks,
+        TempFiles,
+        Findings
+    };
+    Q_ENUM(View)
+
+    // restoreWorkspaces false (the demo): the remembered workspaces are neither opened nor saved.
+    explicit MainWindow(QWidget* parent = nullptr, bool restoreWorkspaces = true);
     ~MainWindow() override;
 
     WorkspaceListModel* workspaces() const { return m_workspaces; }
-    // Adds a workspace from the command line or a folder picker; false (with a status message)
-    // when the path is not a directory.
-    bool openWorkspace(const QString& path);
+    // Adds a workspace from the command line or a folder picker and starts watching it; false
+    // (with a status message) when the path is not a directory. A workspace that is not
+    // remembered (the demo's) is not saved in the settings.
+    bool openWorkspace(const QString& path, bool remember = true);
+
+    WatchHub* hub() const { return m_hub; }
+    KeyedModel* model(View view) const;
+    QTableView* tableView(View view) const;
+    FilterProxy* proxy(View view) const;
+    TimelineWidget* timeline() const { return m_timeline; }
+    QPlainTextEdit* eventLog() const { return m_log; }
+    QPlainTextEdit* detailPane() const { return m_detail; }
+    QAction* action(const QString& objectName) const; // "repairAll", "cleanUpOrphans", …
+    // Every snapshot shown, all workspaces, in workspace order.
+    QList<Snapshot> snapshots() const;
+    void showView(View view);
+    // Selects the first row of a view (by its current sort), as a click would.
+    void selectFirstRow(View view);
+
+    // The plans the actions preview: all safe repairs; the orphan-broker cleanup; the findings
+    // behind the rows selected in the current view (every kind, termination included, since
+    // someone chose them).
+    RepairPlan planAllSafe() const;
+    RepairPlan planOrphanCleanup() const;
+    RepairPlan planSelected() const;
+
+signals:
+    // A repair preview was opened (non-modal towards the event loop): tests drive it from here.
+    void repairDialogOpened(Stateward::RepairDialog* dialog);
+
+public slots:
+    void repairSelected();
+    void repairAllSafe();
+    void cleanUpOrphanBrokers();
+    void exportRecoveredIndex();
+    void showUndo();
+    void rescan();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    void buildActions();
+    void buildViews();
+    void buildDocks();
     void addWorkspaceInteractively();
     void removeSelectedWorkspace();
+    void onSnapshots(const QString& workspace, const QList<Snapshot>& snapshots);
+    void onHealth(const WatchHealth& health);
+    void applyAll();
+    void updateTools();
+    void updateCounts();
     void updateDetail();
+    void updateActions();
+    void openRepairDialog(const RepairPlan& plan, const QString& title);
+    void showRowMenu(View view, const QPoint& pos);
+    void selectId(const QString& id);
+    void logEvent(const QString& text);
     void saveSettings() const;
+    QStringList stateDirs() const;
 
     WorkspaceListModel* m_workspaces;
-    QListView* m_workspaceView;
-    QLabel* m_detail;
+    WatchHub* m_hub;
+    QHash<QString, QList<Snapshot>> m_snapshots; // by workspace, as last delivered
+    QSet<QString> m_transient; // open but not remembered
+    bool m_restoreWorkspaces = true;
+    bool m_stateRestored = false;
+    QList<KeyedModel*> m_models; // indexed by View
+    QList<FilterProxy*> m_proxies;
+    QList<QTableView*> m_views;
+    QHash<QString, QAction*> m_actions;
+    QListView* m_workspaceView = nullptr;
+    QTreeWidget* m_tools = nullptr;
+    QStackedWidget* m_stack = nullptr;
+    QLabel* m_welcome = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    QLineEdit* m_filter = nullptr;
+    QComboBox* m_severity = nullptr;
+    QComboBox* m_family = nullptr;
+    TimelineWidget* m_timeline = nullptr;
+    QPlainTextEdit* m_detail = nullptr;
+    QPlainTextEdit* m_log = nullptr;
+    QLabel* m_healthLabel = nullptr;
+    QLabel* m_countsLabel = nullptr;
+    QLabel* m_scanLabel = nullptr;
 };
 
 } // namespace Stateward

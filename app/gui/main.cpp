@@ -1,15 +1,23 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "demoworkspace.h"
 #include "mainwindow.h"
+#include "theme.h"
 #include "version.h"
+#include "watch/watchhub.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QSettings>
 #include <QTimer>
 
 #include <cstdio>
 
 int main(int argc, char* argv[])
 {
+    // A demo stand-in (this binary re-run by DemoWorkspace) never becomes a GUI: checked first.
+    if (Stateward::DemoWorkspace::isStandInInvocation())
+        return Stateward::DemoWorkspace::runStandIn(argc, argv);
+
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("stateward"));
     QApplication::setOrganizationName(QStringLiteral("Stateward"));
@@ -27,27 +35,71 @@ int main(int argc, char* argv[])
             "Render the main window to a PNG file and exit (works headless with QT_QPA_PLATFORM=offscreen)."),
         QStringLiteral("file"));
     parser.addOption(screenshot);
+    const QCommandLineOption demo(QStringLiteral("demo"),
+        QStringLiteral("Open a temporary demo workspace with every tool's state, live stand-in daemons and typical "
+                       "problems to try the repairs on; all of it is removed on exit."));
+    parser.addOption(demo);
+    const QCommandLineOption colors(QStringLiteral("colors"),
+        QStringLiteral("Colour scheme for this run: system, light or dark (View → Colours remembers one)."),
+        QStringLiteral("scheme"));
+    parser.addOption(colors);
     parser.addPositionalArgument(
         QStringLiteral("workspace"), QStringLiteral("Workspace folders to open."), QStringLiteral("[workspace…]"));
     parser.process(app);
+    const QString scheme = parser.isSet(colors)
+        ? parser.value(colors)
+        : QSettings().value(QStringLiteral("appearance/colors"), QStringLiteral("system")).toString();
+    if (!Stateward::applyColorScheme(scheme)) {
+        std::fprintf(stderr, "stateward: unknown colour scheme '%s' (system, light or dark)\n", qPrintable(scheme));
+        return 2;
+    }
 
-    Stateward::MainWindow window;
+    Stateward::DemoWorkspace demoWorkspace; // outlives the window, which may still watch its files
+    if (parser.isSet(demo)) {
+        Stateward::DemoWorkspace::quitApplicationOnSignals(); // Ctrl+C still runs the cleanup below
+        QString error;
+        if (!demoWorkspace.create(&error)) {
+            std::fprintf(stderr, "stateward: cannot create the demo workspace: %s\n", qPrintable(error));
+            return 2;
+        }
+    }
+    // The demo shows only itself; the remembered workspaces stay as they were.
+    Stateward::MainWindow window(nullptr, !parser.isSet(demo));
+    if (parser.isSet(demo))
+        window.openWorkspace(demoWorkspace.path(), false);
     for (const QString& path : parser.positionalArguments())
         window.openWorkspace(path);
 
+    window.show();
     if (parser.isSet(screenshot)) {
-        const QString file = parser.value(screenshot);
-        window.show();
-        // Let layouts and the style settle before grabbing.
-        QTimer::singleShot(0, &window, [&window, &file] {
+        const auto grab = [&window, file = parser.value(screenshot)] {
+            window.selectFirstRow(Stateward::MainWindow::View::Findings); // the detail pane shows a record
             const bool ok = window.grab().save(file, "PNG");
             if (!ok)
                 std::fprintf(stderr, "stateward: cannot write screenshot to %s\n", qPrintable(file));
             QApplication::exit(ok ? 0 : 2);
-        });
-        return QApplication::exec();
+        };
+        // Once every workspace's first scan is in (and layouts settled), or after 30 s regardless.
+        const auto allScanned = [&window] {
+            for (const QString& ws : window.hub()->workspaces()) {
+                if (window.hub()->deliveredGeneration(ws) == 0)
+                    return false;
+            }
+            return true;
+        };
+        auto* timeout = new QTimer(&window);
+        timeout->setSingleShot(true);
+        QObject::connect(timeout, &QTimer::timeout, &window, grab);
+        timeout->start(30000);
+        const auto settle = [timeout, allScanned] {
+            if (timeout->isActive() && allScanned()) {
+                timeout->start(300);
+            }
+        };
+        QObject::connect(window.hub(), &Stateward::WatchHub::scanFinished, &window, settle);
+        QTimer::singleShot(0, &window, settle);
     }
-
-    window.show();
-    return QApplication::exec();
+    const int status = QApplication::exec();
+    demoWorkspace.shutdown(); // the stand-ins stop before the window and the event loop are gone
+    return status;
 }

@@ -1,20 +1,68 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The main window offscreen: workspace list model invariants, persistence, and the headless
-// screenshot path that scripts/run uses.
+// The main window offscreen: workspace list model invariants, persistence, the demo workspace
+// watched live (views fill, repairs previewed and applied, the views follow without a reset, undo
+// and export), and the headless screenshot path that scripts/run uses.
 #include "childprocess.h"
+#include "demoworkspace.h"
+#include "exportdialog.h"
 #include "mainwindow.h"
+#include "models/filterproxy.h"
+#include "models/keyedmodel.h"
+#include "proc/processinfo.h"
+#include "repairdialog.h"
+#include "undodialog.h"
+#include "watch/watchhub.h"
 #include "workspacelist.h"
 
 #include <QAbstractItemModelTester>
+#include <QAction>
 #include <QApplication>
+#include <QFile>
 #include <QImage>
+#include <QPlainTextEdit>
 #include <QProcess>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 
 using namespace Stateward;
+
+namespace {
+
+QStringList codesShown(MainWindow& window)
+{
+    QStringList codes;
+    KeyedModel* m = window.model(MainWindow::View::Findings);
+    for (int r = 0; r < m->rowCount(); ++r)
+        codes.append(m->index(r, 0).data(KeyedModel::IdRole).toString().section(QLatin1Char(':'), 0, 0));
+    codes.sort();
+    return codes;
+}
+
+// Opens a repair preview through its toolbar action and applies everything it lists.
+QList<RepairResult> repairThroughDialog(MainWindow& window, const char* action, QStringList* kinds)
+{
+    RepairDialog* dialog = nullptr;
+    const auto c = QObject::connect(
+        &window, &MainWindow::repairDialogOpened, &window, [&dialog](RepairDialog* d) { dialog = d; });
+    window.action(QLatin1String(action))->trigger();
+    QObject::disconnect(c);
+    if (!dialog)
+        return {};
+    for (const RepairAction& a : dialog->checkedActions())
+        kinds->append(a.kind);
+    dialog->apply();
+    if (!QTest::qWaitFor([dialog] { return dialog->isFinished(); }, 60000))
+        return {};
+    const QList<RepairResult> results = dialog->results();
+    dialog->accept();
+    return results;
+}
+
+} // namespace
 
 class TestMainWindow : public QObject
 {
@@ -57,6 +105,110 @@ private slots:
         }
         MainWindow reopened;
         QCOMPARE(reopened.workspaces()->workspaces(), QStringList { QDir(ws.path()).canonicalPath() });
+    }
+
+    // What a first-time user does with `stateward --demo`: every view fills; Repair All Safe
+    // previews and applies; the views follow (by diff: no model is ever reset); the orphan broker
+    // cleanup terminates only the orphan; undo brings a file back; export writes a file.
+    void demoWorkspaceEndToEnd()
+    {
+        QTemporaryDir tmp; // the demo's $TMPDIR: its cxc-* dirs and codex state are the test's alone
+        qputenv("TMPDIR", tmp.path().toLocal8Bit());
+        DemoWorkspace demo;
+        demo.setStandInProgram(ChildProcess::binary("stateward"));
+        QString error;
+        QVERIFY2(demo.create(&error), qPrintable(error));
+
+        MainWindow window(nullptr, false);
+        QList<std::shared_ptr<QAbstractItemModelTester>> testers;
+        QList<std::shared_ptr<QSignalSpy>> resets;
+        for (auto v : { MainWindow::View::Jobs, MainWindow::View::Brokers, MainWindow::View::Locks,
+                 MainWindow::View::TempFiles, MainWindow::View::Findings }) {
+            testers.append(std::make_shared<QAbstractItemModelTester>(
+                window.model(v), QAbstractItemModelTester::FailureReportingMode::QtTest));
+            testers.append(std::make_shared<QAbstractItemModelTester>(
+                window.proxy(v), QAbstractItemModelTester::FailureReportingMode::QtTest));
+            resets.append(std::make_shared<QSignalSpy>(window.model(v), &QAbstractItemModel::modelReset));
+        }
+        window.hub()->setBackstopInterval(0);
+        QVERIFY(window.openWorkspace(demo.path(), false));
+        window.show();
+        QTRY_VERIFY_WITH_TIMEOUT(codesShown(window).contains(QStringLiteral("broker-orphan")), 30000);
+        QVERIFY(window.model(MainWindow::View::Jobs)->rowCount() >= 5);
+        QVERIFY(window.model(MainWindow::View::Brokers)->rowCount() >= 3);
+        QVERIFY(window.model(MainWindow::View::Locks)->rowCount() >= 1);
+        QVERIFY(window.model(MainWindow::View::TempFiles)->rowCount() >= 3);
+        for (const QString& code : { QStringLiteral("index-missing-record"), QStringLiteral("stale-lock"),
+                 QStringLiteral("orphan-tmp"), QStringLiteral("job-dead-running") })
+            QVERIFY2(codesShown(window).contains(code), qPrintable(codesShown(window).join(u' ')));
+        window.selectFirstRow(MainWindow::View::Findings);
+        QVERIFY(window.detailPane()->toPlainText().contains(QLatin1String("\"code\"")));
+
+        // Repair All Safe: everything but signalling a process.
+        QStringList kinds;
+        QList<RepairResult> results = repairThroughDialog(window, "repairAll", &kinds);
+        QVERIFY(!results.isEmpty());
+        QVERIFY(!kinds.contains(QStringLiteral("terminate-orphan")));
+        for (const QString& kind : { QStringLiteral("clear-stale-lock"), QStringLiteral("sweep-tmp"),
+                 QStringLiteral("reindex"), QStringLiteral("mark-failed") })
+            QVERIFY2(kinds.contains(kind), qPrintable(kinds.join(u' ')));
+        for (const RepairResult& r : results)
+            QVERIFY2(
+                r.outcome != RepairResult::Outcome::Failed, qPrintable(r.actionId + QLatin1String(": ") + r.detail));
+        // The window rescans and the findings those repairs fixed leave the views.
+        for (const QString& code : { QStringLiteral("index-missing-record"), QStringLiteral("stale-lock"),
+                 QStringLiteral("orphan-tmp"), QStringLiteral("job-dead-running") })
+            QTRY_VERIFY2_WITH_TIMEOUT(
+                !codesShown(window).contains(code), qPrintable(codesShown(window).join(u' ')), 20000);
+        QVERIFY(window.eventLog()->toPlainText().contains(QLatin1String("Repair All Safe")));
+
+        // The one-click orphan cleanup: the orphan goes, the named broker and the daemon stay.
+        kinds.clear();
+        results = repairThroughDialog(window, "cleanUpOrphans", &kinds);
+        QCOMPARE(kinds, QStringList { QStringLiteral("terminate-orphan") });
+        QVERIFY2(results.first().outcome == RepairResult::Outcome::Applied, qPrintable(results.first().detail));
+        QTRY_VERIFY_WITH_TIMEOUT(!codesShown(window).contains(QStringLiteral("broker-orphan")), 20000);
+        QVERIFY(!inspectProcess(demo.orphanBrokerPid()).isAlive());
+        QVERIFY(inspectProcess(demo.brokerPid()).isAlive());
+        QVERIFY(inspectProcess(demo.daemonPid()).isAlive());
+
+        // Undo the index rewrite: the entries it added are missing again, and the views say so.
+        window.action(QStringLiteral("undo"))->trigger();
+        auto* undo = window.findChild<UndoDialog*>();
+        QVERIFY(undo);
+        QTRY_VERIFY_WITH_TIMEOUT(!undo->isBusy() && !undo->items().isEmpty(), 10000);
+        QString reindexId;
+        for (const UndoDialog::Item& item : undo->items()) {
+            if (item.info.action.value(QStringLiteral("kind")).toString() == QLatin1String("reindex"))
+                reindexId = item.info.id;
+        }
+        QVERIFY(!reindexId.isEmpty());
+        QVERIFY(undo->selectQuarantine(reindexId));
+        undo->undoSelected();
+        QTRY_VERIFY_WITH_TIMEOUT(undo->lastResult().has_value(), 10000);
+        QVERIFY2(undo->lastResult()->ok, qPrintable(undo->message()));
+        undo->accept();
+        QTRY_VERIFY_WITH_TIMEOUT(codesShown(window).contains(QStringLiteral("index-missing-record")), 20000);
+
+        // Export the recovered trajectories index next to the test, never into the state dir.
+        window.action(QStringLiteral("exportIndex"))->trigger();
+        auto* exporter = window.findChild<ExportDialog*>();
+        QVERIFY(exporter);
+        QVERIFY(exporter->selectStateDir(demo.path() + QLatin1String("/.trajectories")));
+        QTemporaryDir out;
+        const QString target = out.filePath(QStringLiteral("index.json"));
+        QTRY_VERIFY_WITH_TIMEOUT(!exporter->isBusy() && exporter->recovered().has_value(), 10000);
+        exporter->setOutputPath(target);
+        exporter->exportIndex();
+        QTRY_VERIFY_WITH_TIMEOUT(!exporter->isBusy() && exporter->lastExportSucceeded(), 10000);
+        QVERIFY(QFile::exists(target));
+        exporter->accept();
+
+        for (const auto& spy : std::as_const(resets))
+            QCOMPARE(spy->count(), 0);
+        window.close();
+        demo.shutdown();
+        qunsetenv("TMPDIR");
     }
 
     void screenshotFromCommandLine()
