@@ -344,13 +344,27 @@ QString exportRecoveredIndex(const RecoveredIndex& index, const QString& path)
     const QFileInfo target(path);
     const QString stateDir = QFileInfo(index.stateDir).canonicalFilePath();
     QDir parent = target.absoluteDir();
+    const auto inside = [&stateDir](const QString& dir) {
+        return !stateDir.isEmpty() && (dir == stateDir || dir.startsWith(stateDir + QLatin1Char('/')));
+    };
+    const QString refusal = QStringLiteral("%1 is inside the state directory %2: an export never writes there (the "
+                                           "tool could read it as its own); choose a file outside it")
+                                .arg(path, index.stateDir);
+    // Checked before any folder is made: the nearest existing ancestor, resolved, plus the rest.
+    QString missing;
+    QString existing = parent.absolutePath();
+    while (!QFileInfo(existing).exists() && existing != QLatin1String("/")) {
+        missing = QFileInfo(existing).fileName() + (missing.isEmpty() ? QString() : QLatin1Char('/') + missing);
+        existing = QFileInfo(existing).path();
+    }
+    const QString wouldBe = QDir::cleanPath(
+        QFileInfo(existing).canonicalFilePath() + (missing.isEmpty() ? QString() : QLatin1Char('/') + missing));
+    if (inside(wouldBe))
+        return refusal;
     if (!parent.exists() && !parent.mkpath(QStringLiteral(".")))
         return QStringLiteral("%1: cannot create the folder %2").arg(path, parent.path());
-    const QString where = parent.canonicalPath();
-    if (!stateDir.isEmpty() && (where == stateDir || where.startsWith(stateDir + QLatin1Char('/'))))
-        return QStringLiteral("%1 is inside the state directory %2: an export never writes there (the tool could "
-                              "read it as its own); choose a file outside it")
-            .arg(path, index.stateDir);
+    if (inside(parent.canonicalPath()))
+        return refusal;
     const AtomicWriteResult w = atomicWrite(target.absoluteFilePath(), index.document);
     return w.ok ? QString() : w.error;
 }

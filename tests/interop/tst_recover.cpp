@@ -346,6 +346,13 @@ private slots:
         QCOMPARE(run.exitCode, 2);
         QVERIFY2(run.err.contains("inside the state directory"), run.err.constData());
         QCOMPARE(treeContents(ws.path()), before);
+        // A folder that does not exist yet is refused before it is made.
+        run = runCli(
+            { QStringLiteral("export-index"), ws.path(), QStringLiteral("--family"), QStringLiteral("trajectories"),
+                QStringLiteral("-o"), root.filePath(QStringLiteral("new/deeper/recovered.json")) });
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY(!QFileInfo::exists(root.filePath(QStringLiteral("new"))));
+        QCOMPARE(treeContents(ws.path()), before);
 
         // Bad arguments name the problem.
         run = runCli(
