@@ -219,10 +219,17 @@ private slots:
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
         env.insert(QStringLiteral("XDG_CONFIG_HOME"), out.path()); // keep the user's settings out of it
+        env.insert(QStringLiteral("TMPDIR"), out.path()); // the demo's files and session dirs
         p.setProcessEnvironment(env);
-        p.start(ChildProcess::binary("stateward"), { QStringLiteral("--screenshot"), png, out.path() });
+        p.start(ChildProcess::binary("stateward"), { QStringLiteral("--demo"), QStringLiteral("--screenshot"), png });
         QVERIFY(p.waitForFinished(60000));
         QCOMPARE(p.exitCode(), 0);
+        // The demo cleaned up after itself: its workspace, codex state and session dirs are gone.
+        const QStringList left = QDir(out.path())
+                                     .entryList({ QStringLiteral("stateward-demo-*"), QStringLiteral("cxc-*"),
+                                                    QStringLiteral("codex-companion") },
+                                         QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
+        QVERIFY2(left.isEmpty(), qPrintable(left.join(u' ')));
         const QImage image(png);
         QVERIFY(!image.isNull());
         QVERIFY(image.width() >= 400 && image.height() >= 300);
