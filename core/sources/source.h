@@ -8,6 +8,8 @@
 
 namespace Stateward {
 
+class TrajectoryRecordCache;
+
 // What one scan shares between adapters: the /proc tables are read at most once per scan,
 // and only if some verdict needs them.
 class ScanContext
@@ -18,11 +20,16 @@ public:
     LockJudge judge(); // sharing this scan's tables
     // Every process we can see, inspected once per scan: for daemons no state file names.
     const QList<ProcessInfo>& processes();
+    // Records kept from earlier scans of the same state dirs by whoever scans them repeatedly
+    // (WatchHub); none for a one-off scan. Not owned.
+    TrajectoryRecordCache* trajectoryRecords() const { return m_trajectoryRecords; }
+    void setTrajectoryRecords(TrajectoryRecordCache* cache) { m_trajectoryRecords = cache; }
 
 private:
     std::optional<QList<ProcessInfo>> m_processes;
     std::optional<OpenFileTable> m_openFiles;
     std::optional<KernelLockTable> m_kernelLocks;
+    TrajectoryRecordCache* m_trajectoryRecords = nullptr;
 };
 
 // One tool family (DESIGN §1). Adding a tool means adding one adapter and its fixtures.

@@ -12,6 +12,10 @@
 #include <QRegularExpression>
 
 #include <algorithm>
+#include <ctime>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace Stateward {
 
@@ -24,7 +28,8 @@ namespace {
             && name != QLatin1String("compaction.json");
     }
 
-    TrajectoryRecord readRecord(const QString& path, const QString& expectedId)
+    // opened: the stamp of the file whose bytes were parsed (invalid when none was opened).
+    TrajectoryRecord readRecord(const QString& path, const QString& expectedId, FileStamp* opened = nullptr)
     {
         TrajectoryRecord r;
         r.path = path;
@@ -32,6 +37,8 @@ namespace {
         // Never through a symlink (the path was listed as a plain file, but may have been swapped
         // since), never more than the cap, and the same wording as every other JSON file we read.
         const JsonFile f = readJsonFile(path, TrajectoriesSource::kMaxRecordBytes);
+        if (opened && f.status != JsonFile::Status::Unreadable) // a failed read may succeed next time
+            *opened = f.stamp;
         if (!f.ok()) {
             r.problem = f.exists() ? f.problem : QStringLiteral("gone since it was listed");
             return r;
@@ -122,9 +129,155 @@ namespace {
 
 } // namespace
 
-QList<TrajectoryRecord> findTrajectoryRecords(const QString& dir)
+TrajectoryRecordCache::Records TrajectoryRecordCache::take(const QString& stateDir)
+{
+    QMutexLocker lock(&m_mutex);
+    const auto it = m_dirs.find(stateDir);
+    if (it == m_dirs.end())
+        return {};
+    Records records = std::move(it->records);
+    m_dirs.erase(it);
+    return records;
+}
+
+void TrajectoryRecordCache::put(const QString& stateDir, Records records)
+{
+    if (records.size() > kMaxRecords)
+        return;
+    QMutexLocker lock(&m_mutex);
+    m_dirs.insert(stateDir, Dir { ++m_uses, std::move(records) });
+    while (m_dirs.size() > kMaxStateDirs) {
+        auto oldest = m_dirs.begin();
+        for (auto it = m_dirs.begin(); it != m_dirs.end(); ++it) {
+            if (it->lastUse < oldest->lastUse)
+                oldest = it;
+        }
+        m_dirs.erase(oldest);
+    }
+}
+
+void TrajectoryRecordCache::clear()
+{
+    QMutexLocker lock(&m_mutex);
+    m_dirs.clear();
+}
+
+qsizetype TrajectoryRecordCache::recordCount() const
+{
+    QMutexLocker lock(&m_mutex);
+    qsizetype n = 0;
+    for (const Dir& d : m_dirs)
+        n += d.records.size();
+    return n;
+}
+
+void TrajectoryRecordCache::count(quint64 hits, quint64 misses)
+{
+    m_hits += hits;
+    m_misses += misses;
+}
+
+namespace {
+
+    qint64 realtimeNs()
+    {
+        struct timespec ts;
+        ::clock_gettime(CLOCK_REALTIME, &ts);
+        return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+    }
+
+    // One scan's use of the cache: the records it finds, reused or read, become the dir's entries.
+    class CachedReader
+    {
+    public:
+        CachedReader(TrajectoryRecordCache* cache, const QString& dir)
+            : m_cache(cache)
+            , m_dir(dir)
+        {
+            if (m_cache) {
+                m_before = m_cache->take(dir);
+                m_after.reserve(m_before.size());
+            }
+        }
+        ~CachedReader()
+        {
+            if (m_dirFd >= 0)
+                ::close(m_dirFd);
+            if (m_cache) {
+                m_cache->put(m_dir, std::move(m_after));
+                m_cache->count(m_hits, m_misses);
+            }
+        }
+        CachedReader(const CachedReader&) = delete;
+        CachedReader& operator=(const CachedReader&) = delete;
+
+        TrajectoryRecord read(const QString& path, const QString& expectedId)
+        {
+            if (!m_cache)
+                return readRecord(path, expectedId);
+            const qint64 readAt = realtimeNs(); // before the lstat: a write after it is newer
+            struct stat st;
+            if (!lstatAt(path, &st) || !S_ISREG(st.st_mode))
+                return readRecord(path, expectedId); // gone or swapped: reported as a fresh read would
+            const TrajectoryRecordCache::Version version { quint64(st.st_dev), quint64(st.st_ino), qint64(st.st_size),
+                qint64(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+                qint64(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec };
+            const auto hit = m_before.constFind(path);
+            if (hit != m_before.constEnd() && hit->version == version) {
+                ++m_hits;
+                m_after.insert(path, *hit);
+                return hit->record;
+            }
+            ++m_misses;
+            FileStamp opened;
+            TrajectoryRecord r = readRecord(path, expectedId, &opened);
+            // Kept when the bytes read are the file lstat saw (same inode, size and mtime), and
+            // when a later rewrite is sure to move its times (they are older than a clock tick).
+            constexpr qint64 kSecond = 1000000000;
+            const bool wholeSeconds = version.mtimeNs % kSecond == 0 && version.ctimeNs % kSecond == 0;
+            const qint64 racyFrom = readAt
+                - (wholeSeconds ? TrajectoryRecordCache::kWholeSecondRacyWindowNs
+                                : TrajectoryRecordCache::kRacyWindowNs);
+            if (opened.key.device == version.device && opened.key.inode == version.inode && opened.size == version.size
+                && opened.mtimeNs == version.mtimeNs && version.mtimeNs < racyFrom && version.ctimeNs < racyFrom)
+                m_after.insert(path, { version, r });
+            return r;
+        }
+
+    private:
+        // lstat(2) of path through an fd of its directory, kept open while the walk stays there
+        // (records come sorted by directory): a full path lookup per record costs twice as much.
+        bool lstatAt(const QString& path, struct stat* st)
+        {
+            const qsizetype slash = path.lastIndexOf(QLatin1Char('/'));
+            const QStringView dir = QStringView(path).left(slash);
+            if (m_dirFd < 0 || dir != m_fdDir) {
+                if (m_dirFd >= 0)
+                    ::close(m_dirFd);
+                m_fdDir = dir.toString();
+                m_dirFd = ::open(QFile::encodeName(m_fdDir).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            }
+            if (m_dirFd < 0)
+                return ::lstat(QFile::encodeName(path).constData(), st) == 0;
+            return ::fstatat(m_dirFd, QFile::encodeName(path.mid(slash + 1)).constData(), st, AT_SYMLINK_NOFOLLOW) == 0;
+        }
+
+        TrajectoryRecordCache* m_cache;
+        QString m_dir;
+        QString m_fdDir;
+        int m_dirFd = -1;
+        TrajectoryRecordCache::Records m_before;
+        TrajectoryRecordCache::Records m_after;
+        quint64 m_hits = 0;
+        quint64 m_misses = 0;
+    };
+
+} // namespace
+
+QList<TrajectoryRecord> findTrajectoryRecords(const QString& dir, TrajectoryRecordCache* cache)
 {
     QList<TrajectoryRecord> out;
+    CachedReader reader(cache, dir);
     const QDir root(dir);
     // A symlinked active/ or completed/ is never entered: listing it would read outside dir.
     const QString activePath = root.filePath(QStringLiteral("active"));
@@ -137,9 +290,9 @@ QList<TrajectoryRecord> findTrajectoryRecords(const QString& dir)
             if (f.isDir()) {
                 const QString nested = f.filePath() + QLatin1String("/trajectory.json");
                 if (QFileInfo(nested).isFile() && !QFileInfo(nested).isSymLink())
-                    out.append(readRecord(nested, f.fileName()));
+                    out.append(reader.read(nested, f.fileName()));
             } else if (isTrajectoryFileName(f.fileName())) {
-                out.append(readRecord(f.filePath(), f.completeBaseName()));
+                out.append(reader.read(f.filePath(), f.completeBaseName()));
             }
         }
     }
@@ -154,9 +307,9 @@ QList<TrajectoryRecord> findTrajectoryRecords(const QString& dir)
     for (const QString& path : completed) {
         const QFileInfo f(path);
         if (f.fileName() == QLatin1String("trajectory.json"))
-            out.append(readRecord(path, f.dir().dirName()));
+            out.append(reader.read(path, f.dir().dirName()));
         else if (isTrajectoryFileName(f.fileName()))
-            out.append(readRecord(path, f.completeBaseName()));
+            out.append(reader.read(path, f.completeBaseName()));
     }
     return out;
 }
@@ -210,7 +363,7 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
     const QString cleanDir = cleanAbsolute(stateDir);
     const QString cleanWs = cleanAbsolute(workspace);
     const bool legacyDefault = cleanDir == cleanWs + QLatin1String("/.trajectories");
-    const QList<TrajectoryRecord> records = findTrajectoryRecords(stateDir);
+    const QList<TrajectoryRecord> records = findTrajectoryRecords(stateDir, context.trajectoryRecords());
     const bool newLayout = keepsNoIndex(stateDir, records);
 
     // One record per id: the newest copy wins (0.5.9's list() rule, and the recovery rule).
@@ -283,6 +436,11 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
             entries = doc.object().value(QStringLiteral("trajectories")).toObject();
         }
     }
+    // Looked up three times per record: QJsonObject's lookup is a search over its keys each time.
+    QHash<QString, QJsonObject> entryOf;
+    entryOf.reserve(entries.size());
+    for (auto it = entries.constBegin(); it != entries.constEnd(); ++it)
+        entryOf.insert(it.key(), it.value().toObject());
 
     // Index paths may name the workspace by another spelling (a symlinked parent): compare them
     // with the workspace prefix canonicalised, without resolving anything the index names.
@@ -317,14 +475,15 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
         j.startedAt = r.startedAt;
         j.updatedAt = r.completedAt;
         j.recordFile = r.path;
-        j.inIndex = newLayout || entries.contains(r.id);
-        if (indexUsable && !entries.contains(r.id)) {
+        const auto entry = entryOf.constFind(r.id);
+        j.inIndex = newLayout || entry != entryOf.cend();
+        if (indexUsable && entry == entryOf.cend()) {
             s.addFinding(QStringLiteral("index-missing-record"), Severity::Warning, r.path,
                 QStringLiteral("trajectory %1 is missing from index.json").arg(r.id),
                 QStringLiteral("'%1' (%2), a valid file that trail list does not show").arg(r.title.left(80), r.status),
                 { QStringLiteral("reindex") });
         } else if (indexUsable) {
-            const QJsonObject e = entries.value(r.id).toObject();
+            const QJsonObject& e = *entry;
             const QString entryPath = e.value(QStringLiteral("path")).toString();
             const QString entryStatus = e.value(QStringLiteral("status")).toString();
             if (entryStatus != r.status || !samePlace(entryPath, r.path))

@@ -3,6 +3,11 @@
 
 #include "source.h"
 
+#include <QHash>
+#include <QMutex>
+
+#include <atomic>
+
 namespace Stateward {
 
 struct TrajectoryRecord;
@@ -51,9 +56,68 @@ inline bool isPreferredCopy(const TrajectoryRecord& a, const TrajectoryRecord& b
     return a.path < b.path;
 }
 
+// The records of the last scan of each state dir, so that a file unchanged since is neither read
+// nor parsed again (a live workspace re-scans thousands of records for one changed file).
+// Owned by whoever scans the same state dirs repeatedly (WatchHub: one per workspace) and handed
+// to the adapter through ScanContext; a one-off scan goes without. A record is reused only when
+// lstat(2) shows its path with the same device, inode, size, mtime and ctime as when it was read,
+// and both times were older than kRacyWindowNs then (the clock is coarse: a rewrite within one
+// tick keeps them; whole-second times, as FAT, ext3 or some network mounts keep, get
+// kWholeSecondRacyWindowNs). So a reused record is what reading the file now would give.
+// Thread-safe; it holds the records found by the last scan of each state dir, no more.
+class TrajectoryRecordCache
+{
+public:
+    static constexpr qint64 kRacyWindowNs = 100 * 1000 * 1000;
+    static constexpr qint64 kWholeSecondRacyWindowNs = 3000 * 1000 * 1000LL; // FAT keeps 2 s steps
+    static constexpr qsizetype kMaxRecords = 500000; // per state dir; beyond it nothing is kept
+    static constexpr int kMaxStateDirs = 8; // the least recently scanned goes first
+
+    // What lstat said of the file when it was read.
+    struct Version
+    {
+        quint64 device = 0;
+        quint64 inode = 0;
+        qint64 size = -1;
+        qint64 mtimeNs = 0;
+        qint64 ctimeNs = 0;
+        friend bool operator==(const Version&, const Version&) = default;
+    };
+    struct Entry
+    {
+        Version version;
+        TrajectoryRecord record;
+    };
+    using Records = QHash<QString, Entry>; // by path
+
+    // A scan takes the state dir's records and puts back the ones it found: two scans of one
+    // dir at once (never from WatchHub) would only cost the second one its reuse.
+    Records take(const QString& stateDir);
+    void put(const QString& stateDir, Records records);
+    void clear();
+    qsizetype recordCount() const;
+
+    quint64 hits() const { return m_hits.load(); } // records reused
+    quint64 misses() const { return m_misses.load(); } // records read
+    void count(quint64 hits, quint64 misses);
+
+private:
+    struct Dir
+    {
+        quint64 lastUse = 0;
+        Records records;
+    };
+    mutable QMutex m_mutex;
+    QHash<QString, Dir> m_dirs;
+    quint64 m_uses = 0;
+    std::atomic<quint64> m_hits { 0 };
+    std::atomic<quint64> m_misses { 0 };
+};
+
 // Every trajectory file under dir, as upstream's reconcile and 0.5.9 list() discover them:
 // active/ (flat files and <id>/trajectory.json), completed/ recursively; trace, compaction and
-// index files, invalid/ and compacted/ are not trajectories.
-QList<TrajectoryRecord> findTrajectoryRecords(const QString& dir);
+// index files, invalid/ and compacted/ are not trajectories. With a cache, unchanged files are
+// not read again (same result).
+QList<TrajectoryRecord> findTrajectoryRecords(const QString& dir, TrajectoryRecordCache* cache = nullptr);
 
 } // namespace Stateward

@@ -72,6 +72,8 @@ struct WatchHub::Workspace
     bool hasPending = false;
     ScanSpec pending;
     qint64 pendingSince = 0;
+    // Shared with the running scan; a forced rescan starts a new one (every file read again).
+    std::shared_ptr<TrajectoryRecordCache> trajectoryRecords = std::make_shared<TrajectoryRecordCache>();
 };
 
 WatchHub::WatchHub(QObject* parent)
@@ -190,8 +192,10 @@ void WatchHub::rescan(const QString& workspace)
     spec.parseAll = true;
     const auto all = m_workspaces.values();
     for (const auto& w : all) {
-        if ((workspace.isEmpty() || w->path == cleanAbsolute(workspace)) && m_workspaces.value(w->path) == w)
+        if ((workspace.isEmpty() || w->path == cleanAbsolute(workspace)) && m_workspaces.value(w->path) == w) {
+            w->trajectoryRecords = std::make_shared<TrajectoryRecordCache>();
             request(*w, spec);
+        }
     }
 }
 
@@ -376,6 +380,7 @@ void WatchHub::start(Workspace& w)
     job->generation = w.requested;
     job->spec = w.pending;
     job->known = w.sources;
+    job->trajectoryRecords = w.trajectoryRecords;
     w.running = true;
     w.runningSpec = w.pending;
     w.runningSince = w.pendingSince;

@@ -63,7 +63,8 @@ struct ScanReport
 // directory dirty; after a quiet period (debounce, capped by maxDelay however busy the
 // directory is) one scan runs on a worker thread (QThreadPool::globalInstance). It walks the
 // dirty trees and re-parses only those whose inode/size/mtime differ from the last scan, reusing
-// the other snapshots. One scan runs per workspace at a time; a newer request that needs a parse
+// the other snapshots; a re-parse reads again only the trajectory records whose files changed
+// (TrajectoryRecordCache, one per workspace). One scan runs per workspace at a time; a newer request that needs a parse
 // supersedes the running one (stopped between state dirs, its result dropped and its work
 // merged into the next) unless the changes it carries have waited longer than maxDelay. Results
 // are delivered on the hub's thread in generation order, never older than one already delivered.
@@ -90,7 +91,8 @@ public:
     QStringList workspaces() const; // clean absolute paths, as the signals name them
     // The last delivered snapshots of a workspace (empty before its first scan).
     QList<Snapshot> snapshots(const QString& workspace) const;
-    // A forced full rescan (every state dir parsed) of one workspace, or of all when empty.
+    // A forced full rescan (every state dir parsed, every record read again) of one workspace, or
+    // of all when empty.
     void rescan(const QString& workspace = {});
 
     void setDebounce(int ms); // quiet period before a change is scanned (default 100)

@@ -255,6 +255,7 @@ ScanResult runScan(const ScanRequest& request, const std::function<bool()>& supe
         known.insert(sourceKey(s.family, s.stateDir), &s);
 
     ScanContext context; // the /proc tables, read at most once for every state dir of this scan
+    context.setTrajectoryRecords(request.trajectoryRecords.get());
     QStringList stateDirs;
     // Asked every time: cheap (a few stats), and a state dir may have appeared or gone.
     for (const SourceAdapter* adapter : sourceAdapters()) {

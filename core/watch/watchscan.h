@@ -4,6 +4,7 @@
 #include "proc/filekey.h"
 #include "snapshot/snapshot.h"
 #include "sources/source.h"
+#include "sources/trajectoriessource.h"
 
 #include <QHash>
 #include <QList>
@@ -12,6 +13,7 @@
 #include <QStringList>
 
 #include <functional>
+#include <memory>
 
 // The half of WatchHub that runs on a worker thread: plain functions over plain values, so a
 // scan needs nothing from the hub but a copy of what it delivered last (DESIGN §6).
@@ -94,6 +96,8 @@ struct ScanRequest
     quint64 generation = 0;
     ScanSpec spec;
     QList<SourceState> known; // what was delivered last, reused where nothing changed
+    // Records the workspace's earlier scans read: a re-parse reads only the files that changed.
+    std::shared_ptr<TrajectoryRecordCache> trajectoryRecords;
 };
 
 struct ScanResult

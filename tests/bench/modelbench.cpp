@@ -6,6 +6,7 @@
 //   sorted by age on top. Then BIG_ROWS jobs (default 100000): peak RSS and apply times.
 // Prints a small table; nothing is asserted. Wall time and this thread's CPU time are both shown:
 // on a shared machine the CPU time says what the code costs, the wall time what a user waits.
+#include "benchprocess.h"
 #include "models/filterproxy.h"
 #include "models/jobsmodel.h"
 
@@ -20,6 +21,8 @@
 #include <vector>
 
 using namespace Stateward;
+using BenchProcess::statusKiB;
+using BenchProcess::threadCpuNs;
 
 namespace {
 
@@ -53,27 +56,6 @@ Snapshot jobsSnapshot(int rows)
         s.jobs.append(j);
     }
     return s;
-}
-
-// VmHWM / VmRSS from /proc/self/status, in KiB.
-qint64 statusKiB(const char* field)
-{
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    const QByteArray key = QByteArray(field) + ':';
-    for (const QByteArray& line : f.readAll().split('\n')) {
-        if (line.startsWith(key))
-            return line.mid(key.size()).trimmed().split(' ').value(0).toLongLong();
-    }
-    return -1;
-}
-
-qint64 threadCpuNs()
-{
-    timespec ts {};
-    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 struct Samples

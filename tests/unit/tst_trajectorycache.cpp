@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// TrajectoryRecordCache: a scan that reuses the records of the last one gives the snapshot a
+// fresh scan gives, byte for byte in toJson() (the scan time aside), after every kind of change a
+// record file can go through: rename-replace, an in-place rewrite that keeps size and mtime,
+// rewrites within the clock's racy window, deletion, a symlink swapped in, a torn write. And it
+// reuses what it may (the counters prove the cache was used), holds no more than the last scan
+// found, and WatchHub's scans (runScan) agree with and without it.
+#include "sources/trajectoriessource.h"
+#include "testfiles.h"
+#include "watch/watchscan.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <ctime>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace Stateward;
+using namespace TestFiles;
+
+namespace {
+
+// Past the racy window: files written before this are reusable.
+constexpr int kSettleMs = int(TrajectoryRecordCache::kRacyWindowNs / 1000000) + 50;
+
+QByteArray record(const QString& id, const QString& title, const QString& status = QStringLiteral("active"))
+{
+    QString s = QStringLiteral("{\n  \"id\": \"%1\",\n  \"version\": 1,\n  \"task\": {\n    \"title\": \"%2\"\n  },\n"
+                               "  \"status\": \"%3\",\n  \"startedAt\": \"2026-05-10T18:45:02.118Z\",\n"
+                               "  \"agents\": [],\n  \"chapters\": [],\n  \"commits\": [],\n  \"filesChanged\": []")
+                    .arg(id, title, status);
+    if (status != QLatin1String("active"))
+        s += QStringLiteral(",\n  \"completedAt\": \"2026-05-10T19:15:02.118Z\"");
+    return (s + QStringLiteral("\n}\n")).toUtf8();
+}
+
+void put(const QString& path, const QByteArray& content)
+{
+    QVERIFY(QDir().mkpath(QFileInfo(path).path()));
+    writeFile(path, content);
+}
+
+// The snapshot as JSON text, its scan time blanked: the one field two scans never share.
+QByteArray json(Snapshot s)
+{
+    s.scannedAt = QDateTime();
+    return QJsonDocument(s.toJson()).toJson(QJsonDocument::Indented);
+}
+
+Snapshot scan(const QString& ws, const QString& dir, TrajectoryRecordCache* cache)
+{
+    ScanContext context;
+    context.setTrajectoryRecords(cache);
+    return TrajectoriesSource().scan(ws, dir, context);
+}
+
+QString titleOf(const Snapshot& s, const QString& jobId)
+{
+    for (const Job& j : s.jobs) {
+        if (j.jobId == jobId)
+            return j.title;
+    }
+    return QStringLiteral("<no job %1>").arg(jobId);
+}
+
+} // namespace
+
+class TestTrajectoryCache : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_tmp;
+    QString m_ws;
+    QString m_dir;
+
+    // One scan with the cache, one without: the same text, or the test fails with both.
+    Snapshot compareScans(TrajectoryRecordCache& cache)
+    {
+        const Snapshot cached = scan(m_ws, m_dir, &cache);
+        const Snapshot fresh = scan(m_ws, m_dir, nullptr);
+        const QByteArray a = json(cached);
+        const QByteArray b = json(fresh);
+        if (a != b) {
+            qWarning().noquote() << "cached:\n" << a << "\nfresh:\n" << b;
+            QTest::qFail("the cached scan differs from a fresh one", __FILE__, __LINE__);
+        }
+        return cached;
+    }
+
+    // A scan counted: how many records it reused and read.
+    QPair<quint64, quint64> counted(TrajectoryRecordCache& cache, Snapshot* out = nullptr)
+    {
+        const quint64 hits = cache.hits();
+        const quint64 misses = cache.misses();
+        const Snapshot s = compareScans(cache);
+        if (out)
+            *out = s;
+        return { cache.hits() - hits, cache.misses() - misses };
+    }
+
+private slots:
+    void init()
+    {
+        QVERIFY(m_tmp.isValid());
+        m_ws = m_tmp.path() + QStringLiteral("/ws%1").arg(QDateTime::currentMSecsSinceEpoch());
+        m_dir = m_ws + QLatin1String("/.trajectories");
+        // Index era with what a scan must report: records in active/ and completed/, a nested
+        // 0.5.9 record, a torn file, an id mismatch, a duplicate, a zero-byte file, a hidden file,
+        // a symlink, index entries missing, stale and dangling.
+        for (int i = 0; i < 20; ++i) {
+            const QString id = QStringLiteral("traj_rec%1abcdef").arg(i, 2, 10, QLatin1Char('0'));
+            put(i % 4 ? m_dir + QStringLiteral("/completed/2026-05/%1.json").arg(id)
+                      : m_dir + QStringLiteral("/active/%1.json").arg(id),
+                record(id, QStringLiteral("Task %1").arg(i),
+                    i % 4 ? QStringLiteral("completed") : QStringLiteral("active")));
+        }
+        put(m_dir + QLatin1String("/active/traj_nested1abcd/trajectory.json"),
+            record(QStringLiteral("traj_nested1abcd"), QStringLiteral("Nested")));
+        put(m_dir + QLatin1String("/completed/2026-05/traj_torn1abcdef.json"),
+            record(QStringLiteral("traj_torn1abcdef"), QStringLiteral("Torn"), QStringLiteral("completed")).left(60));
+        put(m_dir + QLatin1String("/active/traj_named1abcdef.json"),
+            record(QStringLiteral("traj_other1abcdef"), QStringLiteral("Misnamed")));
+        put(m_dir + QLatin1String("/active/traj_rec01abcdef.json"),
+            record(QStringLiteral("traj_rec01abcdef"), QStringLiteral("Stale copy")));
+        put(m_dir + QLatin1String("/active/traj_empty1abcdef.json"), QByteArray());
+        put(m_dir + QLatin1String("/active/.traj_hidden1abcde.json"),
+            record(QStringLiteral("traj_hidden1abcde"), QStringLiteral("Hidden")));
+        put(m_tmp.path() + QLatin1String("/outside.json"),
+            record(QStringLiteral("traj_link1abcdef"), QStringLiteral("Outside")));
+        QVERIFY(QFile::link(
+            m_tmp.path() + QLatin1String("/outside.json"), m_dir + QLatin1String("/active/traj_link1abcdef.json")));
+        QStringList entries;
+        for (int i = 0; i < 20; i += 2) { // odd ones missing
+            const QString id = QStringLiteral("traj_rec%1abcdef").arg(i, 2, 10, QLatin1Char('0'));
+            const QString status = i % 4 || i == 8 ? QStringLiteral("completed") : QStringLiteral("active");
+            const QString rel = i % 4 ? QStringLiteral("completed/2026-05/%1.json").arg(id)
+                                      : QStringLiteral("active/%1.json").arg(id);
+            entries.append(QStringLiteral("\"%1\": {\"title\": \"x\", \"status\": \"%2\", \"path\": \"%3/%4\"}")
+                               .arg(id, status, m_dir, rel));
+        }
+        entries.append(QStringLiteral("\"traj_gone1abcdef\": {\"status\": \"active\", \"path\": \"nowhere\"}"));
+        put(m_dir + QLatin1String("/index.json"),
+            QStringLiteral("{\"version\": 1, \"trajectories\": {%1}}").arg(entries.join(u',')).toUtf8());
+        QTest::qSleep(kSettleMs);
+    }
+
+    void reusesUnchangedRecordsWithTheSameResult()
+    {
+        TrajectoryRecordCache cache;
+        Snapshot s;
+        // 20 records, the nested one, torn, misnamed, the stale copy, the empty one: 25 files read.
+        auto [hits, misses] = counted(cache, &s);
+        QCOMPARE(hits, quint64(0));
+        QCOMPARE(misses, quint64(25));
+        QCOMPARE(cache.recordCount(), qsizetype(25));
+        QCOMPARE(s.jobs.size(), qsizetype(21)); // 20 ids and the nested one; the duplicate merges
+        QVERIFY(!s.findings.isEmpty());
+        std::tie(hits, misses) = counted(cache);
+        QCOMPARE(hits, quint64(25));
+        QCOMPARE(misses, quint64(0));
+        QCOMPARE(cache.recordCount(), qsizetype(25));
+    }
+
+    void renameReplaceIsRead()
+    {
+        TrajectoryRecordCache cache;
+        counted(cache);
+        const QString path = m_dir + QLatin1String("/completed/2026-05/traj_rec05abcdef.json");
+        put(path + QLatin1String(".saving"),
+            record(QStringLiteral("traj_rec05abcdef"), QStringLiteral("Renamed over"), QStringLiteral("completed")));
+        QVERIFY(::rename(
+                    QFile::encodeName(path + QLatin1String(".saving")).constData(), QFile::encodeName(path).constData())
+            == 0);
+        Snapshot s;
+        const auto [hits, misses] = counted(cache, &s);
+        QCOMPARE(misses, quint64(1));
+        QCOMPARE(hits, quint64(24));
+        QCOMPARE(titleOf(s, QStringLiteral("traj_rec05abcdef")), QStringLiteral("Renamed over"));
+    }
+
+    void inPlaceRewriteKeepingSizeAndMtimeIsRead()
+    {
+        TrajectoryRecordCache cache;
+        counted(cache);
+        const QString path = m_dir + QLatin1String("/completed/2026-05/traj_rec06abcdef.json");
+        struct stat before;
+        QCOMPARE(::lstat(QFile::encodeName(path).constData(), &before), 0);
+        // Same length, same inode, mtime put back: only ctime tells (what `touch -r`, rsync -t or
+        // a tool restoring times would leave).
+        const QByteArray edited
+            = record(QStringLiteral("traj_rec06abcdef"), QStringLiteral("Tusk 6"), QStringLiteral("completed"));
+        QCOMPARE(edited.size(), qsizetype(before.st_size));
+        writeFile(path, edited);
+        const struct timespec times[2] = { before.st_atim, before.st_mtim };
+        QCOMPARE(::utimensat(AT_FDCWD, QFile::encodeName(path).constData(), times, AT_SYMLINK_NOFOLLOW), 0);
+        struct stat after;
+        QCOMPARE(::lstat(QFile::encodeName(path).constData(), &after), 0);
+        QCOMPARE(after.st_ino, before.st_ino);
+        QCOMPARE(after.st_size, before.st_size);
+        QCOMPARE(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+        Snapshot s;
+        const auto [hits, misses] = counted(cache, &s);
+        QCOMPARE(misses, quint64(1));
+        QCOMPARE(titleOf(s, QStringLiteral("traj_rec06abcdef")), QStringLiteral("Tusk 6"));
+        Q_UNUSED(hits);
+    }
+
+    void recordsReadWithinTheRacyWindowAreReadAgain()
+    {
+        TrajectoryRecordCache cache;
+        counted(cache);
+        const QString path = m_dir + QLatin1String("/active/traj_rec04abcdef.json");
+        writeFile(path, record(QStringLiteral("traj_rec04abcdef"), QStringLiteral("Fresh 1")));
+        QCOMPARE(counted(cache).second, quint64(1));
+        // Rewritten within the same clock tick, same size: only the racy rule catches it.
+        writeFile(path, record(QStringLiteral("traj_rec04abcdef"), QStringLiteral("Fresh 2")));
+        Snapshot s;
+        QCOMPARE(counted(cache, &s).second, quint64(1));
+        QCOMPARE(titleOf(s, QStringLiteral("traj_rec04abcdef")), QStringLiteral("Fresh 2"));
+        QTest::qSleep(kSettleMs);
+        QCOMPARE(counted(cache).second, quint64(1)); // read once more, now old enough to keep
+        QCOMPARE(counted(cache).second, quint64(0));
+    }
+
+    void deletionsSymlinksAndTornWrites()
+    {
+        TrajectoryRecordCache cache;
+        counted(cache);
+        QVERIFY(QFile::remove(m_dir + QLatin1String("/completed/2026-05/traj_rec07abcdef.json")));
+        Snapshot s;
+        counted(cache, &s);
+        QCOMPARE(cache.recordCount(), qsizetype(24)); // what the last scan found, no more
+        QCOMPARE(titleOf(s, QStringLiteral("traj_rec07abcdef")), QStringLiteral("<no job traj_rec07abcdef>"));
+
+        const QString swapped = m_dir + QLatin1String("/completed/2026-05/traj_rec09abcdef.json");
+        QVERIFY(QFile::remove(swapped));
+        QVERIFY(QFile::link(m_tmp.path() + QLatin1String("/outside.json"), swapped));
+        counted(cache, &s);
+        QCOMPARE(titleOf(s, QStringLiteral("traj_rec09abcdef")), QStringLiteral("<no job traj_rec09abcdef>"));
+
+        const QString torn = m_dir + QLatin1String("/completed/2026-05/traj_rec10abcdef.json");
+        writeFile(torn,
+            record(QStringLiteral("traj_rec10abcdef"), QStringLiteral("Task 10"), QStringLiteral("completed"))
+                .left(50));
+        counted(cache, &s);
+        QTest::qSleep(kSettleMs);
+        counted(cache, &s);
+        QCOMPARE(counted(cache, &s).second, quint64(0));
+        bool reported = false;
+        for (const Finding& f : s.findings)
+            reported = reported || (f.code == QLatin1String("record-invalid") && f.subject == torn);
+        QVERIFY(reported);
+    }
+
+    void boundedToTheLastScans()
+    {
+        TrajectoryRecordCache cache;
+        for (int i = 0; i <= TrajectoryRecordCache::kMaxStateDirs; ++i) {
+            TrajectoryRecordCache::Records records;
+            records.insert(QStringLiteral("/d%1/active/traj_a.json").arg(i), {});
+            cache.put(QStringLiteral("/d%1").arg(i), records);
+        }
+        QCOMPARE(cache.recordCount(), qsizetype(TrajectoryRecordCache::kMaxStateDirs));
+        QVERIFY(cache.take(QStringLiteral("/d0")).isEmpty()); // the least recently scanned went first
+        QCOMPARE(cache.take(QStringLiteral("/d1")).size(), qsizetype(1));
+        QVERIFY(cache.take(QStringLiteral("/d1")).isEmpty()); // taken: a second scan at once reads
+        cache.clear();
+        QCOMPARE(cache.recordCount(), qsizetype(0));
+    }
+
+    // WatchHub's path: runScan with the workspace's cache against runScan without one.
+    void watchScansAgree()
+    {
+        const auto cache = std::make_shared<TrajectoryRecordCache>();
+        ScanRequest request;
+        request.workspace = m_ws;
+        request.spec.parseAll = true;
+        const auto never = [] { return false; };
+        const auto compare = [&] {
+            request.trajectoryRecords = cache;
+            const ScanResult cached = runScan(request, never);
+            request.trajectoryRecords.reset();
+            const ScanResult fresh = runScan(request, never);
+            QCOMPARE(cached.sources.size(), fresh.sources.size());
+            for (qsizetype i = 0; i < cached.sources.size(); ++i)
+                QCOMPARE(json(cached.sources.at(i).snapshot), json(fresh.sources.at(i).snapshot));
+        };
+        compare();
+        const quint64 hits = cache->hits();
+        compare();
+        QVERIFY(cache->hits() > hits);
+        put(m_dir + QLatin1String("/active/traj_rec00abcdef.json"),
+            record(QStringLiteral("traj_rec00abcdef"), QStringLiteral("Changed under the hub")));
+        compare();
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTrajectoryCache)
+#include "tst_trajectorycache.moc"
