@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "lockjudge.h"
 
+#include "proc/filetree.h"
 #include "proc/procfs.h"
 
 #include <QDir>
@@ -261,9 +262,26 @@ LockVerdict LockJudge::judge(const QString& path, std::optional<LockDialect> dia
     return v;
 }
 
-QStringList LockJudge::findLocks(const QString& dir, QStringList* problems)
+QStringList LockJudge::findLocks(const QString& dir, QStringList* problems, const TreeFingerprint* tree)
 {
     QStringList out;
+    const auto consider = [&out](const QString& path, QStringView name, bool isDir) {
+        if (!name.endsWith(QLatin1String(".lock")))
+            return;
+        // A proper-lockfile directory lock is itself the lock; its insides are not ours to list.
+        const QStringView parent = QStringView(path).left(path.size() - name.size() - 1);
+        if (isDir || !parent.endsWith(QLatin1String(".lock")))
+            out.append(path);
+    };
+    if (tree && tree->lists(dir)) {
+        for (const TreeEntry& e : tree->entries) { // Stateward's own area is never in a tree
+            if (e.depth > 0 && !e.stamp.isSymlink)
+                consider(
+                    e.path, QStringView(e.path).mid(e.path.lastIndexOf(QLatin1Char('/')) + 1), e.stamp.isDirectory);
+        }
+        out.sort();
+        return out;
+    }
     const QFileInfo root(dir);
     if (root.isSymLink() || !root.isDir()) {
         if (problems)
@@ -276,19 +294,9 @@ QStringList LockJudge::findLocks(const QString& dir, QStringList* problems)
     const QString ownArea = QDir(dir).filePath(QStringLiteral(".stateward/"));
     while (it.hasNext()) {
         const QString path = it.next();
-        const QString name = it.fileName();
         if (path.startsWith(ownArea)) // Stateward's quarantine keeps cleared locks as evidence
             continue;
-        // A proper-lockfile directory lock is itself the lock; its insides are not ours to list.
-        if (it.fileInfo().isDir() && name.endsWith(QLatin1String(".lock"))) {
-            out.append(path);
-            continue;
-        }
-        if (it.fileInfo().isDir() || !name.endsWith(QLatin1String(".lock")))
-            continue;
-        const bool insideOtherLock = QFileInfo(path).dir().dirName().endsWith(QLatin1String(".lock"));
-        if (!insideOtherLock)
-            out.append(path);
+        consider(path, it.fileName(), it.fileInfo().isDir());
     }
     out.sort();
     return out;

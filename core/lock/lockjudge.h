@@ -14,6 +14,8 @@
 
 namespace Stateward {
 
+struct TreeFingerprint;
+
 enum class LockState
 {
     Held, // a live holder, by the dialect's rules and ours
@@ -74,7 +76,9 @@ public:
 
     // Every lock under dir (files and proper-lockfile directories named *.lock, git's locks
     // inside .git), without following symlinks. problems collects what could not be read.
-    static QStringList findLocks(const QString& dir, QStringList* problems = nullptr);
+    // With a tree of dir just walked (TreeFingerprint::lists), read off it instead of listing.
+    static QStringList findLocks(
+        const QString& dir, QStringList* problems = nullptr, const TreeFingerprint* tree = nullptr);
 
 private:
     const OpenFileTable& openFiles() const;

@@ -4,11 +4,14 @@
 #include "codegraphsource.h"
 #include "codexsource.h"
 #include "gstacksource.h"
+#include "proc/filetree.h"
 #include "trajectoriessource.h"
 
 #include <QDir>
 #include <QDirIterator>
 #include <QFileInfo>
+
+#include <algorithm>
 
 namespace Stateward {
 
@@ -107,7 +110,7 @@ bool isStateDirCandidate(const QString& path)
 void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context)
 {
     const LockJudge judge = context.judge();
-    for (const QString& path : LockJudge::findLocks(snapshot.stateDir)) {
+    for (const QString& path : LockJudge::findLocks(snapshot.stateDir, nullptr, context.tree())) {
         LockHolder holder { QStringLiteral("lock:") + path, judge.judge(path) };
         const LockVerdict& v = holder.verdict;
         if (v.state == LockState::Stale) {
@@ -121,23 +124,40 @@ void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context)
         snapshot.locks.append(holder);
     }
 
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-    // Symlinks are listed (never followed: no FollowSymlinks) so a tmp-named one is reported.
-    QDirIterator it(snapshot.stateDir, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
+    // Every tmp-named entry but a directory, Stateward's own area left out (swept tmp files wait
+    // in its quarantine for undo); symlinks are listed, never followed, so one is reported. In
+    // path order, however they were listed.
+    QList<std::pair<QString, bool>> tmpNamed; // path, is a symlink
     const QString ownArea = QDir(snapshot.stateDir).filePath(QStringLiteral(".stateward/"));
-    while (it.hasNext()) {
-        const QString path = it.next();
-        if (path.startsWith(ownArea)) // swept tmp files wait in Stateward's quarantine for undo
-            continue;
-        const TmpFileName name = recogniseTmpName(it.fileName());
-        if (!name.recognised)
-            continue;
-        if (it.fileInfo().isSymLink()) {
+    const TreeFingerprint* tree = context.tree();
+    if (tree && tree->lists(snapshot.stateDir)) {
+        for (const TreeEntry& e : tree->entries) {
+            // QDir::Files | QDir::System, as below: a symlink to a directory is neither.
+            if (e.depth == 0 || e.stamp.isDirectory || e.path.startsWith(ownArea)
+                || !recogniseTmpName(e.path.mid(e.path.lastIndexOf(QLatin1Char('/')) + 1)).recognised
+                || (e.stamp.isSymlink && QFileInfo(e.path).isDir()))
+                continue;
+            tmpNamed.append({ e.path, e.stamp.isSymlink });
+        }
+    } else {
+        QDirIterator it(snapshot.stateDir, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            const QString path = it.next();
+            if (!path.startsWith(ownArea) && recogniseTmpName(it.fileName()).recognised)
+                tmpNamed.append({ path, it.fileInfo().isSymLink() });
+        }
+    }
+    std::sort(tmpNamed.begin(), tmpNamed.end());
+
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    for (const auto& [path, isSymlink] : std::as_const(tmpNamed)) {
+        const TmpFileName name = recogniseTmpName(path.mid(path.lastIndexOf(QLatin1Char('/')) + 1));
+        if (isSymlink) {
             // Moving the link aside is safe (rename never follows it); reading through it is not.
             snapshot.addFinding(QStringLiteral("tmp-symlink"), Severity::Warning, path,
                 QStringLiteral("a %1 tmp name that is a symlink; not followed").arg(name.family),
                 QStringLiteral("points to %1; no tool writes its tmp files as symlinks")
-                    .arg(it.fileInfo().symLinkTarget()),
+                    .arg(QFileInfo(path).symLinkTarget()),
                 { QStringLiteral("sweep-tmp") });
             continue;
         }

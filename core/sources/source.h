@@ -9,6 +9,7 @@
 namespace Stateward {
 
 class TrajectoryRecordCache;
+struct TreeFingerprint;
 
 // What one scan shares between adapters: the /proc tables are read at most once per scan,
 // and only if some verdict needs them.
@@ -24,12 +25,18 @@ public:
     // (WatchHub); none for a one-off scan. Not owned.
     TrajectoryRecordCache* trajectoryRecords() const { return m_trajectoryRecords; }
     void setTrajectoryRecords(TrajectoryRecordCache* cache) { m_trajectoryRecords = cache; }
+    // The state dir's tree as the caller just walked it (WatchHub), so an adapter may list from
+    // it instead of walking again; null for a one-off scan. Not owned; a tree of another dir, or
+    // an incomplete one, is not to be used.
+    const TreeFingerprint* tree() const { return m_tree; }
+    void setTree(const TreeFingerprint* tree) { m_tree = tree; }
 
 private:
     std::optional<QList<ProcessInfo>> m_processes;
     std::optional<OpenFileTable> m_openFiles;
     std::optional<KernelLockTable> m_kernelLocks;
     TrajectoryRecordCache* m_trajectoryRecords = nullptr;
+    const TreeFingerprint* m_tree = nullptr;
 };
 
 // One tool family (DESIGN §1). Adding a tool means adding one adapter and its fixtures.

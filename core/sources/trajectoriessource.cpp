@@ -2,6 +2,7 @@
 #include "trajectoriessource.h"
 
 #include "jsonfile.h"
+#include "proc/filetree.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <ctime>
 #include <fcntl.h>
+#include <optional>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,12 +74,95 @@ namespace {
         return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
     }
 
+    // The places findTrajectoryRecords() and symlinksAmongRecords() look, read off the tree the
+    // caller just walked (WatchHub) instead of listing and stat-ing every file once more.
+    struct TreeListing
+    {
+        const TreeEntry* activeTop = nullptr;
+        const TreeEntry* completedTop = nullptr;
+        QList<const TreeEntry*> active; // directly in active/, in QDir::Name order
+        QList<const TreeEntry*> completed; // anywhere under completed/ but directories, in path order
+        QHash<QString, const TreeEntry*> nested; // active/<dir>/trajectory.json, by path
+
+        static bool isRealDir(const TreeEntry* e) { return e && e->stamp.isDirectory && !e->stamp.isSymlink; }
+        static QString nameOf(const TreeEntry* e) { return e->path.mid(e->path.lastIndexOf(QLatin1Char('/')) + 1); }
+    };
+
+    // Nothing when the tree cannot stand in for a listing: none, another dir's, or incomplete
+    // (an unreadable directory, a bound hit: listing it ourselves reports what we can).
+    std::optional<TreeListing> listingOf(const TreeFingerprint* tree, const QString& dir)
+    {
+        if (!tree || !tree->lists(dir))
+            return std::nullopt;
+        TreeListing l;
+        const QString activePath = dir + QLatin1String("/active");
+        const QString completedPath = dir + QLatin1String("/completed");
+        const QString activePrefix = activePath + QLatin1Char('/');
+        const QString completedPrefix = completedPath + QLatin1Char('/');
+        for (const TreeEntry& e : tree->entries) {
+            if (e.depth == 1 && e.path == activePath)
+                l.activeTop = &e;
+            else if (e.depth == 1 && e.path == completedPath)
+                l.completedTop = &e;
+            else if (e.depth >= 2 && !e.stamp.isDirectory && e.path.startsWith(completedPrefix))
+                l.completed.append(&e);
+            else if (e.depth == 2 && e.path.startsWith(activePrefix))
+                l.active.append(&e);
+            else if (e.depth == 3 && e.path.startsWith(activePrefix)
+                && e.path.endsWith(QLatin1String("/trajectory.json")))
+                l.nested.insert(e.path, &e);
+        }
+        std::sort(l.active.begin(), l.active.end(), [](const TreeEntry* a, const TreeEntry* b) {
+            return QString::compare(TreeListing::nameOf(a), TreeListing::nameOf(b)) < 0;
+        });
+        // Usually sorted already (completed/YYYY-MM/<id>.json, in walk order).
+        const auto byPath = [](const TreeEntry* a, const TreeEntry* b) { return a->path < b->path; };
+        if (!std::is_sorted(l.completed.cbegin(), l.completed.cend(), byPath))
+            std::sort(l.completed.begin(), l.completed.end(), byPath);
+        return l;
+    }
+
+    bool namesTrajectory(const QString& name)
+    {
+        return isTrajectoryFileName(name) || name == QLatin1String("trajectory.json");
+    }
+
     // Symlinks where trail would look for trajectories: active/ and completed/ themselves, and
     // every trajectory-named file or directory under them. findTrajectoryRecords() never follows
     // them, so each one is a trajectory trail may see and Stateward does not.
-    QStringList symlinksAmongRecords(const QString& dir)
+    QStringList symlinksAmongRecords(const QString& dir, const std::optional<TreeListing>& listing)
     {
         QStringList out;
+        if (listing) {
+            const TreeListing& l = *listing;
+            for (const TreeEntry* top : { l.activeTop, l.completedTop }) {
+                if (top && top->stamp.isSymlink)
+                    out.append(top->path);
+            }
+            // isDir() stats the target (no read) to tell a linked <id>/ or YYYY-MM/ apart.
+            const auto linked = [](const TreeEntry* e) {
+                return e->stamp.isSymlink && (namesTrajectory(TreeListing::nameOf(e)) || QFileInfo(e->path).isDir());
+            };
+            if (TreeListing::isRealDir(l.activeTop)) {
+                for (const TreeEntry* e : l.active) {
+                    if (linked(e)) {
+                        out.append(e->path);
+                    } else if (TreeListing::isRealDir(e)) {
+                        const TreeEntry* nested = l.nested.value(e->path + QLatin1String("/trajectory.json"));
+                        if (nested && nested->stamp.isSymlink)
+                            out.append(nested->path);
+                    }
+                }
+            }
+            if (TreeListing::isRealDir(l.completedTop)) {
+                for (const TreeEntry* e : l.completed) {
+                    if (linked(e))
+                        out.append(e->path);
+                }
+            }
+            out.sort();
+            return out;
+        }
         for (const QString& sub : { QStringLiteral("active"), QStringLiteral("completed") }) {
             const QString path = QDir(dir).filePath(sub);
             const QFileInfo top(path);
@@ -190,9 +275,11 @@ namespace {
     class CachedReader
     {
     public:
-        CachedReader(TrajectoryRecordCache* cache, const QString& dir)
+        // listedAt: when the tree read() is handed entries of was taken (before its lstat calls).
+        CachedReader(TrajectoryRecordCache* cache, const QString& dir, qint64 listedAt = 0)
             : m_cache(cache)
             , m_dir(dir)
+            , m_listedAt(listedAt)
         {
             if (m_cache) {
                 m_before = m_cache->take(dir);
@@ -211,17 +298,25 @@ namespace {
         CachedReader(const CachedReader&) = delete;
         CachedReader& operator=(const CachedReader&) = delete;
 
-        TrajectoryRecord read(const QString& path, const QString& expectedId)
+        // listed: the file's entry in the tree the caller walked (its lstat), else lstat here.
+        TrajectoryRecord read(const QString& path, const QString& expectedId, const TreeEntry* listed = nullptr)
         {
             if (!m_cache)
                 return readRecord(path, expectedId);
-            const qint64 readAt = realtimeNs(); // before the lstat: a write after it is newer
-            struct stat st;
-            if (!lstatAt(path, &st) || !S_ISREG(st.st_mode))
-                return readRecord(path, expectedId); // gone or swapped: reported as a fresh read would
-            const TrajectoryRecordCache::Version version { quint64(st.st_dev), quint64(st.st_ino), qint64(st.st_size),
-                qint64(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
-                qint64(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec };
+            qint64 readAt = m_listedAt;
+            TrajectoryRecordCache::Version version;
+            if (listed) {
+                version = { listed->stamp.key.device, listed->stamp.key.inode, listed->stamp.size,
+                    listed->stamp.mtimeNs, listed->ctimeNs };
+            } else {
+                readAt = realtimeNs(); // before the lstat: a write after it is newer
+                struct stat st;
+                if (!lstatAt(path, &st) || !S_ISREG(st.st_mode))
+                    return readRecord(path, expectedId); // gone or swapped: reported as a fresh read would
+                version = { quint64(st.st_dev), quint64(st.st_ino), qint64(st.st_size),
+                    qint64(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+                    qint64(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec };
+            }
             const auto hit = m_before.constFind(path);
             if (hit != m_before.constEnd() && hit->version == version) {
                 ++m_hits;
@@ -264,6 +359,7 @@ namespace {
 
         TrajectoryRecordCache* m_cache;
         QString m_dir;
+        qint64 m_listedAt = 0;
         QString m_fdDir;
         int m_dirFd = -1;
         TrajectoryRecordCache::Records m_before;
@@ -274,8 +370,52 @@ namespace {
 
 } // namespace
 
-QList<TrajectoryRecord> findTrajectoryRecords(const QString& dir, TrajectoryRecordCache* cache)
+namespace {
+
+    QList<TrajectoryRecord> recordsListed(
+        const QString& dir, const TreeListing& l, TrajectoryRecordCache* cache, qint64 listedAt)
+    {
+        QList<TrajectoryRecord> out;
+        CachedReader reader(cache, dir, listedAt);
+        // As the QDir listing does: regular files only, no hidden names, no symlinked directory.
+        if (TreeListing::isRealDir(l.activeTop)) {
+            for (const TreeEntry* e : l.active) {
+                const QString name = TreeListing::nameOf(e);
+                if (name.startsWith(QLatin1Char('.')))
+                    continue;
+                if (TreeListing::isRealDir(e)) {
+                    const QString nested = e->path + QLatin1String("/trajectory.json");
+                    const TreeEntry* n = l.nested.value(nested);
+                    if (n && n->isRegular)
+                        out.append(reader.read(nested, name, n));
+                } else if (e->isRegular && isTrajectoryFileName(name)) {
+                    out.append(reader.read(e->path, QFileInfo(name).completeBaseName(), e));
+                }
+            }
+        }
+        if (!TreeListing::isRealDir(l.completedTop))
+            return out;
+        const qsizetype prefix = l.completedTop->path.size() + 1;
+        for (const TreeEntry* e : l.completed) {
+            const QStringView rel = QStringView(e->path).mid(prefix);
+            if (!e->isRegular || rel.startsWith(QLatin1Char('.')) || rel.contains(QLatin1String("/.")))
+                continue; // QDirIterator enters no hidden directory and lists no hidden file
+            const QFileInfo f(e->path);
+            if (f.fileName() == QLatin1String("trajectory.json"))
+                out.append(reader.read(e->path, f.dir().dirName(), e));
+            else if (isTrajectoryFileName(f.fileName()))
+                out.append(reader.read(e->path, f.completeBaseName(), e));
+        }
+        return out;
+    }
+
+} // namespace
+
+QList<TrajectoryRecord> findTrajectoryRecords(
+    const QString& dir, TrajectoryRecordCache* cache, const TreeFingerprint* tree)
 {
+    if (const auto listing = listingOf(tree, dir))
+        return recordsListed(dir, *listing, cache, tree->takenAtNs);
     QList<TrajectoryRecord> out;
     CachedReader reader(cache, dir);
     const QDir root(dir);
@@ -363,7 +503,10 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
     const QString cleanDir = cleanAbsolute(stateDir);
     const QString cleanWs = cleanAbsolute(workspace);
     const bool legacyDefault = cleanDir == cleanWs + QLatin1String("/.trajectories");
-    const QList<TrajectoryRecord> records = findTrajectoryRecords(stateDir, context.trajectoryRecords());
+    const std::optional<TreeListing> listing = listingOf(context.tree(), stateDir);
+    const QList<TrajectoryRecord> records = listing
+        ? recordsListed(stateDir, *listing, context.trajectoryRecords(), context.tree()->takenAtNs)
+        : findTrajectoryRecords(stateDir, context.trajectoryRecords());
     const bool newLayout = keepsNoIndex(stateDir, records);
 
     // One record per id: the newest copy wins (0.5.9's list() rule, and the recovery rule).
@@ -377,7 +520,7 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
         }
         byId[r.id].append(&r);
     }
-    for (const QString& link : symlinksAmongRecords(stateDir)) {
+    for (const QString& link : symlinksAmongRecords(stateDir, listing)) {
         s.addFinding(QStringLiteral("record-symlink"), Severity::Warning, link,
             QStringLiteral("a symlink where trail looks for trajectories; not followed"),
             QStringLiteral("points to %1; whatever trajectories it leads to are not shown")
@@ -445,7 +588,11 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
     // Index paths may name the workspace by another spelling (a symlinked parent): compare them
     // with the workspace prefix canonicalised, without resolving anything the index names.
     const QString canonicalWs = QFileInfo(workspace).canonicalFilePath();
+    // Record paths are stateDir + names read from directories: clean and absolute when it is.
+    const bool recordsClean = cleanDir == stateDir;
     const auto samePlace = [&](const QString& entryPath, const QString& recordPath) {
+        if (recordsClean && !entryPath.isEmpty() && entryPath == recordPath)
+            return true; // the common case, without resolving anything
         QString resolved = QDir::cleanPath(QDir(cleanWs).absoluteFilePath(entryPath));
         if (!canonicalWs.isEmpty() && canonicalWs != cleanWs && resolved.startsWith(canonicalWs + QLatin1Char('/')))
             resolved = cleanWs + resolved.mid(canonicalWs.size());

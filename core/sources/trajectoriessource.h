@@ -11,6 +11,7 @@
 namespace Stateward {
 
 struct TrajectoryRecord;
+struct TreeFingerprint;
 
 // agent-trajectories (`trail`), reference Part A. Index era (≤0.5.8): <ws>/.trajectories/ with
 // index.json, active/<id>.json, completed/[YYYY-MM/]<id>.json. 0.5.9+: <ws>/.agentworkforce/
@@ -117,7 +118,8 @@ private:
 // Every trajectory file under dir, as upstream's reconcile and 0.5.9 list() discover them:
 // active/ (flat files and <id>/trajectory.json), completed/ recursively; trace, compaction and
 // index files, invalid/ and compacted/ are not trajectories. With a cache, unchanged files are
-// not read again (same result).
-QList<TrajectoryRecord> findTrajectoryRecords(const QString& dir, TrajectoryRecordCache* cache = nullptr);
+// not read again; with the tree of dir just walked, nothing is listed or stat-ed again (same result).
+QList<TrajectoryRecord> findTrajectoryRecords(
+    const QString& dir, TrajectoryRecordCache* cache = nullptr, const TreeFingerprint* tree = nullptr);
 
 } // namespace Stateward

@@ -285,13 +285,13 @@ void WatchHub::pathChanged(const QString& path)
     for (const auto& w : all) {
         for (const SourceState& s : std::as_const(w->sources)) {
             if (path == s.stateDir || path.startsWith(s.stateDir + QLatin1Char('/'))) {
-                markDirty(w->path, s.stateDir);
+                markDirty(w->path, s.stateDir, path);
                 ours = true;
             }
         }
         for (const TreeEntry& a : std::as_const(w->anchors)) {
             if (path == a.path) {
-                markDirty(w->path, {});
+                markDirty(w->path, {}, path);
                 ours = true;
             }
         }
@@ -300,7 +300,7 @@ void WatchHub::pathChanged(const QString& path)
         emit fileEvent(path);
 }
 
-void WatchHub::markDirty(const QString& workspace, const QString& stateDir)
+void WatchHub::markDirty(const QString& workspace, const QString& stateDir, const QString& path)
 {
     const qint64 now = m_clock.elapsed();
     PendingChange& p = m_pending[workspace + QLatin1Char('\n') + stateDir];
@@ -309,6 +309,8 @@ void WatchHub::markDirty(const QString& workspace, const QString& stateDir)
         p.stateDir = stateDir;
         p.firstMs = now;
     }
+    if (!stateDir.isEmpty() && p.paths.size() <= TreeFingerprint::kMaxChangedPaths)
+        p.paths.insert(path);
     p.lastMs = now;
     armDebounce();
 }
@@ -340,6 +342,7 @@ void WatchHub::onDebounce()
         } else {
             spec.reason = QStringLiteral("files changed");
             spec.dirty.insert(it->stateDir);
+            spec.changedPaths = it->paths;
         }
         due[it->workspace].merge(spec);
         it = m_pending.erase(it);

@@ -144,7 +144,7 @@ private:
     const Workspace* find(const QString& workspace) const;
     void onWatcherEvent(const QString& path);
     void pathChanged(const QString& path);
-    void markDirty(const QString& workspace, const QString& stateDir);
+    void markDirty(const QString& workspace, const QString& stateDir, const QString& path);
     void armDebounce();
     void onDebounce();
     void request(Workspace& w, const ScanSpec& spec);
@@ -174,6 +174,7 @@ private:
     {
         QString workspace;
         QString stateDir; // empty: an anchor changed, ask the adapters again
+        QSet<QString> paths; // what the events named (bounded: see ScanSpec::changedPaths)
         qint64 firstMs = 0;
         qint64 lastMs = 0;
     };

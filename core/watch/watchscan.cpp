@@ -23,75 +23,9 @@ namespace Stateward {
 
 namespace {
 
-    qint64 realtimeNs()
-    {
-        struct timespec ts;
-        ::clock_gettime(CLOCK_REALTIME, &ts);
-        return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-    }
-
     QString cleanAbsolute(const QString& path)
     {
         return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
-    }
-
-    // Sorted names in the directory open at fd (which this takes over and closes).
-    QList<QByteArray> readNames(int fd, bool* ok)
-    {
-        QList<QByteArray> names;
-        DIR* dir = ::fdopendir(fd);
-        if (!dir) {
-            ::close(fd);
-            *ok = false;
-            return names;
-        }
-        errno = 0;
-        while (const struct dirent* e = ::readdir(dir)) {
-            if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
-                names.append(QByteArray(e->d_name));
-            errno = 0;
-        }
-        *ok = errno == 0;
-        ::closedir(dir);
-        std::sort(names.begin(), names.end());
-        return names;
-    }
-
-    // Depth first through directory fds (openat + O_NOFOLLOW: a directory swapped for a symlink
-    // mid-walk is never entered); the caller orders the entries by depth afterwards.
-    void walk(int parentFd, const QString& path, int depth, TreeFingerprint& tree)
-    {
-        bool ok = false;
-        const int listFd = ::fcntl(parentFd, F_DUPFD_CLOEXEC, 0);
-        const QList<QByteArray> names = listFd >= 0 ? readNames(listFd, &ok) : QList<QByteArray> {};
-        if (!ok)
-            tree.complete = false;
-        for (const QByteArray& name : names) {
-            if (depth == 0 && name == ".stateward")
-                continue;
-            if (tree.entries.size() >= TreeFingerprint::kMaxEntries) {
-                tree.complete = false;
-                break;
-            }
-            struct stat st;
-            if (::fstatat(parentFd, name.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0)
-                continue; // gone since listed: the parent's stamp tells the rest
-            const QString child = path + QLatin1Char('/') + QFile::decodeName(name);
-            tree.entries.append({ child, FileStamp::fromStat(st), depth + 1 });
-            if (!S_ISDIR(st.st_mode))
-                continue;
-            if (depth + 1 >= TreeFingerprint::kMaxDepth) {
-                tree.complete = false;
-                continue;
-            }
-            const int childFd = ::openat(parentFd, name.constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (childFd < 0) {
-                tree.complete = false;
-                continue;
-            }
-            walk(childFd, child, depth + 1, tree);
-        }
-        ::close(parentFd);
     }
 
     // Verdicts that change with the clock or with processes no file names: lock and tmp file ages,
@@ -109,36 +43,6 @@ namespace {
     }
 
 } // namespace
-
-TreeFingerprint TreeFingerprint::of(const QString& dir)
-{
-    TreeFingerprint tree;
-    tree.takenAtNs = realtimeNs();
-    const QString root = QDir::cleanPath(dir);
-    struct stat st;
-    if (::lstat(QFile::encodeName(root).constData(), &st) != 0)
-        return tree; // no directory: an empty tree, complete
-    tree.entries.append({ root, FileStamp::fromStat(st), 0 });
-    if (S_ISDIR(st.st_mode)) {
-        const int fd = ::open(QFile::encodeName(root).constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd >= 0)
-            walk(fd, root, 0, tree);
-        else
-            tree.complete = false;
-    }
-    // Shallow first (what the watch budget keeps), sorted paths within a depth (what compares).
-    std::stable_sort(tree.entries.begin(), tree.entries.end(),
-        [](const TreeEntry& a, const TreeEntry& b) { return a.depth < b.depth; });
-    const qint64 racyFrom = tree.takenAtNs - kRacyWindowNs;
-    tree.racy = std::any_of(tree.entries.cbegin(), tree.entries.cend(),
-        [racyFrom](const TreeEntry& e) { return e.stamp.mtimeNs >= racyFrom; });
-    return tree;
-}
-
-bool TreeFingerprint::unchanged(const TreeFingerprint& before, const TreeFingerprint& now)
-{
-    return before.complete && now.complete && !before.racy && before.entries == now.entries;
-}
 
 QHash<qint64, PidView> pidsInView(const Snapshot& snapshot)
 {
@@ -238,6 +142,10 @@ void ScanSpec::merge(const ScanSpec& other)
     parseAll = parseAll || other.parseAll;
     backstop = backstop || other.backstop;
     dirty.unite(other.dirty);
+    // Bounded: past the limit every dirty tree is walked whole anyway.
+    for (auto it = other.changedPaths.cbegin();
+         it != other.changedPaths.cend() && changedPaths.size() <= TreeFingerprint::kMaxChangedPaths; ++it)
+        changedPaths.insert(*it);
     force.unite(other.force);
 }
 
@@ -277,11 +185,16 @@ ScanResult runScan(const ScanRequest& request, const std::function<bool()>& supe
                 continue;
             }
             // The tree before the parse: a change during the parse shows in the next comparison.
-            now.tree = TreeFingerprint::of(dir);
+            // Listed again only where events said, unless every entry must be looked at.
+            now.tree = before && !spec.parseAll && !spec.backstop && spec.dirty.contains(dir)
+                ? TreeFingerprint::updated(dir, before->tree, spec.changedPaths)
+                : TreeFingerprint::of(dir);
             const bool parse = !before || forced || !TreeFingerprint::unchanged(before->tree, now.tree)
                 || (spec.backstop && agesWithTime(*before));
             if (parse) {
+                context.setTree(&now.tree);
                 now.snapshot = adapter->scan(request.workspace, dir, context);
+                context.setTree(nullptr);
                 now.pids = pidsInView(now.snapshot);
                 result.parsed.append(dir);
             } else {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "proc/filekey.h"
+#include "proc/filetree.h"
 #include "snapshot/snapshot.h"
 #include "sources/source.h"
 #include "sources/trajectoriessource.h"
@@ -18,36 +19,6 @@
 // The half of WatchHub that runs on a worker thread: plain functions over plain values, so a
 // scan needs nothing from the hub but a copy of what it delivered last (DESIGN §6).
 namespace Stateward {
-
-// One entry of a state directory's tree as lstat(2) saw it (symlinks are entries, never followed).
-struct TreeEntry
-{
-    QString path;
-    FileStamp stamp;
-    int depth = 0; // 0: the state directory itself
-    friend bool operator==(const TreeEntry&, const TreeEntry&) = default;
-};
-
-// What "unchanged since the last scan" is decided on: every entry under a state directory with
-// its inode, size and mtime, shallow entries first, names sorted within a depth.
-struct TreeFingerprint
-{
-    static constexpr int kMaxDepth = 8;
-    static constexpr qsizetype kMaxEntries = 500000;
-    // File times come from the kernel's coarse clock: a rewrite of the same size within one tick
-    // keeps the mtime. An entry this close to the walk proves nothing (git's "racily clean").
-    static constexpr qint64 kRacyWindowNs = 100 * 1000 * 1000;
-
-    QList<TreeEntry> entries;
-    bool complete = true; // false: a directory was unreadable or a bound was hit
-    bool racy = false; // some entry changed within kRacyWindowNs of the walk
-    qint64 takenAtNs = 0;
-
-    // Stateward's own area (<dir>/.stateward) is left out: scans skip it too.
-    static TreeFingerprint of(const QString& dir);
-    // True when `now` proves nothing changed since `before` was taken.
-    static bool unchanged(const TreeFingerprint& before, const TreeFingerprint& now);
-};
 
 // A PID some snapshot names (job, broker, lock holder, tmp file owner or opener) as the scan saw it.
 struct PidView
@@ -85,6 +56,9 @@ struct ScanSpec
     bool parseAll = false; // a forced full rescan: every state dir is parsed
     bool backstop = false; // every tree is walked; parsed if changed or if its verdicts age
     QSet<QString> dirty; // walked; parsed when the tree changed
+    // The paths events named under the dirty state dirs: only their directories are listed again
+    // (TreeFingerprint::updated; past its kMaxChangedPaths, the trees are walked whole).
+    QSet<QString> changedPaths;
     QSet<QString> force; // parsed whatever the tree says (a PID in view changed)
     bool needsParse() const { return parseAll || backstop || !dirty.isEmpty() || !force.isEmpty(); }
     void merge(const ScanSpec& other);

@@ -5,6 +5,7 @@
 // rewrites within the clock's racy window, deletion, a symlink swapped in, a torn write. And it
 // reuses what it may (the counters prove the cache was used), holds no more than the last scan
 // found, and WatchHub's scans (runScan) agree with and without it.
+#include "proc/filetree.h"
 #include "sources/trajectoriessource.h"
 #include "testfiles.h"
 #include "watch/watchscan.h"
@@ -12,6 +13,7 @@
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -45,18 +47,40 @@ void put(const QString& path, const QByteArray& content)
     writeFile(path, content);
 }
 
-// The snapshot as JSON text, its scan time blanked: the one field two scans never share.
+// The snapshot as JSON text, its scan time and the ages it reports blanked: what two scans a few
+// milliseconds apart never share.
 QByteArray json(Snapshot s)
 {
     s.scannedAt = QDateTime();
-    return QJsonDocument(s.toJson()).toJson(QJsonDocument::Indented);
+    QString text = QString::fromUtf8(QJsonDocument(s.toJson()).toJson(QJsonDocument::Indented));
+    static const QRegularExpression ages(QStringLiteral("(\"ageMs\": )\\d+|\\d+( s old)"));
+    text.replace(ages, QStringLiteral("\\1N\\2"));
+    return text.toUtf8();
 }
 
-Snapshot scan(const QString& ws, const QString& dir, TrajectoryRecordCache* cache)
+Snapshot scan(
+    const QString& ws, const QString& dir, TrajectoryRecordCache* cache, const TreeFingerprint* tree = nullptr)
 {
     ScanContext context;
     context.setTrajectoryRecords(cache);
+    context.setTree(tree);
     return TrajectoriesSource().scan(ws, dir, context);
+}
+
+QStringList pathsOf(const TreeFingerprint& tree)
+{
+    QStringList out;
+    for (const TreeEntry& e : tree.entries)
+        out.append(QStringLiteral("%1 %2 %3 %4").arg(e.path).arg(e.depth).arg(e.stamp.key.inode).arg(e.stamp.mtimeNs));
+    return out;
+}
+
+void renameOver(const QString& path, const QByteArray& content)
+{
+    put(path + QLatin1String(".saving"), content);
+    QVERIFY(
+        ::rename(QFile::encodeName(path + QLatin1String(".saving")).constData(), QFile::encodeName(path).constData())
+        == 0);
 }
 
 QString titleOf(const Snapshot& s, const QString& jobId)
@@ -171,11 +195,8 @@ private slots:
         TrajectoryRecordCache cache;
         counted(cache);
         const QString path = m_dir + QLatin1String("/completed/2026-05/traj_rec05abcdef.json");
-        put(path + QLatin1String(".saving"),
+        renameOver(path,
             record(QStringLiteral("traj_rec05abcdef"), QStringLiteral("Renamed over"), QStringLiteral("completed")));
-        QVERIFY(::rename(
-                    QFile::encodeName(path + QLatin1String(".saving")).constData(), QFile::encodeName(path).constData())
-            == 0);
         Snapshot s;
         const auto [hits, misses] = counted(cache, &s);
         QCOMPARE(misses, quint64(1));
@@ -273,6 +294,121 @@ private slots:
         QCOMPARE(cache.recordCount(), qsizetype(0));
     }
 
+    // The listing read off a walked tree (WatchHub's path) is the listing QDir gives: hidden
+    // directories and files, a fifo, symlinked directories and a symlinked nested record included.
+    void aWalkedTreeListsWhatQDirLists()
+    {
+        put(m_dir + QLatin1String("/completed/.hidden/traj_hid2abcdef.json"),
+            record(QStringLiteral("traj_hid2abcdef"), QStringLiteral("In a hidden dir"), QStringLiteral("completed")));
+        put(m_dir + QLatin1String("/completed/2026-05/.traj_hid3abcdef.json"),
+            record(QStringLiteral("traj_hid3abcdef"), QStringLiteral("Hidden file"), QStringLiteral("completed")));
+        put(m_dir + QLatin1String("/completed/2026-04/deeper/traj_deep1abcdef.json"),
+            record(QStringLiteral("traj_deep1abcdef"), QStringLiteral("Deeper"), QStringLiteral("completed")));
+        put(m_dir + QLatin1String("/completed/2026-04/traj_cnest1abcd/trajectory.json"),
+            record(
+                QStringLiteral("traj_cnest1abcd"), QStringLiteral("Nested in completed"), QStringLiteral("completed")));
+        QCOMPARE(
+            ::mkfifo(QFile::encodeName(m_dir + QLatin1String("/active/traj_fifo1abcdef.json")).constData(), 0600), 0);
+        put(m_tmp.path() + QLatin1String("/elsewhere/traj_far1abcdef.json"),
+            record(QStringLiteral("traj_far1abcdef"), QStringLiteral("Far"), QStringLiteral("completed")));
+        QVERIFY(QFile::link(m_tmp.path() + QLatin1String("/elsewhere"), m_dir + QLatin1String("/completed/2026-06")));
+        QVERIFY(QDir().mkpath(m_dir + QLatin1String("/active/traj_nlink1abcd")));
+        QVERIFY(QFile::link(m_tmp.path() + QLatin1String("/outside.json"),
+            m_dir + QLatin1String("/active/traj_nlink1abcd/trajectory.json")));
+        // Locks and tmp files, listed off the tree too: a file lock, a directory lock with a
+        // file inside, a lock through a symlink (not one), tmp files in two places and a
+        // tmp-named symlink to a file (reported) and to a directory (not listed).
+        put(m_dir + QLatin1String("/index.json.lock"), "4194303");
+        put(m_dir + QLatin1String("/completed/2026-05/x.lock/inner.lock"), "4194303");
+        QVERIFY(QFile::link(m_tmp.path() + QLatin1String("/outside.json"), m_dir + QLatin1String("/linked.lock")));
+        put(m_dir + QLatin1String("/index.json.4194303.0123abcd-0123-4567-89ab-0123456789ab.tmp"), "{");
+        put(m_dir + QLatin1String("/active/index.json.tmp"), "{");
+        QVERIFY(QFile::link(m_tmp.path() + QLatin1String("/outside.json"), m_dir + QLatin1String("/browse.json.tmp")));
+        QVERIFY(QFile::link(m_tmp.path() + QLatin1String("/elsewhere"), m_dir + QLatin1String("/changes.journal.tmp")));
+        QVERIFY(QDir().mkpath(m_dir + QLatin1String("/active/.traj_hdir1abcd")));
+        put(m_dir + QLatin1String("/active/.traj_hdir1abcd/trajectory.json"),
+            record(QStringLiteral("traj_hdir1abcd"), QStringLiteral("Hidden nested")));
+        QTest::qSleep(kSettleMs);
+
+        TrajectoryRecordCache cache;
+        for (int round = 0; round < 2; ++round) { // cold, then every record reused
+            const TreeFingerprint tree = TreeFingerprint::of(m_dir);
+            QVERIFY(tree.complete);
+            const QByteArray listed = json(scan(m_ws, m_dir, &cache, &tree));
+            const QByteArray walked = json(scan(m_ws, m_dir, nullptr));
+            if (listed != walked)
+                qWarning().noquote() << "from the tree:\n" << listed << "\nlisted by QDir:\n" << walked;
+            QCOMPARE(listed, walked);
+            QVERIFY(walked.contains("traj_deep1abcdef") && walked.contains("traj_cnest1abcd")
+                && walked.contains("traj_nlink1abcd/trajectory.json") && walked.contains("2026-06"));
+            QVERIFY(!walked.contains("traj_hid2abcdef") && !walked.contains("traj_hdir1abcd"));
+            QVERIFY(walked.contains("x.lock\"") && walked.contains("index.json.lock") && !walked.contains("inner.lock")
+                && !walked.contains("linked.lock"));
+            QVERIFY(walked.contains("tmp-symlink") && walked.contains("active/index.json.tmp")
+                && !walked.contains("changes.journal.tmp"));
+        }
+        QVERIFY(cache.hits() > 0);
+
+        // A tree of another directory, or an incomplete one, is not used: the result still holds.
+        TreeFingerprint other = TreeFingerprint::of(m_tmp.path() + QLatin1String("/elsewhere"));
+        QCOMPARE(json(scan(m_ws, m_dir, &cache, &other)), json(scan(m_ws, m_dir, nullptr)));
+        TreeFingerprint partial = TreeFingerprint::of(m_dir);
+        partial.entries.resize(3);
+        partial.complete = false;
+        QCOMPARE(json(scan(m_ws, m_dir, &cache, &partial)), json(scan(m_ws, m_dir, nullptr)));
+    }
+
+    // TreeFingerprint::updated lists again only the directories the events named, and gives
+    // what a whole walk gives for every change an event names; a change none names is missed
+    // until a whole walk (the backstop), which is why one runs.
+    void anUpdatedTreeIsAWholeWalkForWhatEventsName()
+    {
+        const TreeFingerprint before = TreeFingerprint::of(m_dir);
+        QVERIFY(before.complete && !before.racy);
+        const auto check = [&](const QSet<QString>& named) {
+            const TreeFingerprint updated = TreeFingerprint::updated(m_dir, before, named);
+            const TreeFingerprint walked = TreeFingerprint::of(m_dir);
+            QVERIFY(updated.complete);
+            QCOMPARE(pathsOf(updated), pathsOf(walked));
+        };
+        check({}); // nothing changed
+        const QString active = m_dir + QLatin1String("/active");
+        const QString month = m_dir + QLatin1String("/completed/2026-05");
+        renameOver(active + QLatin1String("/traj_rec00abcdef.json"),
+            record(QStringLiteral("traj_rec00abcdef"), QStringLiteral("Saved again")));
+        check({ active }); // a directory event, as for an atomic save
+        QVERIFY(QFile::remove(month + QLatin1String("/traj_rec01abcdef.json")));
+        check({ active, month });
+        put(m_dir + QLatin1String("/completed/2026-07/traj_new1abcdef.json"),
+            record(QStringLiteral("traj_new1abcdef"), QStringLiteral("New month"), QStringLiteral("completed")));
+        check({ active, month, m_dir + QLatin1String("/completed") });
+        // A directory replaced by a file, and the event naming a path under it that is gone.
+        QVERIFY(QDir(m_dir + QLatin1String("/active/traj_nested1abcd")).removeRecursively());
+        put(m_dir + QLatin1String("/active/traj_nested1abcd"), "not a directory now");
+        check({ active, month, m_dir + QLatin1String("/completed"),
+            m_dir + QLatin1String("/active/traj_nested1abcd/trajectory.json") });
+
+        // An in-place write: seen when its file is named (a watched file), not through a
+        // directory whose entries did not change.
+        QTest::qSleep(kSettleMs);
+        const TreeFingerprint settled = TreeFingerprint::of(m_dir);
+        const QString inPlace = month + QLatin1String("/traj_rec05abcdef.json");
+        writeFile(inPlace,
+            record(QStringLiteral("traj_rec05abcdef"), QStringLiteral("Grown in place, a longer title"),
+                QStringLiteral("completed")));
+        QVERIFY(pathsOf(TreeFingerprint::updated(m_dir, settled, { active })) != pathsOf(TreeFingerprint::of(m_dir)));
+        QCOMPARE(pathsOf(TreeFingerprint::updated(m_dir, settled, { inPlace })), pathsOf(TreeFingerprint::of(m_dir)));
+        // Too many named paths, another dir's tree, an incomplete one: a whole walk.
+        QSet<QString> many;
+        for (int i = 0; i <= TreeFingerprint::kMaxChangedPaths; ++i)
+            many.insert(QStringLiteral("%1/x%2").arg(month).arg(i));
+        QCOMPARE(pathsOf(TreeFingerprint::updated(m_dir, settled, many)), pathsOf(TreeFingerprint::of(m_dir)));
+        TreeFingerprint partial = settled;
+        partial.complete = false;
+        QCOMPARE(pathsOf(TreeFingerprint::updated(m_dir, partial, {})), pathsOf(TreeFingerprint::of(m_dir)));
+        QVERIFY(TreeFingerprint::updated(m_dir + QLatin1String("/nope"), settled, {}).entries.isEmpty());
+    }
+
     // WatchHub's path: runScan with the workspace's cache against runScan without one.
     void watchScansAgree()
     {
@@ -297,6 +433,30 @@ private slots:
         put(m_dir + QLatin1String("/active/traj_rec00abcdef.json"),
             record(QStringLiteral("traj_rec00abcdef"), QStringLiteral("Changed under the hub")));
         compare();
+
+        // A scan for events: the last result's trees updated where the events name, then parsed
+        // from the tree; the same snapshots as a whole fresh scan.
+        const ScanResult last = runScan(request, never);
+        renameOver(m_dir + QLatin1String("/completed/2026-05/traj_rec09abcdef.json"),
+            record(QStringLiteral("traj_rec09abcdef"), QStringLiteral("Saved by the hub's events"),
+                QStringLiteral("completed")));
+        ScanRequest events = request;
+        events.known = last.sources;
+        events.trajectoryRecords = cache;
+        events.spec = {};
+        events.spec.dirty.insert(m_dir);
+        events.spec.changedPaths.insert(m_dir + QLatin1String("/completed/2026-05"));
+        const ScanResult incremental = runScan(events, never);
+        QCOMPARE(incremental.parsed, QStringList { m_dir });
+        request.trajectoryRecords.reset();
+        request.spec.parseAll = true;
+        const ScanResult fresh = runScan(request, never);
+        QCOMPARE(incremental.sources.size(), fresh.sources.size());
+        for (qsizetype i = 0; i < fresh.sources.size(); ++i) {
+            QCOMPARE(json(incremental.sources.at(i).snapshot), json(fresh.sources.at(i).snapshot));
+            QCOMPARE(pathsOf(incremental.sources.at(i).tree), pathsOf(fresh.sources.at(i).tree));
+        }
+        QVERIFY(json(incremental.sources.first().snapshot).contains("Saved by the hub's events"));
     }
 };
 

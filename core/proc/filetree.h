@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "filekey.h"
+
+#include <QList>
+#include <QSet>
+#include <QString>
+
+namespace Stateward {
+
+// One entry of a state directory's tree as lstat(2) saw it (symlinks are entries, never followed).
+struct TreeEntry
+{
+    QString path;
+    FileStamp stamp;
+    int depth = 0; // 0: the state directory itself
+    // Moves on every write, even one whose mtime was put back, but on chmod too: not compared
+    // (a chmod is no reason to parse again); the record cache checks it before reusing a parse.
+    qint64 ctimeNs = 0;
+    bool isRegular = false; // not a directory, symlink, socket, fifo or device
+    friend bool operator==(const TreeEntry& a, const TreeEntry& b)
+    {
+        return a.path == b.path && a.stamp == b.stamp && a.depth == b.depth && a.isRegular == b.isRegular;
+    }
+};
+
+// What "unchanged since the last scan" is decided on: every entry under a state directory with
+// its inode, size and times, shallow entries first, in walk order within a depth (each
+// directory's entries together, names sorted). Adapters read their listings from it too, so one
+// walk serves the comparison and the parse.
+struct TreeFingerprint
+{
+    static constexpr int kMaxDepth = 8;
+    static constexpr qsizetype kMaxEntries = 500000;
+    // File times come from the kernel's coarse clock: a rewrite of the same size within one tick
+    // keeps the mtime. An entry this close to the walk proves nothing (git's "racily clean").
+    static constexpr qint64 kRacyWindowNs = 100 * 1000 * 1000;
+    // More changed paths than this and a whole walk is cheaper than finding them one by one.
+    static constexpr qsizetype kMaxChangedPaths = 4096;
+
+    QList<TreeEntry> entries;
+    bool complete = true; // false: a directory was unreadable or a bound was hit
+    bool racy = false; // some entry changed within kRacyWindowNs of the walk
+    qint64 takenAtNs = 0; // CLOCK_REALTIME before the first lstat
+
+    // Stateward's own area (<dir>/.stateward) is left out: scans skip it too.
+    static TreeFingerprint of(const QString& dir);
+    // The tree now, given the tree before and every path an inotify event (or a poll) named since:
+    // each named directory (a named file: its directory) is listed again, and so is every
+    // directory whose stamp moved or that held a racy entry; the rest is taken from `before`.
+    // Equal to of(dir) unless something changed without any event naming it (an in-place write
+    // to a file only its directory watches): the backstop walk is there for that. Falls back to
+    // of(dir) when `before` is incomplete or not of dir, or when too many paths changed.
+    static TreeFingerprint updated(
+        const QString& dir, const TreeFingerprint& before, const QSet<QString>& changedPaths);
+    // True when `now` proves nothing changed since `before` was taken.
+    static bool unchanged(const TreeFingerprint& before, const TreeFingerprint& now);
+
+    const QString& root() const; // the state directory ("" for an empty tree)
+    // True when this tree can stand in for listing dir: of dir (as given, clean), a real
+    // directory, and complete (an unreadable directory or a bound hit: a listing reports more).
+    bool lists(const QString& dir) const;
+};
+
+} // namespace Stateward
