@@ -157,6 +157,8 @@ bool WatchHub::removeWorkspace(const QString& workspace)
     if (!w)
         return false;
     w->token->store(std::numeric_limits<quint64>::max());
+    m_backstopCostMs.remove(path);
+    stretchBackstop();
     for (auto it = m_pending.begin(); it != m_pending.end();) {
         if (it->workspace == path)
             it = m_pending.erase(it);
@@ -221,10 +223,24 @@ void WatchHub::setLivenessInterval(int ms)
 
 void WatchHub::setBackstopInterval(int ms)
 {
+    m_backstopBaseMs = std::max(0, ms);
     if (ms > 0)
         m_backstopTimer.start(ms);
     else
         m_backstopTimer.stop();
+    stretchBackstop();
+}
+
+void WatchHub::stretchBackstop()
+{
+    if (m_backstopBaseMs <= 0)
+        return;
+    qint64 cost = 0;
+    for (qint64 ms : std::as_const(m_backstopCostMs))
+        cost += ms;
+    const int interval = int(std::clamp<qint64>(cost * kBackstopCostFactor, m_backstopBaseMs, 3600 * 1000));
+    if (interval != m_backstopTimer.interval())
+        m_backstopTimer.setInterval(interval); // from the next timeout on
 }
 
 void WatchHub::setPollInterval(int ms)
@@ -438,6 +454,12 @@ void WatchHub::onScanResult(const std::shared_ptr<ScanResult>& result, quint64 i
         return;
     }
 
+    // What the next backstop will cost: the last one's time, or before any, the whole walks seen.
+    if (w->runningSpec.backstop)
+        m_backstopCostMs.insert(w->path, result->elapsedMs);
+    else if (result->wholeWalkMs > m_backstopCostMs.value(w->path, -1))
+        m_backstopCostMs.insert(w->path, result->wholeWalkMs);
+    stretchBackstop();
     m_parsesRun += quint64(result->parsed.size());
     for (const QString& dir : std::as_const(result->parsed))
         ++m_parsesOf[dir];

@@ -102,8 +102,11 @@ public:
     // Each interval in ms; 0 turns that timer off.
     void setLivenessInterval(int ms); // PIDs in view (default 1000)
     int livenessInterval() const { return m_livenessTimer.interval(); }
-    void setBackstopInterval(int ms); // every tree walked (default 30000)
-    int backstopInterval() const { return m_backstopTimer.interval(); }
+    // Every tree walked (default 30000). Stretched so that the backstop costs at most
+    // 1/kBackstopCostFactor of a core: a workspace whose backstop scan took 500 ms waits 100 s.
+    void setBackstopInterval(int ms);
+    int backstopInterval() const { return m_backstopTimer.interval(); } // as stretched now
+    static constexpr int kBackstopCostFactor = 200;
     void setPollInterval(int ms); // polled paths, when degraded (default 2000)
     int pollInterval() const { return m_pollTimer.interval(); }
     // The most paths this hub asks inotify for: default 2048, or a quarter of
@@ -145,6 +148,7 @@ private:
     void onWatcherEvent(const QString& path);
     void pathChanged(const QString& path);
     void markDirty(const QString& workspace, const QString& stateDir, const QString& path);
+    void stretchBackstop();
     void armDebounce();
     void onDebounce();
     void request(Workspace& w, const ScanSpec& spec);
@@ -183,6 +187,8 @@ private:
     QTimer m_debounceTimer;
     QTimer m_livenessTimer;
     QTimer m_backstopTimer;
+    int m_backstopBaseMs = 30000; // as set; the timer runs at least this long
+    QHash<QString, qint64> m_backstopCostMs; // per workspace: how long its last backstop scan took
     QTimer m_pollTimer;
     int m_debounceMs = 100;
     int m_maxDelayMs = 2000;

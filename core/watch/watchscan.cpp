@@ -186,9 +186,14 @@ ScanResult runScan(const ScanRequest& request, const std::function<bool()>& supe
             }
             // The tree before the parse: a change during the parse shows in the next comparison.
             // Listed again only where events said, unless every entry must be looked at.
-            now.tree = before && !spec.parseAll && !spec.backstop && spec.dirty.contains(dir)
-                ? TreeFingerprint::updated(dir, before->tree, spec.changedPaths)
-                : TreeFingerprint::of(dir);
+            if (before && !spec.parseAll && !spec.backstop && spec.dirty.contains(dir)) {
+                now.tree = TreeFingerprint::updated(dir, before->tree, spec.changedPaths);
+            } else {
+                QElapsedTimer walk;
+                walk.start();
+                now.tree = TreeFingerprint::of(dir);
+                result.wholeWalkMs += walk.elapsed();
+            }
             const bool parse = !before || forced || !TreeFingerprint::unchanged(before->tree, now.tree)
                 || (spec.backstop && agesWithTime(*before));
             if (parse) {

@@ -84,6 +84,7 @@ struct ScanResult
     QStringList parsed; // state dirs an adapter scanned
     QStringList reused; // state dirs whose last snapshot still holds
     qint64 elapsedMs = 0;
+    qint64 wholeWalkMs = 0; // spent walking trees whole (TreeFingerprint::of): what a backstop costs at least
 };
 
 // The state dirs of the workspace now (every adapter asked), each re-parsed or reused as the

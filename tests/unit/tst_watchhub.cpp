@@ -17,6 +17,7 @@
 #include <QTest>
 #include <QThreadPool>
 
+#include <algorithm>
 #include <csignal>
 #include <memory>
 #include <sys/stat.h>
@@ -613,6 +614,13 @@ private slots:
             return false;
         };
         QTRY_VERIFY_WITH_TIMEOUT(backstopSeen(), kTimeout);
+        // The interval stretches with what the last backstop cost (at most 1/200 of a core).
+        qint64 cost = -1;
+        for (const ScanReport& r : reports(reported)) {
+            if (r.reason.contains(QStringLiteral("backstop")) && !r.superseded)
+                cost = r.elapsedMs;
+        }
+        QCOMPARE(hub.backstopInterval(), int(std::max<qint64>(300, cost * WatchHub::kBackstopCostFactor)));
         hub.setBackstopInterval(0);
         for (const ScanReport& r : reports(reported)) {
             if (r.reason != QStringLiteral("backstop") || r.superseded)
