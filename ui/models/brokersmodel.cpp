@@ -127,18 +127,12 @@ QVariant BrokersModel::rowData(const BrokerRow& row, int column, int role) const
         break;
     case SortRole:
         switch (column) {
-        case FamilyColumn:
-            return nameOf(row.origin.family);
-        case BrokerColumn:
-            return brokerName(b);
         case PidColumn:
             return b.pid;
         case AliveColumn:
             return livenessRank(b.pid, b.liveness);
         case IdentityColumn:
             return int(identityOf(b));
-        case EndpointColumn:
-            return b.endpoint;
         case ReachableColumn:
             return b.reachable;
         case ReferencedByColumn:

@@ -48,18 +48,10 @@ QVariant FindingsModel::rowData(const FindingRow& row, int column, int role) con
         switch (column) {
         case SeverityColumn:
             return int(f.severity);
-        case CodeColumn:
-            return f.code;
         case SubjectColumn:
             return f.subject;
-        case SummaryColumn:
-            return f.summary;
-        case EvidenceColumn:
-            return f.evidence;
         case RepairsColumn:
             return int(f.repairs.size());
-        case FamilyColumn:
-            return nameOf(row.origin.family);
         case WorkspaceColumn:
             return row.origin.workspace;
         }

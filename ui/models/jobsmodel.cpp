@@ -46,14 +46,6 @@ QVariant JobsModel::rowData(const JobRow& row, int column, int role) const
         break;
     case SortRole:
         switch (column) {
-        case FamilyColumn:
-            return nameOf(row.origin.family);
-        case JobColumn:
-            return j.jobId;
-        case TitleColumn:
-            return j.title;
-        case StatusColumn:
-            return j.status;
         case PidColumn:
             return j.pid;
         case AliveColumn:

@@ -25,7 +25,7 @@ public:
         IdRole = Qt::UserRole, // QString: the item's stable id
         RowRole, // the whole row (origin + item) as QVariant, for the detail pane
         JsonRole, // QString: the item's toJson(), indented
-        SortRole, // raw value: numbers for PIDs, ages and sizes, a rank for severity and liveness
+        SortRole, // raw value: numbers for PIDs, ages and sizes, a rank for severity and liveness; else the text
         FamilyRole, // int(Family) of the snapshot the row came from
         SeverityRole, // int(Severity); only models whose rows carry one answer it
     };
@@ -119,6 +119,11 @@ public:
             return int(row.origin.family);
         case Qt::TextAlignmentRole:
             return int(Qt::AlignVCenter | (isNumericColumn(index.column()) ? Qt::AlignRight : Qt::AlignLeft));
+        case SortRole: {
+            // A column sorts by its text unless rowData gives a raw value (numbers, ranks, paths).
+            const QVariant raw = rowData(row, index.column(), role);
+            return raw.isValid() ? raw : rowData(row, index.column(), Qt::DisplayRole);
+        }
         default:
             return rowData(row, index.column(), role);
         }

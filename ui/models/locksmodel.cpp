@@ -103,18 +103,12 @@ QVariant LocksModel::rowData(const LockRow& row, int column, int role) const
         break;
     case SortRole:
         switch (column) {
-        case FamilyColumn:
-            return nameOf(row.origin.family);
         case FileColumn:
             return v.path;
-        case DialectColumn:
-            return nameOf(v.dialect);
         case HolderColumn:
             return v.content.pid;
         case VerdictColumn:
             return verdictRank(v.state);
-        case ReasonColumn:
-            return v.reason;
         case AgeColumn:
             return ageSortValue(v.mtime);
         case WorkspaceColumn:

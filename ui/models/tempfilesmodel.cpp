@@ -123,12 +123,8 @@ QVariant TempFilesModel::rowData(const TempFileRow& row, int column, int role) c
         break;
     case SortRole:
         switch (column) {
-        case FamilyColumn:
-            return nameOf(row.origin.family);
         case FileColumn:
             return t.path;
-        case TargetColumn:
-            return t.name.target;
         case WriterPidColumn:
             return t.name.ownerPid;
         case WriterColumn:
