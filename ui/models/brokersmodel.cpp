@@ -174,7 +174,7 @@ QVariant BrokersModel::rowData(const BrokerRow& row, int column, int role) const
                                             : b.referencedBy.join(QLatin1Char('\n'));
         case FamilyColumn:
         case WorkspaceColumn:
-            return tr("workspace: %1\nstate dir: %2").arg(row.origin.workspace, row.origin.stateDir);
+            return originToolTip(row.origin);
         default:
             return {};
         }

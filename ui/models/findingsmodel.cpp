@@ -71,7 +71,7 @@ QVariant FindingsModel::rowData(const FindingRow& row, int column, int role) con
         switch (column) {
         case FamilyColumn:
         case WorkspaceColumn:
-            return tr("workspace: %1\nstate dir: %2").arg(row.origin.workspace, row.origin.stateDir);
+            return originToolTip(row.origin);
         case SubjectColumn:
             return f.subject;
         default:

@@ -91,7 +91,7 @@ QVariant JobsModel::rowData(const JobRow& row, int column, int role) const
             return tr("started %1\nupdated %2").arg(timeText(j.startedAt), timeText(j.updatedAt));
         case FamilyColumn:
         case WorkspaceColumn:
-            return tr("workspace: %1\nstate dir: %2").arg(row.origin.workspace, row.origin.stateDir);
+            return originToolTip(row.origin);
         default:
             return j.id;
         }

@@ -141,7 +141,7 @@ QVariant LocksModel::rowData(const LockRow& row, int column, int role) const
             return tr("modified %1").arg(timeText(v.mtime));
         case FamilyColumn:
         case WorkspaceColumn:
-            return tr("workspace: %1\nstate dir: %2").arg(row.origin.workspace, row.origin.stateDir);
+            return originToolTip(row.origin);
         default:
             return v.reason;
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "rows.h"
 
+#include <QCoreApplication>
 #include <QFileInfo>
 #include <QLocale>
 
@@ -138,6 +139,12 @@ QString workspacePath(const QString& path, const Origin& origin)
         && path.at(origin.workspace.size()) == QLatin1Char('/'))
         return path.mid(origin.workspace.size() + 1);
     return path;
+}
+
+QString originToolTip(const Origin& origin)
+{
+    return QCoreApplication::translate("Stateward::KeyedModel", "workspace: %1\nstate dir: %2")
+        .arg(origin.workspace, origin.stateDir);
 }
 
 JobPhase jobPhase(const QString& status)

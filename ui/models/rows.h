@@ -59,6 +59,7 @@ QString timeText(const QDateTime& time); // local, to the second; empty when inv
 QString folderName(const QString& path); // last path component, or the path itself
 int livenessRank(qint64 pid, Liveness liveness); // sort order: alive, zombie, dead, invalid, no PID
 QString workspacePath(const QString& path, const Origin& origin); // relative when inside the workspace
+QString originToolTip(const Origin& origin); // the workspace and state dir a row came from
 
 // The tools spell job states differently ("running", "active", "queued", "completed", "abandoned"…).
 enum class JobPhase

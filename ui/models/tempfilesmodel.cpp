@@ -157,7 +157,7 @@ QVariant TempFilesModel::rowData(const TempFileRow& row, int column, int role) c
             return tr("modified %1").arg(timeText(t.mtime));
         case FamilyColumn:
         case WorkspaceColumn:
-            return tr("workspace: %1\nstate dir: %2").arg(row.origin.workspace, row.origin.stateDir);
+            return originToolTip(row.origin);
         default:
             return t.reason;
         }
