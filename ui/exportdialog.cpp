@@ -58,8 +58,7 @@ ExportDialog::ExportDialog(const QList<Snapshot>& snapshots, QWidget* parent)
     , m_details(new QTreeWidget)
     , m_path(new QLineEdit)
     , m_browseButton(new QPushButton(tr("&Browse…")))
-    , m_messageIcon(new QLabel)
-    , m_message(new QLabel)
+    , m_message(new MessageLine)
 {
     setWindowTitle(tr("Export Recovered Index"));
     resize(860, 560);
@@ -119,14 +118,6 @@ ExportDialog::ExportDialog(const QList<Snapshot>& snapshots, QWidget* parent)
     auto* pathLabel = new QLabel(tr("&Save as:"));
     pathLabel->setBuddy(m_path);
 
-    m_messageIcon->setObjectName(QStringLiteral("messageIcon"));
-    m_message->setObjectName(QStringLiteral("message"));
-    m_message->setWordWrap(true);
-    m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto* messageRow = new QHBoxLayout;
-    messageRow->addWidget(m_messageIcon, 0, Qt::AlignTop);
-    messageRow->addWidget(m_message, 1);
-
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close);
     m_exportButton = buttons->addButton(tr("&Export"), QDialogButtonBox::ActionRole);
     m_exportButton->setObjectName(QStringLiteral("exportButton"));
@@ -148,7 +139,7 @@ ExportDialog::ExportDialog(const QList<Snapshot>& snapshots, QWidget* parent)
     layout->addWidget(m_summary);
     layout->addWidget(m_details, 1);
     layout->addLayout(pathForm);
-    layout->addLayout(messageRow);
+    layout->addWidget(m_message);
     layout->addWidget(buttons);
 
     if (m_sources.isEmpty())
@@ -265,9 +256,7 @@ void ExportDialog::updateButtons()
 
 void ExportDialog::setMessage(const QString& text, QStyle::StandardPixmap icon)
 {
-    const int size = style()->pixelMetric(QStyle::PM_SmallIconSize);
-    m_messageIcon->setPixmap(text.isEmpty() ? QPixmap() : style()->standardIcon(icon).pixmap(size, size));
-    m_message->setText(text);
+    m_message->setMessage(text, icon);
 }
 
 void ExportDialog::browse()

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "background.h"
+#include "messageline.h"
 #include "recover/recover.h"
 #include "snapshot/snapshot.h"
 
@@ -75,8 +76,7 @@ private:
     QTreeWidget* m_details;
     QLineEdit* m_path;
     QPushButton* m_browseButton;
-    QLabel* m_messageIcon;
-    QLabel* m_message;
+    MessageLine* m_message;
     QPushButton* m_exportButton;
     QPushButton* m_recomputeButton;
     BackgroundRunner m_background;

@@ -47,8 +47,7 @@ UndoDialog::UndoDialog(const QStringList& stateDirs, QWidget* parent)
     , m_detailHeader(new QLabel)
     , m_entries(new QTreeWidget)
     , m_actionJson(new QPlainTextEdit)
-    , m_messageIcon(new QLabel)
-    , m_message(new QLabel)
+    , m_message(new MessageLine)
 {
     setWindowTitle(tr("Undo Repairs"));
     resize(1000, 640);
@@ -109,14 +108,6 @@ UndoDialog::UndoDialog(const QStringList& stateDirs, QWidget* parent)
     split->setSizes({ 260, 240 });
     split->setChildrenCollapsible(false);
 
-    m_messageIcon->setObjectName(QStringLiteral("messageIcon"));
-    m_message->setObjectName(QStringLiteral("message"));
-    m_message->setWordWrap(true);
-    m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto* messageRow = new QHBoxLayout;
-    messageRow->addWidget(m_messageIcon, 0, Qt::AlignTop);
-    messageRow->addWidget(m_message, 1);
-
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close);
     m_undoButton = buttons->addButton(tr("&Undo"), QDialogButtonBox::ActionRole);
     m_undoButton->setObjectName(QStringLiteral("undoButton"));
@@ -133,7 +124,7 @@ UndoDialog::UndoDialog(const QStringList& stateDirs, QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(intro);
     layout->addWidget(split, 1);
-    layout->addLayout(messageRow);
+    layout->addWidget(m_message);
     layout->addWidget(buttons);
 
     updateButtons();
@@ -303,9 +294,7 @@ void UndoDialog::showDetails()
 
 void UndoDialog::setMessage(const QString& text, QStyle::StandardPixmap icon)
 {
-    const int size = style()->pixelMetric(QStyle::PM_SmallIconSize);
-    m_messageIcon->setPixmap(style()->standardIcon(icon).pixmap(size, size));
-    m_message->setText(text);
+    m_message->setMessage(text, icon);
 }
 
 void UndoDialog::undoSelected()

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "background.h"
+#include "messageline.h"
 #include "repair/quarantine.h"
 
 #include <QDialog>
@@ -71,8 +72,7 @@ private:
     QLabel* m_detailHeader;
     QTreeWidget* m_entries;
     QPlainTextEdit* m_actionJson;
-    QLabel* m_messageIcon;
-    QLabel* m_message;
+    MessageLine* m_message;
     QPushButton* m_undoButton;
     QPushButton* m_refreshButton;
     BackgroundRunner m_background;
