@@ -18,13 +18,6 @@ namespace Stateward {
 
 namespace {
 
-    qint64 realtimeNs()
-    {
-        struct timespec ts;
-        ::clock_gettime(CLOCK_REALTIME, &ts);
-        return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-    }
-
     TreeEntry entryOf(const QString& path, const struct stat& st, int depth)
     {
         return { path, FileStamp::fromStat(st), depth, qint64(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec,
@@ -268,6 +261,13 @@ namespace {
 
 } // namespace
 
+qint64 TreeFingerprint::clockNs()
+{
+    struct timespec ts;
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
 const QString& TreeFingerprint::root() const
 {
     static const QString none;
@@ -283,7 +283,7 @@ bool TreeFingerprint::lists(const QString& dir) const
 TreeFingerprint TreeFingerprint::of(const QString& dir)
 {
     TreeFingerprint tree;
-    tree.takenAtNs = realtimeNs();
+    tree.takenAtNs = clockNs();
     const QString root = QDir::cleanPath(dir);
     struct stat st;
     if (::lstat(QFile::encodeName(root).constData(), &st) != 0)
@@ -308,7 +308,7 @@ TreeFingerprint TreeFingerprint::updated(
         || before.entries.first().stamp.isSymlink || changedPaths.size() > kMaxChangedPaths)
         return of(root);
     TreeFingerprint now;
-    now.takenAtNs = realtimeNs();
+    now.takenAtNs = clockNs();
     struct stat st;
     if (::lstat(QFile::encodeName(root).constData(), &st) != 0)
         return now; // gone: an empty tree, as of() says

@@ -57,6 +57,8 @@ struct TreeFingerprint
     // True when `now` proves nothing changed since `before` was taken.
     static bool unchanged(const TreeFingerprint& before, const TreeFingerprint& now);
 
+    // CLOCK_REALTIME in ns, the clock file times are set from (takenAtNs is read from it).
+    static qint64 clockNs();
     const QString& root() const; // the state directory ("" for an empty tree)
     // True when this tree can stand in for listing dir: of dir (as given, clean), a real
     // directory, and complete (an unreadable directory or a bound hit: a listing reports more).

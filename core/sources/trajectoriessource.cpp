@@ -13,7 +13,6 @@
 #include <QRegularExpression>
 
 #include <algorithm>
-#include <ctime>
 #include <fcntl.h>
 #include <optional>
 #include <sys/stat.h>
@@ -264,13 +263,6 @@ void TrajectoryRecordCache::count(quint64 hits, quint64 misses)
 
 namespace {
 
-    qint64 realtimeNs()
-    {
-        struct timespec ts;
-        ::clock_gettime(CLOCK_REALTIME, &ts);
-        return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-    }
-
     // One scan's use of the cache: the records it finds, reused or read, become the dir's entries.
     class CachedReader
     {
@@ -309,7 +301,7 @@ namespace {
                 version = { listed->stamp.key.device, listed->stamp.key.inode, listed->stamp.size,
                     listed->stamp.mtimeNs, listed->ctimeNs };
             } else {
-                readAt = realtimeNs(); // before the lstat: a write after it is newer
+                readAt = TreeFingerprint::clockNs(); // before the lstat: a write after it is newer
                 struct stat st;
                 if (!lstatAt(path, &st) || !S_ISREG(st.st_mode))
                     return readRecord(path, expectedId); // gone or swapped: reported as a fresh read would
@@ -411,11 +403,8 @@ namespace {
 
 } // namespace
 
-QList<TrajectoryRecord> findTrajectoryRecords(
-    const QString& dir, TrajectoryRecordCache* cache, const TreeFingerprint* tree)
+QList<TrajectoryRecord> findTrajectoryRecords(const QString& dir, TrajectoryRecordCache* cache)
 {
-    if (const auto listing = listingOf(tree, dir))
-        return recordsListed(dir, *listing, cache, tree->takenAtNs);
     QList<TrajectoryRecord> out;
     CachedReader reader(cache, dir);
     const QDir root(dir);

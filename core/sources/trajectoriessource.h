@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "proc/filetree.h"
 #include "source.h"
 
 #include <QHash>
@@ -11,7 +12,6 @@
 namespace Stateward {
 
 struct TrajectoryRecord;
-struct TreeFingerprint;
 
 // agent-trajectories (`trail`), reference Part A. Index era (≤0.5.8): <ws>/.trajectories/ with
 // index.json, active/<id>.json, completed/[YYYY-MM/]<id>.json. 0.5.9+: <ws>/.agentworkforce/
@@ -69,7 +69,7 @@ inline bool isPreferredCopy(const TrajectoryRecord& a, const TrajectoryRecord& b
 class TrajectoryRecordCache
 {
 public:
-    static constexpr qint64 kRacyWindowNs = 100 * 1000 * 1000;
+    static constexpr qint64 kRacyWindowNs = TreeFingerprint::kRacyWindowNs;
     static constexpr qint64 kWholeSecondRacyWindowNs = 3000 * 1000 * 1000LL; // FAT keeps 2 s steps
     static constexpr qsizetype kMaxRecords = 500000; // per state dir; beyond it nothing is kept
     static constexpr int kMaxStateDirs = 8; // the least recently scanned goes first
@@ -118,8 +118,8 @@ private:
 // Every trajectory file under dir, as upstream's reconcile and 0.5.9 list() discover them:
 // active/ (flat files and <id>/trajectory.json), completed/ recursively; trace, compaction and
 // index files, invalid/ and compacted/ are not trajectories. With a cache, unchanged files are
-// not read again; with the tree of dir just walked, nothing is listed or stat-ed again (same result).
-QList<TrajectoryRecord> findTrajectoryRecords(
-    const QString& dir, TrajectoryRecordCache* cache = nullptr, const TreeFingerprint* tree = nullptr);
+// not read again (same result). (TrajectoriesSource::scan lists off the context's tree instead,
+// when it has one.)
+QList<TrajectoryRecord> findTrajectoryRecords(const QString& dir, TrajectoryRecordCache* cache = nullptr);
 
 } // namespace Stateward
