@@ -43,17 +43,6 @@ QByteArray readAll(const QString& path)
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
-qint64 deadPid()
-{
-    ChildProcess child;
-    if (!child.start(ChildProcess::binary("sw-testchild"), { QStringLiteral("sleep") }))
-        return -1;
-    const qint64 pid = child.pid();
-    child.signal(SIGKILL);
-    child.reap();
-    return pid;
-}
-
 QStringList idsOf(const QList<RepairAction>& actions)
 {
     QStringList ids;
@@ -131,7 +120,7 @@ class TestDialogs : public QObject
         f.index = root.filePath(QStringLiteral("index.json"));
         f.originalIndex = R"({"version":1,"trajectories":{}})";
         writeFile(f.index, f.originalIndex);
-        const qint64 dead = deadPid();
+        const qint64 dead = ChildProcess::deadPid();
         QVERIFY(dead > 0);
         f.tmp = root.filePath(QStringLiteral("index.json.%1.0b7c1f5e-94a4-4d59-8d7c-3e0f2f1e9a11.tmp").arg(dead));
         writeFile(f.tmp, f.tmpBytes);

@@ -50,17 +50,6 @@ QStringList kindsOf(const RepairPlan& plan)
     return kinds;
 }
 
-qint64 deadPid()
-{
-    ChildProcess child;
-    if (!child.start(ChildProcess::binary("sw-testchild"), { QStringLiteral("sleep") }))
-        return -1;
-    const qint64 pid = child.pid();
-    child.signal(SIGKILL);
-    child.reap();
-    return pid;
-}
-
 // <ws>/.trajectories with one active trajectory and an empty index: one reindex to do.
 QDir oneUnindexedRecord(const QTemporaryDir& ws)
 {
@@ -192,7 +181,7 @@ private slots:
                   .toUtf8();
         writeFile(root.filePath(QStringLiteral("index.json")), original);
         // A dead writer's index tmp (0.5.7's name), and a stale lock of ours left by a dead PID.
-        const qint64 dead = deadPid();
+        const qint64 dead = ChildProcess::deadPid();
         QVERIFY(dead > 0);
         const QString tmp
             = root.filePath(QStringLiteral("index.json.%1.0b7c1f5e-94a4-4d59-8d7c-3e0f2f1e9a11.tmp").arg(dead));
@@ -272,7 +261,7 @@ private slots:
         QTemporaryDir leakedDir(QDir::tempPath() + QLatin1String("/cxc-XXXXXX"));
         leakedDir.setAutoRemove(false);
         const QString leaked = leakedDir.path();
-        writeFile(leaked + QLatin1String("/broker.pid"), QByteArray::number(deadPid()) + '\n');
+        writeFile(leaked + QLatin1String("/broker.pid"), QByteArray::number(ChildProcess::deadPid()) + '\n');
         writeFile(leaked + QLatin1String("/broker.log"), "listening\nclient connected\n");
         for (const QString& p :
             { leaked + QLatin1String("/broker.pid"), leaked + QLatin1String("/broker.log"), leaked })
@@ -403,7 +392,7 @@ private slots:
         QJsonObject evil = jobs.first().toObject();
         evil.insert(QStringLiteral("id"), QStringLiteral("../../../") + outside.filePath(QStringLiteral("victim")));
         evil.insert(QStringLiteral("status"), QStringLiteral("running"));
-        evil.insert(QStringLiteral("pid"), deadPid());
+        evil.insert(QStringLiteral("pid"), ChildProcess::deadPid());
         jobs.append(evil);
         o.insert(QStringLiteral("jobs"), jobs);
         writeFile(codexDir + QLatin1String("/state.json"), QJsonDocument(o).toJson());

@@ -130,3 +130,14 @@ int ChildProcess::reap(int timeoutMs)
     }
     return -1;
 }
+
+qint64 ChildProcess::deadPid()
+{
+    ChildProcess child;
+    if (!child.start(binary("sw-testchild"), { QStringLiteral("sleep") }))
+        return -1;
+    const qint64 pid = child.pid();
+    child.signal(SIGKILL);
+    child.reap();
+    return pid;
+}

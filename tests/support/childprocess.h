@@ -28,6 +28,9 @@ public:
     pid_t pid() const { return m_pid; }
 
     static QString binary(const char* name); // a program in the build's bin/ folder
+    // The PID of a child already killed and reaped: dead until the kernel hands it out again.
+    // -1 when no child could be started.
+    static qint64 deadPid();
 
 private:
     pid_t m_pid = -1;

@@ -34,19 +34,6 @@ class TestLockFile : public QObject
 
     QString path(const char* name) const { return m_dir.filePath(QLatin1String(name)); }
 
-    // A PID that was alive a moment ago and is now dead and reaped.
-    static qint64 deadPid()
-    {
-        ChildProcess child;
-        if (!child.start(ChildProcess::binary("sw-testchild"), { QStringLiteral("sleep") }))
-            return -1;
-        child.waitForLine("ready");
-        const qint64 pid = child.pid();
-        child.closeStdin();
-        child.reap();
-        return pid;
-    }
-
 private slots:
     void acquireWritesCompatibleContentAndReleases()
     {
@@ -88,7 +75,7 @@ private slots:
     void stealsFromDeadHolder()
     {
         const QString target = path("dead.journal");
-        const qint64 pid = deadPid();
+        const qint64 pid = ChildProcess::deadPid();
         QVERIFY(pid > 0);
         writeFile(target + QLatin1String(".lock"),
             QByteArray::number(pid) + '\n' + QByteArray::number(pid) + "-0123456789abcdef\n");
@@ -113,7 +100,7 @@ private slots:
         // its lock fd open): held, whatever the PID says.
         const QString target = path("open.journal");
         const QString lockPath = target + QLatin1String(".lock");
-        const qint64 pid = deadPid();
+        const qint64 pid = ChildProcess::deadPid();
         writeFile(lockPath, QByteArray::number(pid) + '\n' + QByteArray::number(pid) + "-0123456789abcdef\n");
         ChildProcess holder;
         QVERIFY(holder.start(ChildProcess::binary("sw-testchild"), { QStringLiteral("open"), lockPath }));
@@ -315,7 +302,7 @@ private slots:
             QVERIFY(!clearStaleLock(lockPath).cleared);
         }
         // Same format, dead holder: stale, and removable the way Qt removes it.
-        const qint64 pid = deadPid();
+        const qint64 pid = ChildProcess::deadPid();
         writeFile(lockPath,
             QByteArray::number(pid) + "\nsw-testchild\n" + ProcFs::hostName().toUtf8() + "\n\n"
                 + ProcFs::bootId().toLatin1() + '\n');
