@@ -378,7 +378,7 @@ namespace {
         qint64 updatedMs = 0;
     };
 
-    // One job as codex-companion's upsertJob patches build it (reference B.2, B.3).
+    // One job as codex-companion's upsertJob patches build it (docs/formats/codex.md).
     CodexJob codexJob(const QString& stateDir, const QString& ws, bool task, const QString& status,
         const QString& prompt, qint64 createdMs, qint64 pid)
     {

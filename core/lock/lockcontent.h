@@ -7,8 +7,8 @@
 
 namespace Stateward {
 
-// The lock conventions found in the tools' state directories (reference: formats-codegraph-
-// gstack-locks.md §A.4, §B.5, §C). Each is judged and released only by its own rules.
+// The lock conventions found in the tools' state directories (docs/formats/locks.md). Each is
+// judged and released only by its own rules.
 enum class LockDialect
 {
     PidNonce, // codegraph journal: "<pid>\n<pid>-<16 hex>\n"; ours adds key=value lines

@@ -134,7 +134,8 @@ LockVerdict LockJudge::judge(const QString& path, std::optional<LockDialect> dia
     if (evidence == Evidence::Full)
         applyHolderEvidence(v);
 
-    // A verdict of "stale" only stands if no process has the file open or locked (DESIGN §3).
+    // A verdict of "stale" only stands if no process has the file open or locked
+    // (docs/formats/locks.md).
     auto concludeStale = [this, &v](const QString& why) {
         if (!v.openFilesChecked)
             applyHolderEvidence(v);

@@ -81,8 +81,8 @@ std::optional<ProcessStat> statOf(qint64 pid);
 // later reads (ESRCH) instead of mixing two processes.
 ProcessInfo inspectProcess(qint64 pid);
 
-// DESIGN §3, PID reuse: a live process that started after the record naming it was written
-// cannot be the record's writer.
+// PID reuse (docs/architecture.md, Safety rules): a live process that started after the record
+// naming it was written cannot be the record's writer.
 enum class WriterVerdict
 {
     Plausible, // alive and started no later than the record: may be its writer

@@ -10,8 +10,9 @@
 
 namespace Stateward {
 
-// An index rebuilt from the record files it should list (DESIGN §5). Computed from disk only;
-// nothing is written here: export-index writes `document` elsewhere, repair puts it in place.
+// An index rebuilt from the record files it should list (docs/architecture.md, Findings and
+// repairs). Computed from disk only; nothing is written here: export-index writes `document`
+// elsewhere, repair puts it in place.
 struct RecoveredIndex
 {
     Family family = Family::Trajectories;
@@ -37,14 +38,16 @@ struct RecoveredIndex
     QJsonObject toJson() const; // the summary, without `document`
 };
 
-// agent-trajectories, index era (reference A.6): every valid record under stateDir, one entry per
-// id (the newest copy; completed over active on a tie), `compactedInto` kept from the current
-// index, `path` absolute as FileStorage joins it. A 0.5.9+ directory keeps no index: an error.
+// agent-trajectories, index era (docs/formats/trajectories.md): every valid record under stateDir,
+// one entry per id (the newest copy; completed over active on a tie), `compactedInto` kept from the
+// current index, `path` absolute as FileStorage joins it. A 0.5.9+ directory keeps no index: an
+// error.
 RecoveredIndex recoverTrajectoriesIndex(const QString& stateDir);
 
-// codex-companion state.json (reference B.2): every job in jobs/*.json plus the current entries,
-// merged (the state.json entry's fields win; a job file fills what it lacks), newest first, cut
-// at upstream's 50 jobs. `config` is kept from the current state.json when it is readable.
+// codex-companion state.json (docs/formats/codex.md): every job in jobs/*.json plus the current
+// entries, merged (the state.json entry's fields win; a job file fills what it lacks), newest
+// first, cut at upstream's 50 jobs. `config` is kept from the current state.json when it is
+// readable.
 RecoveredIndex recoverCodexState(const QString& stateDir);
 
 RecoveredIndex recoverIndex(Family family, const QString& stateDir);

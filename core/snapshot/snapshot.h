@@ -12,9 +12,9 @@
 #include <QString>
 #include <QStringList>
 
-// Plain values describing one state directory at one moment (DESIGN §2: disk → adapter →
-// Snapshot → model diff → view). Copy them across threads; every item has a stable id so a
-// model can apply a newer snapshot as a diff.
+// Plain values describing one state directory at one moment (docs/architecture.md, Data flow: disk
+// → adapter → Snapshot → model diff → view). Copy them across threads; every item has a stable id
+// so a model can apply a newer snapshot as a diff.
 namespace Stateward {
 
 enum class Family
@@ -97,7 +97,7 @@ struct Finding
     QString subject; // the file (or record) it is about
     QString summary; // one line
     QString evidence; // what was checked, with figures
-    QStringList repairs; // repair kinds that would fix it (DESIGN §5)
+    QStringList repairs; // repair kinds that would fix it (docs/findings.md)
     QJsonObject toJson() const;
 };
 

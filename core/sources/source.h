@@ -39,7 +39,8 @@ private:
     const TreeFingerprint* m_tree = nullptr;
 };
 
-// One tool family (DESIGN §1). Adding a tool means adding one adapter and its fixtures.
+// One tool family (docs/architecture.md, How to add a tool). Adding a tool means adding one adapter
+// and its fixtures.
 class SourceAdapter
 {
 public:

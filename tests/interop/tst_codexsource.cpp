@@ -69,7 +69,7 @@ private slots:
 
     void stateDirNameMatchesUpstream()
     {
-        // The reference's own example: /home/user/my-repo → my-repo-71791e261ad8b552 (no such
+        // docs/formats/codex.md's example: /home/user/my-repo → my-repo-71791e261ad8b552 (no such
         // directory here, so realpath fails and the raw path is hashed, as upstream does).
         QCOMPARE(CodexSource::stateDirName(QStringLiteral("/home/user/my-repo")),
             QStringLiteral("my-repo-71791e261ad8b552"));

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Repair racing live writers (DESIGN §4–§5): two real agent-trajectories 0.4.1 processes keep
+// Repair racing live writers (docs/architecture.md, Safety rules): two real agent-trajectories 0.4.1 processes keep
 // saving, real codegraph appenders take their journal lock, and a codex-companion-format writer
 // rewrites state.json in place, while this process scans, plans and applies every default repair
 // in a loop. Nothing anyone wrote may be lost or damaged; a writer without a lock may clobber a
