@@ -54,6 +54,8 @@ struct ProcessInfo
 // negative numbers must never reach kill(2): they address process groups.
 QString validatePid(qint64 pid);
 std::optional<qint64> parsePid(QStringView text, QString* error = nullptr);
+// "12, 345, 6789": PIDs as messages and views list them.
+QString pidList(const QList<qint64>& pids, QStringView separator = u", ");
 
 // Cheap liveness check: kill(pid, 0) plus the state letter from /proc/<pid>/stat.
 Liveness livenessOf(qint64 pid);
