@@ -97,6 +97,7 @@ struct WriterJudgement
     WriterVerdict verdict = WriterVerdict::Unknown;
     QString reason; // one line, with figures
     qint64 startedAfterMs = 0; // process start minus record time, when both are known
+    friend bool operator==(const WriterJudgement&, const WriterJudgement&) = default;
 };
 // recordPrecision: how coarse the record's own timestamp is (e.g. 1 s for second-resolution
 // fields); the comparison allows that much plus the clock-tick granularity of the start time.
