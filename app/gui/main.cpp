@@ -7,7 +7,6 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QSettings>
 #include <QSocketNotifier>
 #include <QTimer>
 
@@ -85,9 +84,7 @@ int main(int argc, char* argv[])
     parser.addPositionalArgument(
         QStringLiteral("workspace"), QStringLiteral("Workspace folders to open."), QStringLiteral("[workspace…]"));
     parser.process(app);
-    const QString scheme = parser.isSet(colors)
-        ? parser.value(colors)
-        : QSettings().value(QStringLiteral("appearance/colors"), QStringLiteral("system")).toString();
+    const QString scheme = parser.isSet(colors) ? parser.value(colors) : Stateward::savedColorScheme();
     if (!Stateward::applyColorScheme(scheme)) {
         std::fprintf(stderr, "stateward: unknown colour scheme '%s' (system, light or dark)\n", qPrintable(scheme));
         return 2;
