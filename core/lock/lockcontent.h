@@ -31,6 +31,7 @@ struct LockContent
     QString tool; // ours: "stateward"
     QMap<QString, QString> extra; // any other key=value lines
     bool empty = false;
+    friend bool operator==(const LockContent&, const LockContent&) = default;
 };
 
 // Classifies by name first (the tools' fixed file names), then by shape of the content.

@@ -24,14 +24,6 @@ namespace {
         return a;
     }
 
-    QString pidList(const QList<qint64>& pids)
-    {
-        QStringList s;
-        for (qint64 p : pids)
-            s.append(QString::number(p));
-        return s.join(QStringLiteral(", "));
-    }
-
     QString seconds(qint64 ms)
     {
         return QString::number(double(ms) / 1000.0, 'f', 1) + QStringLiteral(" s");

@@ -50,6 +50,7 @@ struct Job
     QString logFile;
     bool inIndex = false;
     QJsonObject toJson() const;
+    friend bool operator==(const Job&, const Job&) = default;
 };
 
 struct Broker
@@ -66,6 +67,7 @@ struct Broker
     QString sessionDir;
     QStringList referencedBy;
     QJsonObject toJson() const;
+    friend bool operator==(const Broker&, const Broker&) = default;
 };
 
 struct LockHolder
@@ -73,6 +75,7 @@ struct LockHolder
     QString id;
     LockVerdict verdict;
     QJsonObject toJson() const;
+    friend bool operator==(const LockHolder&, const LockHolder&) = default;
 };
 
 struct TempFile
@@ -87,6 +90,7 @@ struct TempFile
     bool orphan = false; // nobody will rename it into place any more
     QString reason;
     QJsonObject toJson() const;
+    friend bool operator==(const TempFile&, const TempFile&) = default;
 };
 
 struct Finding
@@ -99,6 +103,7 @@ struct Finding
     QString evidence; // what was checked, with figures
     QStringList repairs; // repair kinds that would fix it (docs/findings.md)
     QJsonObject toJson() const;
+    friend bool operator==(const Finding&, const Finding&) = default;
 };
 
 struct Snapshot

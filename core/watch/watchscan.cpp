@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "watchscan.h"
 
+#include "proc/paths.h"
 #include "proc/processinfo.h"
 #include "sources/codexsource.h"
 
@@ -22,11 +23,6 @@
 namespace Stateward {
 
 namespace {
-
-    QString cleanAbsolute(const QString& path)
-    {
-        return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
-    }
 
     // Verdicts that change with the clock or with processes no file names: lock and tmp file ages,
     // broker health, and the daemons codex and gstack find in the process table.

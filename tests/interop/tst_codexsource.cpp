@@ -117,10 +117,7 @@ private slots:
         QTemporaryDir ws;
         const QString dir = makeState(ws.path(), { QStringLiteral("--corrupt-state=") + mode });
         QVERIFY(!dir.isEmpty());
-        const QByteArray before = [&] {
-            QFile f(dir + QLatin1String("/state.json"));
-            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-        }();
+        const QByteArray before = readAll(dir + QLatin1String("/state.json"));
         const Snapshot s = scan(ws.path(), dir);
         QVERIFY(findingCodes(s).contains(QStringLiteral("state-corrupt")));
         QCOMPARE(s.worst(), Severity::Critical);

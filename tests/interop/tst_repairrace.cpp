@@ -48,12 +48,6 @@ constexpr int kTrailListLimit = 50; // 0.4.1's `trail list` shows at most 50
 const QStringList kRewriteKinds { QStringLiteral("replace-corrupt-index"), QStringLiteral("reindex"),
     QStringLiteral("drop-dangling-entry"), QStringLiteral("fix-index-entry"), QStringLiteral("mark-failed") };
 
-QByteArray readAll(const QString& path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
 QJsonObject parseObject(const QByteArray& bytes, QString* problem)
 {
     QJsonParseError e;

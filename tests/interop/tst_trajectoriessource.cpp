@@ -138,12 +138,6 @@ void put(const QString& root, const QString& relative, const QByteArray& content
     writeFile(path, content);
 }
 
-QByteArray readAll(const QString& path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
 Snapshot scanDir(const QString& ws, const QString& stateDir)
 {
     TrajectoriesSource source;
