@@ -8,8 +8,9 @@
 
 namespace Stateward {
 
-ScanScheduler::ScanScheduler(Start start, int debounceMs, int maxDelayMs)
-    : m_start(std::move(start))
+ScanScheduler::ScanScheduler(const QString& workspace, Start start, int debounceMs, int maxDelayMs)
+    : m_workspace(workspace)
+    , m_start(std::move(start))
     , m_debounceMs(std::max(0, debounceMs))
     , m_maxDelayMs(std::max(0, maxDelayMs))
 {
@@ -118,7 +119,7 @@ void ScanScheduler::request(const ScanSpec& spec)
     }
     // A request that only re-asks the adapters for state dirs waits its turn.
     if (spec.needsParse() && now - m_runningSince < m_maxDelayMs) {
-        qCDebug(lcScan) << "generation" << m_requested << "supersedes the running scan:" << spec.reason;
+        qCDebug(lcScan) << m_workspace << "generation" << m_requested << "supersedes the running scan:" << spec.reason;
         m_deliverable->store(m_requested);
     }
 }
@@ -138,7 +139,7 @@ void ScanScheduler::start()
     m_hasPending = false;
     m_pending = {};
     m_deliverable->store(job.generation);
-    qCDebug(lcScan) << "scan" << job.generation << "starts:" << job.spec.reason;
+    qCDebug(lcScan) << m_workspace << "scan" << job.generation << "starts:" << job.spec.reason;
     m_start(job);
 }
 
@@ -146,13 +147,14 @@ bool ScanScheduler::finish(const ScanResult& result)
 {
     m_running = false;
     if (result.superseded || result.generation != m_deliverable->load()) {
-        qCDebug(lcScan) << "scan" << result.generation << "dropped as superseded after" << result.elapsedMs << "ms";
+        qCDebug(lcScan) << m_workspace << "scan" << result.generation << "dropped as superseded after"
+                        << result.elapsedMs << "ms";
         enqueue(m_runningSpec, m_runningSince); // the next scan, already newer, looks at it too
         start();
         return false;
     }
     m_delivered = result.generation;
-    qCDebug(lcScan) << "scan" << result.generation << "delivered:" << result.parsed.size() << "parsed,"
+    qCDebug(lcScan) << m_workspace << "scan" << result.generation << "delivered:" << result.parsed.size() << "parsed,"
                     << result.reused.size() << "reused in" << result.elapsedMs << "ms";
     return true;
 }

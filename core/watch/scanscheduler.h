@@ -36,7 +36,8 @@ class ScanScheduler
 {
 public:
     using Start = std::function<void(const ScanJob&)>;
-    explicit ScanScheduler(Start start, int debounceMs = 100, int maxDelayMs = 2000);
+    // workspace: what it schedules scans of, for the debug output (stateward.scan).
+    ScanScheduler(const QString& workspace, Start start, int debounceMs = 100, int maxDelayMs = 2000);
     ~ScanScheduler(); // cancels
     ScanScheduler(const ScanScheduler&) = delete;
     ScanScheduler& operator=(const ScanScheduler&) = delete;
@@ -78,6 +79,7 @@ private:
     void armDebounce();
     void onDebounce();
 
+    QString m_workspace;
     Start m_start;
     int m_debounceMs;
     int m_maxDelayMs;

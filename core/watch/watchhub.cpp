@@ -73,7 +73,7 @@ bool WatchHub::addWorkspace(const QString& workspace)
     w->path = path;
     w->incarnation = ++m_incarnations;
     w->scans = std::make_unique<ScanScheduler>(
-        [this, w = w.get()](const ScanJob& job) { launch(*w, job); }, m_debounceMs, m_maxDelayMs);
+        path, [this, w = w.get()](const ScanJob& job) { launch(*w, job); }, m_debounceMs, m_maxDelayMs);
     m_workspaces.insert(path, w);
     qCDebug(lcScan) << "workspace added:" << path;
     ScanSpec spec;
@@ -340,7 +340,7 @@ void WatchHub::onLivenessTick()
         }
         if (!spec.force.isEmpty()) {
             spec.reason = QStringLiteral("liveness");
-            qCDebug(lcScan) << "a PID in view changed in" << spec.force.values();
+            qCDebug(lcScan) << w->path << "a PID in view changed under" << spec.force.values();
             w->scans->request(spec);
         }
     }

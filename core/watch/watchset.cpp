@@ -260,9 +260,13 @@ void WatchSet::sync(const QList<TreeEntry>& anchors, const QList<QList<TreeEntry
     }
     m_refused = refused;
     m_polled = pollSet;
-    qCDebug(lcWatch) << "sync:" << m_watched.size() << "watched (" << toAdd.size() - refusedNow.size() << "added,"
-                     << toRemove.size() << "removed )," << pollSet.size() << "polled," << unwatchedFiles
-                     << "files through their directory only";
+    qCDebug(lcWatch).noquote() << QStringLiteral("sync: %1 watched (%2 added, %3 removed), %4 polled, %5 files "
+                                                 "through their directory only")
+                                      .arg(m_watched.size())
+                                      .arg(toAdd.size() - refusedNow.size())
+                                      .arg(toRemove.size())
+                                      .arg(pollSet.size())
+                                      .arg(unwatchedFiles);
 
     QStringList refusedWhy;
     for (auto it = refused.cbegin(); it != refused.cend(); ++it)

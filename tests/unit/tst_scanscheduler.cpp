@@ -15,6 +15,7 @@ namespace {
 
 constexpr int kTimeout = 20000;
 constexpr int kHour = 3600 * 1000;
+const QString kWorkspace = QStringLiteral("/s");
 
 // Records the jobs the scheduler starts instead of running them.
 struct Jobs
@@ -67,7 +68,7 @@ private slots:
     void debouncedChangesBecomeOneScan()
     {
         Jobs jobs;
-        ScanScheduler scheduler(jobs.start(), kHour, kHour);
+        ScanScheduler scheduler(kWorkspace, jobs.start(), kHour, kHour);
         scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/x"));
         scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/y"));
         scheduler.noteChange(QStringLiteral("/s/b"), QStringLiteral("/s/b/z"));
@@ -96,7 +97,7 @@ private slots:
     {
         // An hour of debounce, no delay allowed: the change is scanned at once all the same.
         Jobs jobs;
-        ScanScheduler scheduler(jobs.start(), kHour, 0);
+        ScanScheduler scheduler(kWorkspace, jobs.start(), kHour, 0);
         scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/x"));
         QTRY_COMPARE_WITH_TIMEOUT(jobs.started.size(), 1, kTimeout);
         QCOMPARE(sorted(jobs.started.first().spec.dirty), QStringList { QStringLiteral("/s/a") });
@@ -105,7 +106,7 @@ private slots:
     void requestsWhileAScanRunsMergeIntoOnePendingScan()
     {
         Jobs jobs;
-        ScanScheduler scheduler(jobs.start(), 0, 0); // maxDelay 0: nothing may supersede
+        ScanScheduler scheduler(kWorkspace, jobs.start(), 0, 0); // maxDelay 0: nothing may supersede
         scheduler.request(spec(QStringLiteral("one"), { QStringLiteral("/s/a") }));
         QCOMPARE(jobs.started.size(), 1);
         QCOMPARE(jobs.started.first().generation, quint64(1));
@@ -136,7 +137,7 @@ private slots:
     void aParseRequestSupersedesTheRunningScan()
     {
         Jobs jobs;
-        ScanScheduler scheduler(jobs.start(), 0, kHour);
+        ScanScheduler scheduler(kWorkspace, jobs.start(), 0, kHour);
         scheduler.request(spec(QStringLiteral("first"), { QStringLiteral("/s/a") }));
         const ScanJob first = jobs.started.first();
         QVERIFY(!first.superseded());
@@ -165,7 +166,7 @@ private slots:
     void aRequestThatParsesNothingWaitsItsTurn()
     {
         Jobs jobs;
-        ScanScheduler scheduler(jobs.start(), 0, kHour);
+        ScanScheduler scheduler(kWorkspace, jobs.start(), 0, kHour);
         scheduler.request(spec(QStringLiteral("files changed"), { QStringLiteral("/s/a") }));
         scheduler.request(spec(QStringLiteral("directories changed"))); // only asks which state dirs exist
         QVERIFY(!jobs.started.first().superseded());
@@ -180,7 +181,7 @@ private slots:
     void cancelStopsEverything()
     {
         Jobs jobs;
-        auto scheduler = std::make_unique<ScanScheduler>(jobs.start(), 0, kHour);
+        auto scheduler = std::make_unique<ScanScheduler>(kWorkspace, jobs.start(), 0, kHour);
         scheduler->request(spec(QStringLiteral("first"), { QStringLiteral("/s/a") }));
         const ScanJob first = jobs.started.first();
         scheduler->noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/x"));
@@ -195,7 +196,7 @@ private slots:
 
         // Destroying a scheduler stops its running scan too.
         Jobs more;
-        scheduler = std::make_unique<ScanScheduler>(more.start(), 0, kHour);
+        scheduler = std::make_unique<ScanScheduler>(kWorkspace, more.start(), 0, kHour);
         scheduler->request(spec(QStringLiteral("running"), { QStringLiteral("/s/a") }));
         const ScanJob running = more.started.first();
         QVERIFY(!running.superseded());
