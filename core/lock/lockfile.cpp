@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "lockfile.h"
 
+#include "logging.h"
 #include "proc/procfs.h"
 #include "tmpfiles.h"
 
@@ -161,6 +162,7 @@ LockFile::Status LockFile::tryLock()
         m_key = keyOf(fd);
         m_nonce = nonce;
         m_stole = stole;
+        qCDebug(lcLock) << (stole ? "stole the stale lock" : "acquired") << m_lockPath << "nonce" << nonce;
         return Status::Acquired;
     };
     if (!writeAll(fd, content)) {
@@ -203,8 +205,10 @@ LockFile::Status LockFile::tryLock()
     m_verdict = LockJudge(m_rules).judge(m_lockPath, std::nullopt, LockJudge::Evidence::Lazy);
     const bool stealable = m_verdict.state == LockState::Stale && m_verdict.removable
         && (m_verdict.dialect == LockDialect::PidNonce || m_verdict.dialect == LockDialect::PidOnly);
-    if (!stealable)
+    if (!stealable) {
+        qCDebug(lcLock) << "busy:" << m_lockPath << nameOf(m_verdict.state) << m_verdict.reason;
         return giveUp(Status::Busy);
+    }
     const auto now = FileStamp::ofPath(m_lockPath);
     if (!now || *now != m_verdict.stamp)
         return giveUp(Status::Busy); // changed since judged: judge again next time
@@ -279,6 +283,7 @@ bool LockFile::lock(std::chrono::milliseconds timeout)
                           .arg(m_lockPath)
                           .arg(timeout.count())
                           .arg(m_verdict.reason);
+            qCDebug(lcLock).noquote() << m_error;
             break;
         }
         const int wait = int(left < 0 ? backoff.count() : qMin<qint64>(left, backoff.count()));
@@ -353,10 +358,13 @@ bool LockFile::unlock()
     if (m_fd < 0)
         return false;
     const bool ours = stillOurs();
-    if (ours)
+    if (ours) {
         ::unlinkat(m_dirFd, m_lockName.constData(), 0);
-    else
+        qCDebug(lcLock) << "released" << m_lockPath;
+    } else {
         m_error = QStringLiteral("%1: no longer carries our nonce %2; left as it is").arg(m_lockPath, m_nonce);
+        qCDebug(lcLock).noquote() << m_error;
+    }
     ::close(m_fd);
     m_fd = -1;
     return ours;
@@ -374,6 +382,7 @@ ClearResult clearStaleLock(const QString& lockPath, LockRules rules)
     const LockVerdict& v = r.verdict;
     if (v.state != LockState::Stale || !v.removable) {
         r.message = QStringLiteral("%1: not removed: %2 (%3)").arg(lockPath, nameOf(v.state), v.reason);
+        qCDebug(lcLock).noquote() << r.message;
         return r;
     }
     const QByteArray path = QFile::encodeName(lockPath);
@@ -411,6 +420,7 @@ ClearResult clearStaleLock(const QString& lockPath, LockRules rules)
     r.message = r.cleared
         ? QStringLiteral("%1: removed stale %2 lock: %3").arg(lockPath, nameOf(v.dialect), v.reason)
         : QStringLiteral("%1: not removed: it changed or was taken while being cleared").arg(lockPath);
+    qCDebug(lcLock).noquote() << r.message;
     return r;
 }
 
