@@ -44,14 +44,15 @@ namespace {
     }
 
     // Why what sits at the lock's name can never be released by any tool's protocol (a FIFO,
-    // socket, device or symlink, or a directory with entries, which no mkdir lock has), or empty.
-    // Waiting for such a thing is waiting for a person: say so at once instead.
+    // socket or device, or a directory with entries, which no mkdir lock has), or empty. Waiting
+    // for such a thing is waiting for a person: say so at once instead. (A symlink stays "busy":
+    // a tool may replace it.)
     QString neverReleased(int dirFd, const char* name)
     {
         struct stat st
         {
         };
-        if (::fstatat(dirFd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISREG(st.st_mode))
+        if (::fstatat(dirFd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
             return {};
         if (S_ISDIR(st.st_mode)) {
             const int fd = ::openat(dirFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
