@@ -4,6 +4,7 @@
 // Every CLI run has a deadline, so a regression fails the test instead of hanging it.
 #include "childprocess.h"
 #include "clirun.h"
+#include "gstackdaemon.h"
 #include "nodetools.h"
 #include "proc/processinfo.h"
 #include "repair/quarantine.h"
@@ -117,31 +118,11 @@ class TestHostileInput : public QObject
 {
     Q_OBJECT
 
-    QTemporaryDir m_tools;
+    GstackDaemonTools m_gstack;
 
-    // The gstack stand-in as `bun run <tools>/browse/src/server.ts` for ws; waits for browse.json.
     bool startDaemon(ChildProcess& daemon, const QString& ws, const QByteArray& extraEnv = {})
     {
-        const QString stateFile = QDir(ws).filePath(QStringLiteral(".gstack/browse.json"));
-        const QString script = QStringLiteral(
-            "PATH=\"$1:$PATH\" NODE_OPTIONS=\"--import=file://$2\" BROWSE_STATE_FILE=\"$3\" %1 exec bun run \"$4\"")
-                                   .arg(QString::fromLatin1(extraEnv));
-        if (!daemon.start(QStringLiteral("/bin/sh"),
-                { QStringLiteral("-c"), script, QStringLiteral("sh"), m_tools.filePath(QStringLiteral("shim")),
-                    NodeTools::standin("gstack-daemon.mjs"), stateFile,
-                    m_tools.filePath(QStringLiteral("browse/src/server.ts")) }))
-            return false;
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < 20000) {
-            QFile f(stateFile);
-            if (f.open(QIODevice::ReadOnly)
-                && QJsonDocument::fromJson(f.readAll()).object().value(QStringLiteral("pid")).toInteger()
-                    == daemon.pid())
-                return true;
-            QThread::msleep(20);
-        }
-        return false;
+        return m_gstack.start(daemon, ws, extraEnv);
     }
 
     static CliRun repairOrphans(const QString& ws)
@@ -176,16 +157,21 @@ class TestHostileInput : public QObject
             env.remove(QStringLiteral("TRAJECTORIES_DATA_DIR"));
         }
         CliRun cli(const QStringList& arguments) const { return runCapped(arguments, env); }
+        // gstack's browse.json.lock, naming a dead PID and 10 minutes old: what `repair` clears.
+        QString staleGstackLock() const
+        {
+            const QString lock = ws + QStringLiteral("/.gstack/browse.json.lock");
+            writeFile(lock, QByteArray::number(ChildProcess::deadPid()) + '\n');
+            backdate(lock, 600);
+            return lock;
+        }
     };
 
 private slots:
     void initTestCase()
     {
-        const QString node = NodeTools::node();
-        QVERIFY2(!node.isEmpty(), "node is not installed: run scripts/deps");
-        QVERIFY(QDir().mkpath(m_tools.filePath(QStringLiteral("shim"))));
-        QVERIFY(QDir().mkpath(m_tools.filePath(QStringLiteral("browse/src"))));
-        QVERIFY(QFile::link(QFileInfo(node).canonicalFilePath(), m_tools.filePath(QStringLiteral("shim/bun"))));
+        const QString why = m_gstack.setUp();
+        QVERIFY2(why.isEmpty(), qPrintable(why));
     }
 
     // D1: `BROWSE_STATE_FILE=$WS/.gstack/browse.json sleep 600`, and a `bash -c` with a child, are
@@ -364,13 +350,8 @@ private slots:
     {
         QFETCH(QString, shape);
         Sandbox box;
-        const QString lock = box.ws + QStringLiteral("/.gstack/browse.json.lock");
-        auto writeStaleLock = [&] {
-            writeFile(lock, QByteArray::number(ChildProcess::deadPid()) + '\n');
-            backdate(lock, 600);
-        };
         // A first repair with a working audit log leaves a quarantine to undo.
-        writeStaleLock();
+        const QString lock = box.staleGstackLock();
         CliRun r = box.cli({ QStringLiteral("repair"), box.ws, QStringLiteral("--yes") });
         QVERIFY2(r.exitCode >= 0 && !QFile::exists(lock), qPrintable(cliText(r)));
         const QString audit = box.ws + QStringLiteral("/.gstack/.stateward/audit.jsonl");
@@ -389,7 +370,7 @@ private slots:
         else
             QVERIFY(QFile::link(victim, audit));
 
-        writeStaleLock();
+        box.staleGstackLock();
         r = box.cli({ QStringLiteral("repair"), box.ws, QStringLiteral("--yes") });
         QVERIFY2(r.exitCode > 0, qPrintable(cliText(r)));
         QVERIFY2(cliText(r).contains(audit), qPrintable(cliText(r)));
@@ -406,9 +387,7 @@ private slots:
     void hardLinkedManifestIsRefused()
     {
         Sandbox box;
-        const QString lock = box.ws + QStringLiteral("/.gstack/browse.json.lock");
-        writeFile(lock, QByteArray::number(ChildProcess::deadPid()) + '\n');
-        backdate(lock, 600);
+        const QString lock = box.staleGstackLock();
         CliRun r = box.cli({ QStringLiteral("repair"), box.ws, QStringLiteral("--yes") });
         QVERIFY2(r.exitCode >= 0 && !QFile::exists(lock), qPrintable(cliText(r)));
         const QList<QuarantineInfo> kept = listQuarantines(box.ws + QStringLiteral("/.gstack"));
