@@ -5,6 +5,7 @@
 #include "childprocess.h"
 #include "clirun.h"
 #include "gstackdaemon.h"
+#include "lock/lockfile.h"
 #include "nodetools.h"
 #include "proc/processinfo.h"
 #include "repair/quarantine.h"
@@ -97,6 +98,22 @@ CliRun runCapped(const QStringList& arguments, const QProcessEnvironment& enviro
     r.out = p.readAllStandardOutput();
     r.err = p.readAllStandardError();
     return r;
+}
+
+// Asleep with an inotify fd open: a LockFile waiting for its lock's name to change.
+bool waitsOnInotify(qint64 pid)
+{
+    const auto st = statOf(pid);
+    if (!st || st->state != QLatin1Char('S'))
+        return false;
+    const QDir fds(QStringLiteral("/proc/%1/fd").arg(pid));
+    for (const QString& fd : fds.entryList(QDir::AllEntries | QDir::System | QDir::NoDotAndDotDot)) {
+        char target[64] = {};
+        const ssize_t n = ::readlink(QFile::encodeName(fds.filePath(fd)).constData(), target, sizeof target - 1);
+        if (n > 0 && QByteArrayView(target, n) == "anon_inode:inotify")
+            return true;
+    }
+    return false;
 }
 
 enum class Special
@@ -473,6 +490,23 @@ private slots:
             const CliRun r = box.cli({ QStringLiteral("lock"), QStringLiteral("--timeout"), t, file,
                 QStringLiteral("--"), QStringLiteral("true") });
             QVERIFY2(r.exitCode == 0, qPrintable(t + QLatin1String(": ") + cliText(r)));
+            // Held by us: the CLI waits (asleep on its inotify watch) until we let go, then runs.
+            LockFile held(file);
+            QCOMPARE(held.tryLock(), LockFile::Status::Acquired);
+            QProcess cli;
+            cli.setProcessEnvironment(box.env);
+            cli.start(QStringLiteral(STATEWARD_BIN_DIR "/stateward-cli"),
+                { QStringLiteral("lock"), QStringLiteral("--timeout"), t, file, QStringLiteral("--"),
+                    QStringLiteral("true") });
+            QVERIFY(cli.waitForStarted());
+            bool waited = false; // sticky: the CLI wakes to re-check its lock every 250 ms
+            QTRY_VERIFY_WITH_TIMEOUT(
+                (waited = waited || waitsOnInotify(cli.processId())) || cli.state() == QProcess::NotRunning,
+                kCliDeadlineMs);
+            QVERIFY2(cli.state() == QProcess::Running, cli.readAllStandardError().constData());
+            QVERIFY(held.unlock());
+            QVERIFY(cli.waitForFinished(kCliDeadlineMs));
+            QCOMPARE(cli.exitCode(), 0);
         }
         CliRun r = box.cli({ QStringLiteral("lock"), QStringLiteral("--timeout"), QStringLiteral("nan"), file,
             QStringLiteral("--"), QStringLiteral("true") });
