@@ -3,6 +3,7 @@
 
 #include "logging.h"
 #include "proc/procfs.h"
+#include "proc/regularfile.h"
 #include "tmpfiles.h"
 
 #include <QDeadlineTimer>
@@ -40,13 +41,35 @@ namespace {
 
     QByteArray readSmall(int dirFd, const char* name)
     {
-        const int fd = ::openat(dirFd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-        if (fd < 0)
+        return readRegularFile(dirFd, name, 4096, Overflow::KeepPrefix).bytes;
+    }
+
+    // Why what sits at the lock's name can never be released by any tool's protocol (a FIFO,
+    // socket or device, or a directory with entries, which no mkdir lock has), or empty. Waiting
+    // for such a thing is waiting for a person: say so at once instead. (A symlink stays "busy":
+    // a tool may replace it.)
+    QString neverReleased(int dirFd, const char* name)
+    {
+        struct stat st
+        {
+        };
+        if (::fstatat(dirFd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
             return {};
-        char buffer[4096];
-        const ssize_t n = ::read(fd, buffer, sizeof buffer);
-        ::close(fd);
-        return n > 0 ? QByteArray(buffer, n) : QByteArray();
+        if (S_ISDIR(st.st_mode)) {
+            const int fd = ::openat(dirFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
+            if (!dir) {
+                if (fd >= 0)
+                    ::close(fd);
+                return {};
+            }
+            qsizetype entries = 0;
+            while (const dirent* e = ::readdir(dir))
+                entries += qstrcmp(e->d_name, ".") != 0 && qstrcmp(e->d_name, "..") != 0;
+            ::closedir(dir);
+            return entries == 0 ? QString() : QStringLiteral("is a directory with %1 entries").arg(entries);
+        }
+        return QStringLiteral("is %1").arg(fileTypeName(st.st_mode));
     }
 
     FileKey keyOf(int fd)
@@ -198,6 +221,10 @@ LockFile::Status LockFile::tryLock()
     }
     if (linkError != EEXIST) {
         m_error = QStringLiteral("%1: cannot create: %2").arg(m_lockPath, ProcFs::errorText(linkError));
+        return giveUp(Status::Error);
+    }
+    if (const QString why = neverReleased(m_dirFd, m_lockName.constData()); !why.isEmpty()) {
+        m_error = QStringLiteral("%1 %2: not a lock any tool takes or releases; not waited for").arg(m_lockPath, why);
         return giveUp(Status::Error);
     }
 
@@ -406,7 +433,7 @@ ClearResult clearStaleLock(const QString& lockPath, LockRules rules)
         r.cleared = unchanged() && ::rmdir(path.constData()) == 0;
         break;
     case LockDialect::QLockFile: {
-        const int fd = ::open(path.constData(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        const int fd = ::open(path.constData(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
         if (fd >= 0) {
             r.cleared = ::flock(fd, LOCK_EX | LOCK_NB) == 0 && unchanged() && ::unlink(path.constData()) == 0;
             ::close(fd);

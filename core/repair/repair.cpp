@@ -5,6 +5,7 @@
 #include "lock/lockfile.h"
 #include "proc/openfiles.h"
 #include "proc/procfs.h"
+#include "proc/regularfile.h"
 #include "quarantine.h"
 #include "recover/recover.h"
 #include "sources/codexsource.h"
@@ -41,6 +42,7 @@ namespace {
     constexpr qint64 kSettleSecs = 10;
     // A session dir holds broker.pid, broker.log and a socket; anything bigger is not one.
     constexpr qint64 kMaxSessionFileBytes = 64 * 1024 * 1024;
+    constexpr qint64 kMaxKeptLockBytes = 64 * 1024 * 1024; // a larger "lock" is no tool's: left alone
     constexpr int kMaxSessionEntries = 64;
 
     // The record id a finding is about: "<file>#<id>", or the job whose record file it names.
@@ -279,10 +281,14 @@ namespace {
         if (!relative || !a.expected || dir.stamp(*relative) != a.expected)
             return outcome(a, RepairResult::Outcome::Skipped,
                 QStringLiteral("%1 changed or went away since it was judged").arg(a.target));
-        const QByteArray content = [&] { // closed again before judging: an open fd means "held"
-            QFile f(a.target);
-            return f.open(QIODevice::ReadOnly) ? f.read(64 * 1024) : QByteArray();
-        }();
+        // Every byte goes to the quarantine, or the lock stays. Closed again before judging: an open
+        // fd means "held".
+        const RegularFile lock = readRegularFile(a.target, kMaxKeptLockBytes);
+        if (!lock.ok() || lock.stamp != *a.expected)
+            return outcome(a, RepairResult::Outcome::Skipped,
+                QStringLiteral("%1: %2; left alone")
+                    .arg(a.target, lock.ok() ? QStringLiteral("changed since it was judged") : lock.problem));
+        const QByteArray& content = lock.bytes;
         const ClearResult c = clearStaleLock(a.target); // judges again, with full evidence
         if (!c.cleared)
             return outcome(a, RepairResult::Outcome::Skipped, c.message);
@@ -439,14 +445,14 @@ namespace {
                 break;
             }
             if (S_ISREG(item.st.st_mode)) {
-                const UniqueFd f(::openat(fd.get(), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-                QFile file;
-                if (!f.isValid() || !file.open(f.get(), QIODevice::ReadOnly, QFileDevice::DontCloseHandle)) {
+                RegularFile file = readRegularFile(fd.get(), e->d_name, kMaxSessionFileBytes);
+                if (!file.ok()) {
                     refusal = QStringLiteral("%1/%2 cannot be read: %3")
-                                  .arg(path, QString::fromUtf8(entry), ProcFs::errorText(errno));
+                                  .arg(path, QString::fromUtf8(entry),
+                                      file.exists() ? file.problem : QStringLiteral("gone"));
                     break;
                 }
-                item.bytes = file.readAll();
+                item.bytes = std::move(file.bytes);
             }
             items.append(item);
         }
@@ -785,8 +791,11 @@ QList<RepairResult> applyPlan(
     for (const RepairAction& a : plan.actions) {
         const StateDir dir(a.stateDir);
         RepairResult r;
+        const QString unaudited = dir.isOpen() ? auditLogProblem(dir) : QString();
         if (!dir.isOpen()) {
             r = outcome(a, RepairResult::Outcome::Failed, dir.error());
+        } else if (!unaudited.isEmpty()) { // no repair without its audit line
+            r = outcome(a, RepairResult::Outcome::Failed, unaudited);
         } else if (kIndexKinds.contains(a.kind)) {
             r = rewriteIndex(a, dir);
         } else if (a.kind == QLatin1String("mark-failed")) {
@@ -812,7 +821,7 @@ QList<RepairResult> applyPlan(
         audit.insert(QStringLiteral("op"), QStringLiteral("repair"));
         audit.insert(QStringLiteral("kind"), a.kind);
         audit.insert(QStringLiteral("target"), a.target);
-        if (dir.isOpen())
+        if (dir.isOpen() && unaudited.isEmpty())
             appendAudit(dir, audit);
         results.append(r);
         if (progress)
