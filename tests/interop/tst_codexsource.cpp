@@ -61,7 +61,7 @@ class TestCodexSource : public QObject
 private slots:
     void initTestCase()
     {
-        QVERIFY2(!NodeTools::node().isEmpty(), "node is not installed: run scripts/deps");
+        QVERIFY2(NodeTools::missingNode().isEmpty(), qPrintable(NodeTools::missingNode()));
         qputenv("CLAUDE_PLUGIN_DATA", m_data.path().toLocal8Bit());
         qputenv("TMPDIR", m_tmp.path().toLocal8Bit());
         QCOMPARE(QDir::tempPath(), m_tmp.path());

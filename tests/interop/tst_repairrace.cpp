@@ -380,10 +380,8 @@ class TestRepairRace : public QObject
 private slots:
     void initTestCase()
     {
-        if (const QString why = NodeTools::missing(); !why.isEmpty())
-            QSKIP(qPrintable(why));
-        if (const QString why = TrajectoryTools::missing(); !why.isEmpty())
-            QSKIP(qPrintable(why));
+        QVERIFY2(NodeTools::missing().isEmpty(), qPrintable(NodeTools::missing()));
+        QVERIFY2(TrajectoryTools::missing().isEmpty(), qPrintable(TrajectoryTools::missing()));
         QVERIFY(m_data.isValid());
         qputenv("CLAUDE_PLUGIN_DATA", m_data.path().toLocal8Bit());
         // A $TMPDIR of our own: codex repairs look there for unused cxc-* session dirs, and

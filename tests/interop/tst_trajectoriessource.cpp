@@ -258,9 +258,7 @@ class TestTrajectoriesSource : public QObject
 private slots:
     void initTestCase()
     {
-        const QString why = TrajectoryTools::missing();
-        if (!why.isEmpty())
-            QSKIP(qPrintable(why));
+        QVERIFY2(TrajectoryTools::missing().isEmpty(), qPrintable(TrajectoryTools::missing()));
         // An inherited data dir would add a state dir to every stateDirs() answer below.
         m_noDataDir = std::make_unique<EnvGuard>("TRAJECTORIES_DATA_DIR", QByteArray());
     }

@@ -23,8 +23,8 @@ public:
     QString setUp()
     {
         const QString node = NodeTools::node();
-        if (node.isEmpty())
-            return QStringLiteral("node is not installed: run scripts/deps");
+        if (const QString why = NodeTools::missingNode(); !why.isEmpty())
+            return why;
         if (!QDir().mkpath(m_tools.filePath(QStringLiteral("shim")))
             || !QDir().mkpath(m_tools.filePath(QStringLiteral("browse/src")))
             || !QFile::link(QFileInfo(node).canonicalFilePath(), m_tools.filePath(QStringLiteral("shim/bun"))))

@@ -4,16 +4,18 @@
 // The interop drivers in tests/interop: real upstream tools run by Node.
 #include <QDebug>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
-#include <QStandardPaths>
 #include <QString>
 #include <QStringList>
 
 namespace NodeTools {
 
+// The pinned Node.js (STATEWARD_NODE, from tests/CMakeLists.txt), never the system's: the tools need
+// a newer one than Debian 12 has, and every machine should run them on the same. See missing().
 inline QString node()
 {
-    return QStandardPaths::findExecutable(QStringLiteral("node"));
+    return QStringLiteral(STATEWARD_NODE);
 }
 
 inline QString script(const char* name)
@@ -45,11 +47,19 @@ inline QString makeCodexState(const QString& pluginData, const QString& ws, cons
     return QString::fromUtf8(p.readAllStandardOutput().trimmed());
 }
 
+// Empty when node() can run, otherwise what to do about it.
+inline QString missingNode()
+{
+    if (!QFileInfo(node()).isExecutable())
+        return QStringLiteral("the pinned Node.js %1 is missing: run scripts/deps").arg(node());
+    return {};
+}
+
 // Empty when the drivers can run, otherwise what to do about it.
 inline QString missing()
 {
-    if (node().isEmpty())
-        return QStringLiteral("node is not installed: run scripts/deps");
+    if (const QString why = missingNode(); !why.isEmpty())
+        return why;
     if (!QFile::exists(script("node_modules/@optave/codegraph/dist/domain/graph/journal.js")))
         return QStringLiteral("tests/interop/node_modules is missing: run scripts/deps");
     return {};

@@ -29,8 +29,8 @@ inline QString driver(const char* name)
 // Empty when the drivers can run, otherwise what to do about it.
 inline QString missing()
 {
-    if (NodeTools::node().isEmpty())
-        return QStringLiteral("node is not installed: run scripts/deps");
+    if (const QString why = NodeTools::missingNode(); !why.isEmpty())
+        return why;
     for (const char* alias : { "trajectories-041", "trajectories-061" }) {
         if (!QFile::exists(driver("node_modules/") + QLatin1String(alias) + QLatin1String("/package.json")))
             return QStringLiteral("tests/interop/trajectories/node_modules/%1 is missing: run scripts/deps")

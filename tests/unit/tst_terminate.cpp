@@ -554,8 +554,7 @@ private slots:
 
     void codexBrokerStandIn()
     {
-        if (NodeTools::node().isEmpty())
-            QSKIP("node is not installed: run scripts/deps");
+        QVERIFY2(NodeTools::missingNode().isEmpty(), qPrintable(NodeTools::missingNode()));
         QTemporaryDir ws, session;
         QVERIFY(ws.isValid() && session.isValid());
         const QString endpoint = QStringLiteral("unix:") + session.filePath(QStringLiteral("broker.sock"));

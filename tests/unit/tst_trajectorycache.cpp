@@ -53,8 +53,11 @@ QByteArray json(Snapshot s)
 {
     s.scannedAt = QDateTime();
     QString text = QString::fromUtf8(QJsonDocument(s.toJson()).toJson(QJsonDocument::Indented));
-    static const QRegularExpression ages(QStringLiteral("(\"ageMs\": )\\d+|\\d+( s old)"));
-    text.replace(ages, QStringLiteral("\\1N\\2"));
+    // Ages differ between two scans a moment apart ("refreshed 0.3 s ago", then "0.5 s ago"), the
+    // more so on a loaded machine: only they are masked. Limits ("stale after 10.0 s") stay.
+    static const QRegularExpression ages(
+        QStringLiteral("(?<=\"ageMs\": )\\d+|\\d+(?:\\.\\d+)? s(?= old| ago)|(?<=for )\\d+(?:\\.\\d+)? s"));
+    text.replace(ages, QStringLiteral("N"));
     return text.toUtf8();
 }
 
