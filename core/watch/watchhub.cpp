@@ -73,7 +73,7 @@ struct WatchHub::Workspace
     ScanSpec pending;
     qint64 pendingSince = 0;
     // Shared with the running scan; a forced rescan starts a new one (every file read again).
-    std::shared_ptr<TrajectoryRecordCache> trajectoryRecords = std::make_shared<TrajectoryRecordCache>();
+    std::shared_ptr<AdapterCaches> caches = std::make_shared<AdapterCaches>();
 };
 
 WatchHub::WatchHub(QObject* parent)
@@ -195,7 +195,7 @@ void WatchHub::rescan(const QString& workspace)
     const auto all = m_workspaces.values();
     for (const auto& w : all) {
         if ((workspace.isEmpty() || w->path == cleanAbsolute(workspace)) && m_workspaces.value(w->path) == w) {
-            w->trajectoryRecords = std::make_shared<TrajectoryRecordCache>();
+            w->caches = std::make_shared<AdapterCaches>();
             request(*w, spec);
         }
     }
@@ -399,7 +399,7 @@ void WatchHub::start(Workspace& w)
     job->generation = w.requested;
     job->spec = w.pending;
     job->known = w.sources;
-    job->trajectoryRecords = w.trajectoryRecords;
+    job->caches = w.caches;
     w.running = true;
     w.runningSpec = w.pending;
     w.runningSince = w.pendingSince;

@@ -73,7 +73,7 @@ RowChange compareItems(const TempFile& a, const TempFile& b)
 RowChange compareItems(const Finding& a, const Finding& b)
 {
     return visibleIf(a.id != b.id || a.code != b.code || a.severity != b.severity || a.subject != b.subject
-        || a.summary != b.summary || a.evidence != b.evidence || a.repairs != b.repairs);
+        || a.target != b.target || a.summary != b.summary || a.evidence != b.evidence || a.repairs != b.repairs);
 }
 
 QString pidText(qint64 pid)
