@@ -93,8 +93,8 @@ public:
         const RecoveredIndex& recovered, const IndexEdit& edit) const = 0;
 };
 
-// One tool family (DESIGN §1): everything Stateward knows of the tool lives behind this interface.
-// Adding a tool means adding one adapter, its tests and its line in registry.cpp.
+// One tool family: everything Stateward knows of the tool lives behind this interface. Adding a
+// tool means one adapter and its tests, its enumerator in registry.h and its line in registry.cpp.
 class SourceAdapter
 {
 public:
