@@ -2,6 +2,7 @@
 # Fails listing every tracked C/C++ file that clang-format would change.
 file(GLOB_RECURSE files RELATIVE ${SOURCE_DIR}
     ${SOURCE_DIR}/app/*.cpp ${SOURCE_DIR}/app/*.h ${SOURCE_DIR}/core/*.cpp ${SOURCE_DIR}/core/*.h
+    ${SOURCE_DIR}/demo/*.cpp ${SOURCE_DIR}/demo/*.h
     ${SOURCE_DIR}/ui/*.cpp ${SOURCE_DIR}/ui/*.h ${SOURCE_DIR}/tests/*.cpp ${SOURCE_DIR}/tests/*.h
     ${SOURCE_DIR}/tests/*.c)
 list(FILTER files EXCLUDE REGEX "node_modules/")

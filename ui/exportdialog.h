@@ -20,10 +20,10 @@ class QTreeWidget;
 
 namespace Stateward {
 
-// "Export recovered index…" (DESIGN §5, §7): pick a state directory whose tool keeps an index
-// (trajectories of the index era, codex), see what a recovery from its record files would
-// produce, and write that index atomically to a file outside the state directory. Nothing in the
-// state directory changes. Recovery and writing run on a worker thread.
+// "Export recovered index…" (docs/formats/trajectories.md, docs/formats/codex.md): pick a state
+// directory whose tool keeps an index (trajectories of the index era, codex), see what a recovery
+// from its record files would produce, and write that index atomically to a file outside the state
+// directory. Nothing in the state directory changes. Recovery and writing run on a worker thread.
 class ExportDialog : public QDialog
 {
     Q_OBJECT

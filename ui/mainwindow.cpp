@@ -419,7 +419,7 @@ void MainWindow::buildDocks()
     view->addSeparator();
     QMenu* colors = view->addMenu(tr("&Colours"));
     auto* schemes = new QActionGroup(this);
-    const QString current = QSettings().value(QStringLiteral("appearance/colors"), QStringLiteral("system")).toString();
+    const QString current = savedColorScheme();
     for (const QString& name : colorSchemes()) {
         QAction* a = colors->addAction(name == QLatin1String("system") ? tr("&System")
                 : name == QLatin1String("light")                       ? tr("&Light")
@@ -430,7 +430,7 @@ void MainWindow::buildDocks()
         schemes->addAction(a);
         connect(a, &QAction::triggered, this, [name] {
             applyColorScheme(name);
-            QSettings().setValue(QStringLiteral("appearance/colors"), name);
+            saveColorScheme(name);
         });
     }
     menuBar()->addMenu(tr("&Help"))->addAction(action(QStringLiteral("about")));

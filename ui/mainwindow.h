@@ -29,11 +29,11 @@ class WatchHub;
 class WorkspaceListModel;
 struct WatchHealth;
 
-// The Stateward window (DESIGN §7): workspaces and the tools found in them on the left; jobs,
-// brokers & daemons, locks, tmp files and findings as sortable, filterable tables; a detail pane
-// with the raw record and a job's log tail; a timeline; an event log. Every snapshot the WatchHub
-// delivers is applied to the models as a diff. Repairs, the orphan-broker cleanup, export and undo
-// all go through dialogs that show exactly what will change first.
+// The Stateward window (docs/architecture.md): workspaces and the tools found in them on the left;
+// jobs, brokers & daemons, locks, tmp files and findings as sortable, filterable tables; a detail
+// pane with the raw record and a job's log tail; a timeline; an event log. Every snapshot the
+// WatchHub delivers is applied to the models as a diff. Repairs, the orphan-broker cleanup, export
+// and undo all go through dialogs that show exactly what will change first.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT

@@ -22,10 +22,11 @@ namespace Stateward {
 // index rewrite combines (RepairAction::kinds); several read "Rewrite index".
 QString repairKindLabel(RepairKind kind, const QList<RepairKind>& kinds = {});
 
-// Preview, then apply, then the result of each item (DESIGN §5, §7). Page 1 lists every action of
-// the plan with its effects and target, each checkable; Apply runs applyPlan for the checked ones
-// on a worker thread (it may wait for locks and for a process to exit) while a progress bar names
-// the current item; page 2 shows each action's outcome. The dialog cannot be closed while applying.
+// Preview, then apply, then the result of each item (docs/architecture.md, Findings and repairs).
+// Page 1 lists every action of the plan with its effects and target, each checkable; Apply runs
+// applyPlan for the checked ones on a worker thread (it may wait for locks and for a process to
+// exit) while a progress bar names the current item; page 2 shows each action's outcome. The dialog
+// cannot be closed while applying.
 class RepairDialog : public QDialog
 {
     Q_OBJECT

@@ -3,12 +3,15 @@
 
 #include <QApplication>
 #include <QPalette>
+#include <QSettings>
 #include <QStyle>
 #include <QStyleFactory>
 
 namespace Stateward {
 
 namespace {
+
+    constexpr QLatin1String kColorSchemeKey("appearance/colors");
 
     QPalette darkPalette()
     {
@@ -47,6 +50,16 @@ const QStringList& colorSchemes()
 {
     static const QStringList names { QStringLiteral("system"), QStringLiteral("light"), QStringLiteral("dark") };
     return names;
+}
+
+QString savedColorScheme()
+{
+    return QSettings().value(kColorSchemeKey, QStringLiteral("system")).toString();
+}
+
+void saveColorScheme(const QString& name)
+{
+    QSettings().setValue(kColorSchemeKey, name);
 }
 
 bool applyColorScheme(const QString& name)

@@ -12,4 +12,8 @@ namespace Stateward {
 bool applyColorScheme(const QString& name);
 const QStringList& colorSchemes();
 
+// The scheme View → Colours remembers in the settings ("system" when none is).
+QString savedColorScheme();
+void saveColorScheme(const QString& name);
+
 } // namespace Stateward

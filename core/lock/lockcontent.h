@@ -7,8 +7,8 @@
 
 namespace Stateward {
 
-// The lock conventions found in the tools' state directories (reference: formats-codegraph-
-// gstack-locks.md §A.4, §B.5, §C). Each is judged and released only by its own rules.
+// The lock conventions found in the tools' state directories (docs/formats/locks.md). Each is
+// judged and released only by its own rules.
 enum class LockDialect
 {
     PidNonce, // codegraph journal: "<pid>\n<pid>-<16 hex>\n"; ours adds key=value lines
@@ -31,6 +31,7 @@ struct LockContent
     QString tool; // ours: "stateward"
     QMap<QString, QString> extra; // any other key=value lines
     bool empty = false;
+    friend bool operator==(const LockContent&, const LockContent&) = default;
 };
 
 // Classifies by name first (the tools' fixed file names), then by shape of the content.

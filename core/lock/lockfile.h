@@ -9,7 +9,7 @@
 
 namespace Stateward {
 
-// The lock of file X in our dialect (DESIGN §4): the regular file X.lock, content
+// The lock of file X in our dialect (docs/formats/locks.md): the regular file X.lock, content
 // "<pid>\n<pid>-<16 hex>\n" plus key=value lines, which codegraph reads as its own lock.
 //  - acquire: write the full content to a private tmp file, then link(2) it to X.lock, so the
 //    lock never exists without its content (O_EXCL + write where link is unsupported);

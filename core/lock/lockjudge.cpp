@@ -24,14 +24,6 @@ namespace {
         return a;
     }
 
-    QString pidList(const QList<qint64>& pids)
-    {
-        QStringList s;
-        for (qint64 p : pids)
-            s.append(QString::number(p));
-        return s.join(QStringLiteral(", "));
-    }
-
     QString seconds(qint64 ms)
     {
         return QString::number(double(ms) / 1000.0, 'f', 1) + QStringLiteral(" s");
@@ -134,7 +126,8 @@ LockVerdict LockJudge::judge(const QString& path, std::optional<LockDialect> dia
     if (evidence == Evidence::Full)
         applyHolderEvidence(v);
 
-    // A verdict of "stale" only stands if no process has the file open or locked (DESIGN §3).
+    // A verdict of "stale" only stands if no process has the file open or locked
+    // (docs/formats/locks.md).
     auto concludeStale = [this, &v](const QString& why) {
         if (!v.openFilesChecked)
             applyHolderEvidence(v);

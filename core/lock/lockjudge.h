@@ -55,6 +55,7 @@ struct LockVerdict
     QList<qint64> kernelHolders; // flock/fcntl holders (/proc/locks)
     QString reason; // one line, with figures
     QJsonObject toJson() const;
+    friend bool operator==(const LockVerdict&, const LockVerdict&) = default;
 };
 
 // Judges lock files. The /proc/*/fd and /proc/locks tables are read at most once per judge, and

@@ -15,6 +15,7 @@ struct TmpFileName
     QString pattern; // the naming convention, e.g. "index.json.<pid>.<uuid>.tmp"
     QString target; // file name the tmp would have become (same directory)
     qint64 ownerPid = -1; // -1 when the name carries no PID
+    friend bool operator==(const TmpFileName&, const TmpFileName&) = default;
 };
 
 TmpFileName recogniseTmpName(const QString& fileName);

@@ -9,8 +9,8 @@
 
 namespace Stateward {
 
-// Which processes hold which files open, from one pass over /proc/*/fd. A lock or tmp file that
-// any process has open is never stale (DESIGN §3), whatever its PID line says.
+// Which processes hold which files open, from one pass over /proc/*/fd. A lock or tmp file that any
+// process has open is never stale (docs/formats/locks.md), whatever its PID line says.
 class OpenFileTable
 {
 public:

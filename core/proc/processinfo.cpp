@@ -114,6 +114,17 @@ QString validatePid(qint64 pid)
     return {};
 }
 
+QString pidList(const QList<qint64>& pids, QStringView separator)
+{
+    QString out;
+    for (qint64 pid : pids) {
+        if (!out.isEmpty())
+            out += separator;
+        out += QString::number(pid);
+    }
+    return out;
+}
+
 std::optional<qint64> parsePid(QStringView text, QString* error)
 {
     bool ok = false;

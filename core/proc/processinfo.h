@@ -54,6 +54,8 @@ struct ProcessInfo
 // negative numbers must never reach kill(2): they address process groups.
 QString validatePid(qint64 pid);
 std::optional<qint64> parsePid(QStringView text, QString* error = nullptr);
+// "12, 345, 6789": PIDs as messages and views list them.
+QString pidList(const QList<qint64>& pids, QStringView separator = u", ");
 
 // Cheap liveness check: kill(pid, 0) plus the state letter from /proc/<pid>/stat.
 Liveness livenessOf(qint64 pid);
@@ -81,8 +83,8 @@ std::optional<ProcessStat> statOf(qint64 pid);
 // later reads (ESRCH) instead of mixing two processes.
 ProcessInfo inspectProcess(qint64 pid);
 
-// DESIGN §3, PID reuse: a live process that started after the record naming it was written
-// cannot be the record's writer.
+// PID reuse (docs/architecture.md, Safety rules): a live process that started after the record
+// naming it was written cannot be the record's writer.
 enum class WriterVerdict
 {
     Plausible, // alive and started no later than the record: may be its writer
@@ -95,6 +97,7 @@ struct WriterJudgement
     WriterVerdict verdict = WriterVerdict::Unknown;
     QString reason; // one line, with figures
     qint64 startedAfterMs = 0; // process start minus record time, when both are known
+    friend bool operator==(const WriterJudgement&, const WriterJudgement&) = default;
 };
 // recordPrecision: how coarse the record's own timestamp is (e.g. 1 s for second-resolution
 // fields); the comparison allows that much plus the clock-tick granularity of the start time.

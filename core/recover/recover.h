@@ -10,8 +10,9 @@
 
 namespace Stateward {
 
-// An index rebuilt from the record files it should list (DESIGN §5). Computed from disk only;
-// nothing is written here: export-index writes `document` elsewhere, repair puts it in place.
+// An index rebuilt from the record files it should list (docs/architecture.md, Findings and
+// repairs). Computed from disk only; nothing is written here: export-index writes `document`
+// elsewhere, repair puts it in place.
 struct RecoveredIndex
 {
     Family family {};

@@ -9,10 +9,10 @@
 
 namespace Stateward {
 
-// Nothing a repair changes is deleted outright (DESIGN §5). Each applied action gets its own
-// <statedir>/.stateward/quarantine/<UTC time>-<id>/ holding what it moved or replaced under
-// files/, and a manifest.json that Undo follows. Every action is also a line in
-// <statedir>/.stateward/audit.jsonl.
+// Nothing a repair changes is deleted outright (docs/architecture.md, Findings and repairs). Each
+// applied action gets its own <statedir>/.stateward/quarantine/<UTC time>-<id>/ holding what it
+// moved or replaced under files/, and a manifest.json that Undo follows. Every action is also a
+// line in <statedir>/.stateward/audit.jsonl.
 struct QuarantineEntry
 {
     enum class Op

@@ -34,7 +34,8 @@ namespace {
     constexpr auto kLockTimeout = 10s;
     constexpr int kRewriteAttempts = 5; // compare-before-rename retries against lock-less writers
     // trail writes records in place, non-atomically: a file that changed this recently may be
-    // half-written by a live writer, not invalid (reference A.6), so it is not quarantined yet.
+    // half-written by a live writer, not invalid (docs/formats/trajectories.md), so it is not
+    // quarantined yet.
     constexpr qint64 kSettleSecs = 10;
     // A session dir holds broker.pid, broker.log and a socket; anything bigger is not one.
     constexpr qint64 kMaxSessionFileBytes = 64 * 1024 * 1024;
@@ -490,10 +491,11 @@ namespace {
         return r;
     }
 
-    // DESIGN §5: an orphan broker/daemon is signalled only after terminateVerified has checked, on
-    // the live process, that it is ours, not us or an ancestor, the same process the scan saw (start
-    // ticks), still of the family's shape for this state dir, still not the one the state file names
-    // and (codex) still at the endpoint and session dir planned. Then its session dir goes.
+    // docs/architecture.md, Safety rules: an orphan broker/daemon is signalled only after
+    // terminateVerified has checked, on the live process, that it is ours, not us or an ancestor,
+    // the same process the scan saw (start ticks), still of the family's shape for this state dir,
+    // still not the one the state file names and (codex) still at the endpoint and session dir
+    // planned. Then its session dir goes.
     RepairResult terminateOrphan(const RepairAction& a, const StateDir& dir)
     {
         TerminateRequest request;

@@ -14,8 +14,9 @@
 
 namespace Stateward {
 
-// One proposed change, as a value (DESIGN §5): what it touches, what must still hold when it is
-// applied, and what it is expected to do. Computed from a Snapshot; nothing is read again here.
+// One proposed change, as a value (docs/architecture.md, Findings and repairs): what it touches,
+// what must still hold when it is applied, and what it is expected to do. Computed from a Snapshot;
+// nothing is read again here.
 struct RepairAction
 {
     QString id; // stable: "<kind>:<target>"

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "statedir.h"
 
+#include "proc/paths.h"
 #include "proc/procfs.h"
 
-#include <QDir>
 #include <QFile>
-#include <QFileInfo>
 
 #include <cerrno>
 #include <fcntl.h>
@@ -14,7 +13,7 @@
 namespace Stateward {
 
 StateDir::StateDir(const QString& path)
-    : m_path(QDir::cleanPath(QFileInfo(path).absoluteFilePath()))
+    : m_path(cleanAbsolute(path))
 {
     m_fd.reset(::open(QFile::encodeName(m_path).constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!m_fd.isValid())
@@ -24,7 +23,7 @@ StateDir::StateDir(const QString& path)
 
 std::optional<QString> StateDir::relativePath(const QString& absolute, QString* why) const
 {
-    const QString clean = QDir::cleanPath(QFileInfo(absolute).absoluteFilePath());
+    const QString clean = cleanAbsolute(absolute);
     if (!clean.startsWith(m_path + QLatin1Char('/'))) {
         if (why)
             *why = QStringLiteral("%1 is outside the state directory %2").arg(absolute, m_path);

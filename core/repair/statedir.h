@@ -12,7 +12,7 @@ namespace Stateward {
 
 // A state directory opened once. Every path a repair touches is resolved relative to its fd one
 // component at a time with O_NOFOLLOW, so neither a symlink nor ".." in a record leads outside
-// (DESIGN §5). Paths are "a/b/c", relative to the state dir.
+// (docs/architecture.md, Safety rules). Paths are "a/b/c", relative to the state dir.
 class StateDir
 {
 public:

@@ -46,14 +46,6 @@ namespace {
         return ProcFs::errorText(error);
     }
 
-    QString pidList(const QList<qint64>& pids)
-    {
-        QStringList out;
-        for (qint64 p : pids)
-            out.append(QString::number(p));
-        return out.join(QStringLiteral(", "));
-    }
-
     // Our ancestors, parent first, along the ppid chain in /proc. nullopt when a link is unreadable:
     // then no PID can be proven not to be one of them.
     std::optional<QList<qint64>> ancestorsOfSelf(QString* why)
@@ -318,7 +310,7 @@ TerminateResult terminateVerified(const TerminateRequest& request)
             QStringLiteral("PID %1 is an ancestor of ours (PID %2 → %3): never signalled")
                 .arg(pid)
                 .arg(self)
-                .arg(pidList(*ancestors).replace(QStringLiteral(", "), QStringLiteral(" → "))));
+                .arg(pidList(*ancestors, u" → ")));
     r.verified.append(QStringLiteral("not us and not an ancestor of PID %1 (ancestors %2)")
                           .arg(self)
                           .arg(ancestors->isEmpty() ? QStringLiteral("none visible") : pidList(*ancestors)));

@@ -11,9 +11,10 @@
 
 namespace Stateward {
 
-// DESIGN §5: never signal a process that is not ours and not verified. A request names the process
-// as the scan saw it; terminateVerified re-checks everything on the live process and signals it
-// through a pidfd, so a PID reused between the scan and the signal is never hit.
+// docs/architecture.md, Safety rules: never signal a process that is not ours and not verified. A
+// request names the process as the scan saw it; terminateVerified re-checks everything on the live
+// process and signals it through a pidfd, so a PID reused between the scan and the signal is never
+// hit.
 struct TerminateRequest
 {
     qint64 pid = -1;

@@ -16,9 +16,9 @@
 
 #include <optional>
 
-// Plain values describing one state directory at one moment (DESIGN §2: disk → adapter →
-// Snapshot → model diff → view). Copy them across threads; every item has a stable id so a
-// model can apply a newer snapshot as a diff.
+// Plain values describing one state directory at one moment (docs/architecture.md, Data flow: disk
+// → adapter → Snapshot → model diff → view). Copy them across threads; every item has a stable id
+// so a model can apply a newer snapshot as a diff.
 namespace Stateward {
 
 enum class Severity
@@ -45,6 +45,7 @@ struct Job
     QString logFile;
     bool inIndex = false;
     QJsonObject toJson() const;
+    friend bool operator==(const Job&, const Job&) = default;
 };
 
 struct Broker
@@ -61,6 +62,7 @@ struct Broker
     QString sessionDir;
     QStringList referencedBy;
     QJsonObject toJson() const;
+    friend bool operator==(const Broker&, const Broker&) = default;
 };
 
 struct LockHolder
@@ -68,6 +70,7 @@ struct LockHolder
     QString id;
     LockVerdict verdict;
     QJsonObject toJson() const;
+    friend bool operator==(const LockHolder&, const LockHolder&) = default;
 };
 
 struct TempFile
@@ -82,6 +85,7 @@ struct TempFile
     bool orphan = false; // nobody will rename it into place any more
     QString reason;
     QJsonObject toJson() const;
+    friend bool operator==(const TempFile&, const TempFile&) = default;
 };
 
 // What a finding is about, as values: code reads these fields, never the subject string.
@@ -116,8 +120,9 @@ struct Finding
     FindingTarget target;
     QString summary; // one line
     QString evidence; // what was checked, with figures
-    QList<RepairKind> repairs; // the repairs that would fix it (DESIGN §5)
+    QList<RepairKind> repairs; // the repairs that would fix it (docs/findings.md)
     QJsonObject toJson() const;
+    friend bool operator==(const Finding&, const Finding&) = default;
 };
 
 struct Snapshot

@@ -12,8 +12,8 @@ namespace {
 
     const QByteArray kHeaderPrefix = "# codegraph-journal v1 ";
 
-    // Reads the journal as codegraph's readJournal does (reference §A.3) and reports what would
-    // make codegraph ignore it or lose entries.
+    // Reads the journal as codegraph's readJournal does (docs/formats/codegraph.md) and reports
+    // what would make codegraph ignore it or lose entries.
     void checkJournal(Snapshot& s)
     {
         const QString path = QDir(s.stateDir).filePath(QStringLiteral("changes.journal"));

@@ -5,8 +5,8 @@
 
 namespace Stateward {
 
-// codegraph (npm @optave/codegraph): <ws>/.codegraph/ with changes.journal and its pid-nonce
-// lock, graph.db.lock (pid-only), steal and snapshot tmp files (reference §A).
+// codegraph (npm @optave/codegraph): <ws>/.codegraph/ with changes.journal and its pid-nonce lock,
+// graph.db.lock (pid-only), steal and snapshot tmp files (docs/formats/codegraph.md).
 class CodegraphSource : public SourceAdapter
 {
 public:

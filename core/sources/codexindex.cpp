@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // codex-companion's state.json: how Stateward rebuilds it from jobs/*.json and edits its entries
-// (reference B.2). The generic half is in core/recover/recover.cpp.
+// (docs/formats/codex.md). The generic half is in core/recover/recover.cpp.
 #include "codexsource.h"
 #include "jsonfile.h"
 #include "recover/recover.h"

@@ -106,9 +106,10 @@ namespace {
     }
 
     // $TMPDIR/cxc-XXXXXX session dirs (mkdtemp) that no live broker uses. Only upstream's
-    // teardownBrokerSession removes one, and it never runs for a broker that died or lost the
-    // start race, so they pile up (reference B.4, issues #543, #660). A session dir names no
-    // workspace: every codex snapshot lists the unused ones, saying whether its broker.json names it.
+    // teardownBrokerSession removes one, and it never runs for a broker that died or lost the start
+    // race, so they pile up (docs/formats/codex.md; upstream issues #543, #660). A session dir
+    // names no workspace: every codex snapshot lists the unused ones, saying whether its
+    // broker.json names it.
     void findOrphanSessionDirs(Snapshot& s, const QHash<QString, qint64>& liveSessions, const QString& namedSession)
     {
         const QDir tmp(QDir::tempPath());

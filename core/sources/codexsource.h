@@ -5,7 +5,7 @@
 
 namespace Stateward {
 
-// The Codex plugin for Claude Code ("codex-companion", reference Part B): per-workspace state
+// The Codex plugin for Claude Code ("codex-companion", docs/formats/codex.md): per-workspace state
 // dirs <root>/<slug>-<sha256(realpath(ws))[:16]> with state.json, jobs/<id>.json|log and
 // broker.json naming a broker process and its $TMPDIR/cxc-XXXXXX session dir.
 class CodexSource : public SourceAdapter
@@ -34,8 +34,8 @@ public:
     // broker.json (naming namedPid) does not name, i.e. an orphan; else why not. The scan and the
     // terminate-orphan repair decide with this one rule.
     static QString orphanBrokerMismatch(const ProcessInfo& p, const QString& stateDir, qint64 namedPid);
-    // Upstream's field order for state.json and job records (reference B.2), for toJsonText. A
-    // request object shares the list: its keys sit where they sort right.
+    // Upstream's field order for state.json and job records (docs/formats/codex.md), for
+    // toJsonText. A request object shares the list: its keys sit where they sort right.
     static const QStringList& keyOrder();
     // A broker session dir: $TMPDIR/cxc-XXXXXX (mkdtemp), by path shape only.
     static bool isSessionDirPath(const QString& path);

@@ -6,8 +6,9 @@
 namespace Stateward {
 
 // gstack browse: <ws>/.gstack/browse.json naming the daemon {pid, port, token, startedAt,
-// serverPath, mode}, browse.json.lock (pid-only) and browse.json.tmp.<pid>.<hex> (reference §B).
-// Daemons are also found by their environment (BROWSE_STATE_FILE) when no state file names them.
+// serverPath, mode}, browse.json.lock (pid-only) and browse.json.tmp.<pid>.<hex>
+// (docs/formats/gstack.md). Daemons are also found by their environment (BROWSE_STATE_FILE) when no
+// state file names them.
 class GstackSource : public SourceAdapter
 {
 public:
@@ -32,7 +33,7 @@ public:
     static constexpr int kHealthTimeoutMs = 1000;
 };
 
-// The daemon's argv shape: bun run <…>/server.ts (reference §B.7).
+// The daemon's argv shape: bun run <…>/server.ts (docs/formats/gstack.md).
 bool looksLikeGstackDaemon(const ProcessInfo& process);
 
 } // namespace Stateward

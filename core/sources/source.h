@@ -93,8 +93,9 @@ public:
         const RecoveredIndex& recovered, const IndexEdit& edit) const = 0;
 };
 
-// One tool family: everything Stateward knows of the tool lives behind this interface. Adding a
-// tool means one adapter and its tests, its enumerator in registry.h and its line in registry.cpp.
+// One tool family (docs/architecture.md, How to add a tool): everything Stateward knows of the
+// tool lives behind this interface. Adding a tool means one adapter and its tests, its enumerator
+// in registry.h and its line in registry.cpp.
 class SourceAdapter
 {
 public:

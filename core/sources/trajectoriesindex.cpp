@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // index.json of trail's index era (≤0.5.8): how Stateward rebuilds it from the trajectory files
-// and edits its entries (reference A.6). The generic half is in core/recover/recover.cpp.
+// and edits its entries (docs/formats/trajectories.md). The generic half is in core/recover/recover.cpp.
 #include "jsonfile.h"
 #include "recover/recover.h"
 #include "trajectoriessource.h"

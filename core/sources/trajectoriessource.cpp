@@ -3,6 +3,7 @@
 
 #include "jsonfile.h"
 #include "proc/filetree.h"
+#include "proc/paths.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -66,11 +67,6 @@ namespace {
     QString relativeTo(const QString& dir, const QString& path)
     {
         return QDir(dir).relativeFilePath(path);
-    }
-
-    QString cleanAbsolute(const QString& path)
-    {
-        return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
     }
 
     // The places findTrajectoryRecords() and symlinksAmongRecords() look, read off the tree the

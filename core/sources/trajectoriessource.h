@@ -13,10 +13,11 @@ namespace Stateward {
 
 struct TrajectoryRecord;
 
-// agent-trajectories (`trail`), reference Part A. Index era (≤0.5.8): <ws>/.trajectories/ with
-// index.json, active/<id>.json, completed/[YYYY-MM/]<id>.json. 0.5.9+: <ws>/.agentworkforce/
-// trajectories/ with active/<id>/trajectory.json, completed/YYYY-MM/<id>/trajectory.json and no
-// index. $TRAJECTORIES_DATA_DIR names the directory itself (~ expanded, relative to the workspace).
+// agent-trajectories (`trail`), docs/formats/trajectories.md. Index era (published ≤0.5.6):
+// <ws>/.trajectories/ with index.json, active/<id>.json, completed/[YYYY-MM/]<id>.json. 0.5.9+:
+// active/<id>/trajectory.json, completed/YYYY-MM/<id>/trajectory.json and no index, in
+// <ws>/.trajectories/ for 0.5.9 and in <ws>/.agentworkforce/trajectories/ from 0.6.1.
+// $TRAJECTORIES_DATA_DIR names the directory itself (~ expanded, relative to the workspace).
 class TrajectoriesSource : public SourceAdapter
 {
 public:
@@ -31,7 +32,7 @@ public:
     // 0.5.9+ keeps no index: .agentworkforce/trajectories, or a data dir (not .trajectories) with
     // no index.json whose records are <id>/trajectory.json. The scan and the recovery agree on it.
     static bool keepsNoIndex(const QString& stateDir, const QList<TrajectoryRecord>& records);
-    // FileStorage's field order of index.json (reference A.3), for toJsonText.
+    // FileStorage's field order of index.json (docs/formats/trajectories.md), for toJsonText.
     static const QStringList& indexKeyOrder();
 };
 

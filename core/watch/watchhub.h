@@ -54,7 +54,8 @@ struct ScanReport
     qint64 elapsedMs = 0;
 };
 
-// The one watcher of a process (DESIGN §6): one QFileSystemWatcher for every workspace.
+// The one watcher of a process (docs/architecture.md, Watching): one QFileSystemWatcher for every
+// workspace.
 //
 // It watches each workspace's state directories and every subdirectory (so rename-replace and
 // delete-and-recreate are seen), the nearest existing parent of every place a state directory

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "watchscan.h"
 
+#include "proc/paths.h"
 #include "proc/processinfo.h"
 
 #include <QDir>
@@ -21,11 +22,6 @@
 namespace Stateward {
 
 namespace {
-
-    QString cleanAbsolute(const QString& path)
-    {
-        return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
-    }
 
     QString sourceKey(Family family, const QString& stateDir)
     {

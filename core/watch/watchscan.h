@@ -15,8 +15,8 @@
 #include <functional>
 #include <memory>
 
-// The half of WatchHub that runs on a worker thread: plain functions over plain values, so a
-// scan needs nothing from the hub but a copy of what it delivered last (DESIGN §6).
+// The half of WatchHub that runs on a worker thread: plain functions over plain values, so a scan
+// needs nothing from the hub but a copy of what it delivered last (docs/architecture.md, Watching).
 namespace Stateward {
 
 // A PID some snapshot names (job, broker, lock holder, tmp file owner or opener) as the scan saw it.

@@ -6,11 +6,11 @@
 // runs two copies of this script, one per layout; generateScanWorkspace({ …, parts }) writes the
 // parts named ('index' trajectories, 'codex', '061' trajectories) in this process.
 //
-//   ROOT/ws/.trajectories/             index era (agent-trajectories <= 0.5.8, reference A.2-A.4)
+//   ROOT/ws/.trajectories/             index era (agent-trajectories <= 0.5.6, docs/formats/trajectories.md)
 //       index.json                     lists most records, not all (see below)
 //       active/<id>.json               ~1 % of the records
 //       completed/YYYY-MM/<id>.json    the rest (local-time month of completedAt, as FileStorage.save)
-//   ROOT/plugin-data/state/<slug>-<sha256(realpath(ws))[:16]>/   Codex plugin (reference B.1-B.3)
+//   ROOT/plugin-data/state/<slug>-<sha256(realpath(ws))[:16]>/   Codex plugin (docs/formats/codex.md)
 //       state.json                     most jobs, newest first, over upstream's limit of 50
 //       jobs/<id>.json                 every job; jobs/<id>.log for one job in 10
 //   ROOT/ws061/.agentworkforce/trajectories/   the same trajectory files, byte for byte, in the
@@ -193,7 +193,7 @@ export function generateScanWorkspace({ root, trajectories = 100000, codexJobs =
             tags: rand() < 0.2 ? [pick(WORDS)] : [],
             _trace: status === 'completed' ? { startRef: hex(40), endRef: hex(40), traceId: `trace_${b36(12)}` } : { startRef: hex(40) },
         };
-        // 0.4.1 spreads completedAt and retrospective last (reference A.4 / interop README).
+        // 0.4.1 spreads completedAt and retrospective last (tests/interop/trajectories/README.md).
         if (status !== 'active') rec.completedAt = iso(completedMs);
         if (status === 'completed')
             rec.retrospective = { summary: `${title}: ${words(10)}.`, approach: `${words(12)}.`, confidence: Math.round(rand() * 100) / 100 };

@@ -146,7 +146,7 @@ struct Generated
     qint64 ms = 0;
 };
 
-// ROOT/ws/.trajectories in the 0.4.x index era (reference A.2-A.4): index.json, active/<id>.json
+// ROOT/ws/.trajectories in the 0.4.x index era (docs/formats/trajectories.md): index.json, active/<id>.json
 // for ~1 % of the records, completed/YYYY-MM/<id>.json for the rest; 1-3 KB each. As the scan
 // benchmark: N/10000 torn files and stale active/ copies, 1 in 50 missing from the index, 1 in
 // 200 stale there, N/1000 index entries naming no file.

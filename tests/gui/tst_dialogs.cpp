@@ -37,12 +37,6 @@ using namespace TestFiles;
 
 namespace {
 
-QByteArray readAll(const QString& path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
 QStringList idsOf(const QList<RepairAction>& actions)
 {
     QStringList ids;

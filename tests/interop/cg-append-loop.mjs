@@ -10,7 +10,7 @@
 // yet) and the append goes on, so the journal shows whether anything was
 // lost. codegraph's own appenders do this to each other now and then (a
 // waiter reads a fresh lock in its empty-file window as PID 0, dead, and
-// steals it: reference A.5), so the holder and time say who it was.
+// steals it: docs/formats/codegraph.md), so the holder and time say who it was.
 // Prints `done COUNT BREACHES`; an append that throws (codegraph gives up
 // after 5 s) exits 1.
 import fs from 'node:fs';

@@ -69,7 +69,7 @@ private slots:
 
     void stateDirNameMatchesUpstream()
     {
-        // The reference's own example: /home/user/my-repo → my-repo-71791e261ad8b552 (no such
+        // docs/formats/codex.md's example: /home/user/my-repo → my-repo-71791e261ad8b552 (no such
         // directory here, so realpath fails and the raw path is hashed, as upstream does).
         QCOMPARE(CodexSource::stateDirName(QStringLiteral("/home/user/my-repo")),
             QStringLiteral("my-repo-71791e261ad8b552"));
@@ -117,10 +117,7 @@ private slots:
         QTemporaryDir ws;
         const QString dir = makeState(ws.path(), { QStringLiteral("--corrupt-state=") + mode });
         QVERIFY(!dir.isEmpty());
-        const QByteArray before = [&] {
-            QFile f(dir + QLatin1String("/state.json"));
-            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-        }();
+        const QByteArray before = readAll(dir + QLatin1String("/state.json"));
         const Snapshot s = scan(ws.path(), dir);
         QVERIFY(findingCodes(s).contains(QStringLiteral("state-corrupt")));
         QCOMPARE(s.worst(), Severity::Critical);

@@ -5,6 +5,7 @@
 #include "lock/lockfile.h"
 #include "lock/lockjudge.h"
 #include "nodetools.h"
+#include "testfiles.h"
 #include "testprinters.h"
 
 #include <QDir>
@@ -31,11 +32,6 @@ class TestInteropLocks : public QObject
     QString m_node;
 
     static QString script(const char* name) { return NodeTools::script(name); }
-    static QByteArray read(const QString& path)
-    {
-        QFile f(path);
-        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-    }
     QProcess* node(const char* name, const QStringList& args)
     {
         auto* p = new QProcess(this);
@@ -83,7 +79,7 @@ private slots:
             QCOMPARE(p->exitCode(), 0);
         }
 
-        const QList<QByteArray> lines = read(journal).split('\n');
+        const QList<QByteArray> lines = TestFiles::readAll(journal).split('\n');
         QVERIFY2(lines.first().startsWith("# codegraph-journal v1 "), lines.first().constData());
         QCOMPARE(lines.last(), QByteArray()); // ends with a newline: no torn last line
         QSet<QByteArray> seen;
@@ -136,7 +132,8 @@ private slots:
         QProcess* after = node("cg-append-timed.mjs", { root.path(), QStringLiteral("after-steal") });
         QVERIFY(after->waitForFinished(30000));
         QCOMPARE(after->exitCode(), 0);
-        QVERIFY(read(root.filePath(QStringLiteral(".codegraph/changes.journal"))).contains("after-steal\n"));
+        QVERIFY(
+            TestFiles::readAll(root.filePath(QStringLiteral(".codegraph/changes.journal"))).contains("after-steal\n"));
     }
 
     // 3. While we hold the lock, codegraph waits, then appends once we release.
@@ -156,7 +153,8 @@ private slots:
         QVERIFY2(waited.mid(10).toInt() >= 700, waited.constData());
         QVERIFY(!waiter.waitForLine("done", 10000).isEmpty());
         QCOMPARE(WEXITSTATUS(waiter.reap()), 0);
-        QVERIFY(read(root.filePath(QStringLiteral(".codegraph/changes.journal"))).contains("waited-line\n"));
+        QVERIFY(
+            TestFiles::readAll(root.filePath(QStringLiteral(".codegraph/changes.journal"))).contains("waited-line\n"));
     }
 
     // 4. proper-lockfile: held while its holder refreshes; stale only once killed and aged past

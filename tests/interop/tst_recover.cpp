@@ -217,10 +217,7 @@ private slots:
         QVERIFY(!dir.isEmpty());
         writeFile(dir + QLatin1String("/jobs/not-a-job.json"), "{\"id\":\"something-else\"}");
         writeFile(dir + QLatin1String("/jobs/torn-job.json"), "{\"id\":\"torn-job\",");
-        const QJsonObject state = parse([&] {
-            QFile f(dir + QLatin1String("/state.json"));
-            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-        }());
+        const QJsonObject state = parse(readAll(dir + QLatin1String("/state.json")));
         const QJsonArray current = state.value(QStringLiteral("jobs")).toArray();
         QCOMPARE(current.size(), 55);
         const QMap<QString, QByteArray> before = treeContents(dir);

@@ -36,12 +36,6 @@ RepairPlan planFor(const QString& ws, const QList<RepairKind>& kinds = {})
     return planRepairs(scanWorkspace(ws, context), kinds);
 }
 
-QByteArray readAll(const QString& path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
 QStringList kindsOf(const RepairPlan& plan)
 {
     QStringList kinds;

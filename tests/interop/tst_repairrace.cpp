@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Repair racing live writers (DESIGN §4–§5): two real agent-trajectories 0.4.1 processes keep
+// Repair racing live writers (docs/architecture.md, Safety rules): two real agent-trajectories 0.4.1 processes keep
 // saving, real codegraph appenders take their journal lock, and a codex-companion-format writer
 // rewrites state.json in place, while this process scans, plans and applies every default repair
 // in a loop. Nothing anyone wrote may be lost or damaged; a writer without a lock may clobber a
@@ -47,12 +47,6 @@ constexpr int kTrailListLimit = 50; // 0.4.1's `trail list` shows at most 50
 
 const QStringList kRewriteKinds { QStringLiteral("replace-corrupt-index"), QStringLiteral("reindex"),
     QStringLiteral("drop-dangling-entry"), QStringLiteral("fix-index-entry"), QStringLiteral("mark-failed") };
-
-QByteArray readAll(const QString& path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
 
 QJsonObject parseObject(const QByteArray& bytes, QString* problem)
 {

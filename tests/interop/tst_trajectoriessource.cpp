@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The trajectories adapter against state written by the real agent-trajectories (0.4.1's
 // unlocked index writes racing, 0.6.1's CLI) and against hand-written layouts in the exact
-// formats of reference Part A; the real `trail list` checks what each finding claims trail does.
+// formats of docs/formats/trajectories.md; the real `trail list` checks what each finding claims trail does.
 #include "sources/trajectoriessource.h"
 #include "testfiles.h"
 #include "trajectorytools.h"
@@ -108,7 +108,7 @@ struct Entry
     QString compactedInto;
 };
 
-// index.json (reference A.3): entry fields in the order title, status, startedAt, completedAt, path.
+// index.json (docs/formats/trajectories.md): entry fields in the order title, status, startedAt, completedAt, path.
 QByteArray indexJson(const QList<Entry>& entries)
 {
     QStringList items;
@@ -136,12 +136,6 @@ void put(const QString& root, const QString& relative, const QByteArray& content
     const QString path = root + QLatin1Char('/') + relative;
     QVERIFY2(QDir().mkpath(QFileInfo(path).path()), qPrintable(path));
     writeFile(path, content);
-}
-
-QByteArray readAll(const QString& path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
 Snapshot scanDir(const QString& ws, const QString& stateDir)
@@ -437,7 +431,7 @@ private slots:
         QVERIFY(scanDir(ws, stateDir).findings.isEmpty());
     }
 
-    // Every index-era layout of reference A.2 at once, with the files that are not trajectories.
+    // Every index-era layout of docs/formats/trajectories.md at once, with the files that are not trajectories.
     void handWrittenIndexEra()
     {
         QTemporaryDir ws;
@@ -493,7 +487,7 @@ private slots:
         QCOMPARE(readAll(dir + QLatin1String("/index.json")), index);
     }
 
-    // 0.5.9+ directories per id beside the legacy flat files 0.5.9+ still reads (reference A.7).
+    // 0.5.9+ directories per id beside the legacy flat files 0.5.9+ still reads (docs/formats/trajectories.md).
     void handWrittenNewLayout()
     {
         QTemporaryDir ws;

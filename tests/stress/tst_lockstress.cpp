@@ -5,6 +5,7 @@
 #include "childprocess.h"
 #include "lock/tmpfiles.h"
 #include "proc/processinfo.h"
+#include "testfiles.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -20,12 +21,6 @@
 class TestLockStress : public QObject
 {
     Q_OBJECT
-
-    static QByteArray read(const QString& path)
-    {
-        QFile f(path);
-        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-    }
 
 private slots:
     void contendedSectionsWithKills()
@@ -80,11 +75,11 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!QFile::exists(dir.filePath(QStringLiteral("witness"))), 20000);
         QTRY_VERIFY_WITH_TIMEOUT(!QFile::exists(counter + QLatin1String(".lock")) || exitedZero == 0, 5000);
 
-        const QByteArray violations = read(dir.filePath(QStringLiteral("violations")));
+        const QByteArray violations = TestFiles::readAll(dir.filePath(QStringLiteral("violations")));
         QVERIFY2(violations.isEmpty(), violations.constData());
-        const QList<QByteArray> completed = read(dir.filePath(QStringLiteral("completed"))).split('\n');
+        const QList<QByteArray> completed = TestFiles::readAll(dir.filePath(QStringLiteral("completed"))).split('\n');
         const int completedSections = int(completed.size()) - 1; // trailing newline
-        const int value = read(counter).toInt();
+        const int value = TestFiles::readAll(counter).toInt();
         qInfo("%d sections launched, %d wrappers killed, %d exited 0, %d sections completed, counter %d", started,
             killed, exitedZero, completedSections, value);
         QCOMPARE(value, completedSections);

@@ -23,6 +23,14 @@ inline void writeFile(const QString& path, const QByteArray& content)
     QCOMPARE(f.write(content), content.size());
 }
 
+// The file's bytes; `unreadable` when it cannot be opened (a missing file reads as empty unless
+// the test wants the two told apart).
+inline QByteArray readAll(const QString& path, const QByteArray& unreadable = {})
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : unreadable;
+}
+
 // Sets the path's own times (never a symlink's target) to `seconds` ago.
 inline void backdate(const QString& path, int seconds)
 {
@@ -58,8 +66,7 @@ inline QMap<QString, QByteArray> treeContents(const QString& dir)
         if (info.isSymLink()) {
             content = "-> " + QFile::encodeName(info.symLinkTarget());
         } else if (info.isFile()) {
-            QFile f(path);
-            content = f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("<unreadable>");
+            content = readAll(path, "<unreadable>");
         } else {
             content = "<dir>";
         }

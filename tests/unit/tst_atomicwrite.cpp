@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "lock/atomicwrite.h"
+#include "testfiles.h"
 
 #include <QDir>
 #include <QFile>
@@ -14,11 +15,6 @@ class TestAtomicWrite : public QObject
 {
     Q_OBJECT
 
-    static QByteArray read(const QString& path)
-    {
-        QFile f(path);
-        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("<unreadable>");
-    }
     static int leftovers(const QString& dir)
     {
         return int(QDir(dir).entryList({ QStringLiteral("*.tmp") }, QDir::Files | QDir::Hidden).size());
@@ -31,13 +27,13 @@ private slots:
         const QString path = dir.filePath(QStringLiteral("state.json"));
         AtomicWriteResult r = atomicWrite(path, "{\"jobs\":[]}");
         QVERIFY2(r.ok, qPrintable(r.error));
-        QCOMPARE(read(path), QByteArray("{\"jobs\":[]}"));
+        QCOMPARE(TestFiles::readAll(path, "<unreadable>"), QByteArray("{\"jobs\":[]}"));
 
         QVERIFY(::chmod(QFile::encodeName(path).constData(), 0600) == 0);
         const auto before = FileStamp::ofPath(path);
         r = atomicWrite(path, "{\"jobs\":[1]}");
         QVERIFY2(r.ok, qPrintable(r.error));
-        QCOMPARE(read(path), QByteArray("{\"jobs\":[1]}"));
+        QCOMPARE(TestFiles::readAll(path, "<unreadable>"), QByteArray("{\"jobs\":[1]}"));
         struct stat st
         {
         };
@@ -62,13 +58,13 @@ private slots:
         QVERIFY(!r.ok);
         QVERIFY(r.changedMeanwhile);
         QVERIFY(r.error.contains(QStringLiteral("changed since it was read")));
-        QCOMPARE(read(path), QByteArray("v2 by another tool"));
+        QCOMPARE(TestFiles::readAll(path, "<unreadable>"), QByteArray("v2 by another tool"));
         QCOMPARE(leftovers(dir.path()), 0);
 
         AtomicWriteOptions expectCurrent;
         expectCurrent.expected = *FileStamp::ofPath(path);
         QVERIFY(atomicWrite(path, "v3", expectCurrent).ok);
-        QCOMPARE(read(path), QByteArray("v3"));
+        QCOMPARE(TestFiles::readAll(path, "<unreadable>"), QByteArray("v3"));
     }
 
     void refusesSymlinksAndDirectories()
@@ -82,7 +78,7 @@ private slots:
         QVERIFY(!r.ok);
         QVERIFY(r.error.contains(QStringLiteral("is a symlink")));
         QVERIFY(r.error.contains(link));
-        QCOMPARE(read(victim), QByteArray("precious"));
+        QCOMPARE(TestFiles::readAll(victim, "<unreadable>"), QByteArray("precious"));
         QVERIFY(QFileInfo(link).isSymLink());
 
         const QString sub = dir.filePath(QStringLiteral("sub"));

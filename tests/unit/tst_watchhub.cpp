@@ -4,6 +4,7 @@
 // source only, newer scans supersede older ones, a PID in view dying is noticed without any file
 // changing, degraded polling, and removing or destroying the hub mid-scan.
 #include "childprocess.h"
+#include "proc/paths.h"
 #include "sources/codexsource.h"
 #include "testfiles.h"
 #include "watch/watchhub.h"
@@ -134,11 +135,6 @@ QList<ScanReport> reports(const QSignalSpy& spy)
     return out;
 }
 
-QString canonical(const QString& path)
-{
-    return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
-}
-
 } // namespace
 
 class TestWatchHub : public QObject
@@ -201,7 +197,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(
             jobs(hub, ws.path()), QStringList { QStringLiteral("traj_alpha=traj_alpha") }, kTimeout);
         QCOMPARE(changed.count(), 1);
-        QCOMPARE(changed.first().at(0).toString(), canonical(ws.path()));
+        QCOMPARE(changed.first().at(0).toString(), cleanAbsolute(ws.path()));
         QVERIFY(hub.watchedPaths().contains(recordPath)); // the file too: in-place writes
         QVERIFY(hub.watchedPaths().contains(dir + QLatin1String("/active"))); // and its directory: renames
 
@@ -290,7 +286,7 @@ private slots:
         QVERIFY(hub.addWorkspace(ws.path()));
         QTRY_COMPARE_WITH_TIMEOUT(changed.count(), 1, kTimeout); // the first scan is reported, empty
         QVERIFY(changed.first().at(1).value<QList<Snapshot>>().isEmpty());
-        QVERIFY(hub.watchedPaths().contains(canonical(ws.path())));
+        QVERIFY(hub.watchedPaths().contains(cleanAbsolute(ws.path())));
 
         // Index era: <ws>/.trajectories appears with a trajectory in it.
         const QString legacy = legacyDir(ws.path(), { QStringLiteral("traj_early") });
@@ -494,7 +490,7 @@ private slots:
         QVERIFY(hub.addWorkspace(ws.path()));
         QTRY_VERIFY_WITH_TIMEOUT(firstScanDone(hub, ws.path()), kTimeout);
         QCOMPARE(hub.watchedPaths(),
-            (QStringList { codexRoot(), canonical(ws.path()), dir, dir + QLatin1String("/active") }));
+            (QStringList { codexRoot(), cleanAbsolute(ws.path()), dir, dir + QLatin1String("/active") }));
         QVERIFY(!hub.health().isDegraded());
         QCOMPARE(hub.health().unwatchedFiles, 2); // index.json and the record
         QCOMPARE(hub.health().summary(), QStringLiteral("ok (2 files watched through their directory only)"));
@@ -531,7 +527,7 @@ private slots:
         QCOMPARE(degraded.polledPaths, (QStringList { codexRoot(), dir, dir + QLatin1String("/active") }));
         QCOMPARE(degraded.overBudget, 3);
         QVERIFY(degraded.refused.isEmpty());
-        QCOMPARE(hub.watchedPaths(), QStringList { canonical(ws.path()) });
+        QCOMPARE(hub.watchedPaths(), QStringList { cleanAbsolute(ws.path()) });
 
         // A new record changes active/'s mtime: the poll sees it, the scan follows.
         const QString beta = dir + QLatin1String("/active/traj_beta.json");

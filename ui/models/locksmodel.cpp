@@ -7,14 +7,6 @@ namespace Stateward {
 
 namespace {
 
-    QString pidList(const QList<qint64>& pids)
-    {
-        QStringList s;
-        for (qint64 p : pids)
-            s << QString::number(p);
-        return s.join(QStringLiteral(", "));
-    }
-
     QString holderText(const LockVerdict& v)
     {
         QString text;

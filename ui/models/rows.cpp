@@ -14,66 +14,39 @@ namespace {
         return differs ? RowChange::Visible : RowChange::None;
     }
 
-    bool sameContent(const LockContent& a, const LockContent& b)
-    {
-        return a.pid == b.pid && a.nonce == b.nonce && a.appName == b.appName && a.host == b.host
-            && a.bootId == b.bootId && a.startTicks == b.startTicks && a.tool == b.tool && a.extra == b.extra
-            && a.empty == b.empty;
-    }
-
-    bool sameWriter(const WriterJudgement& a, const WriterJudgement& b)
-    {
-        return a.verdict == b.verdict && a.reason == b.reason && a.startedAfterMs == b.startedAfterMs;
-    }
-
 } // namespace
 
 RowChange compareItems(const Job& a, const Job& b)
 {
-    return visibleIf(a.id != b.id || a.jobId != b.jobId || a.title != b.title || a.kind != b.kind
-        || a.status != b.status || a.pid != b.pid || a.liveness != b.liveness || a.startedAt != b.startedAt
-        || a.updatedAt != b.updatedAt || a.recordFile != b.recordFile || a.logFile != b.logFile
-        || a.inIndex != b.inIndex);
+    return visibleIf(a != b);
 }
 
 RowChange compareItems(const Broker& a, const Broker& b)
 {
-    return visibleIf(a.id != b.id || a.pid != b.pid || a.startTicks != b.startTicks || a.liveness != b.liveness
-        || a.identityVerified != b.identityVerified || a.identityEvidence != b.identityEvidence
-        || a.endpoint != b.endpoint || a.reachable != b.reachable || a.stateFile != b.stateFile
-        || a.sessionDir != b.sessionDir || a.referencedBy != b.referencedBy);
+    return visibleIf(a != b);
 }
 
 RowChange compareItems(const LockHolder& a, const LockHolder& b)
 {
-    const LockVerdict& x = a.verdict;
-    const LockVerdict& y = b.verdict;
-    const bool differs = a.id != b.id || x.path != y.path || x.dialect != y.dialect || x.state != y.state
-        || x.removable != y.removable || !sameContent(x.content, y.content) || !(x.stamp == y.stamp)
-        || x.mtime != y.mtime || x.liveness != y.liveness || x.holderStart != y.holderStart
-        || !sameWriter(x.writer, y.writer) || x.foreignHost != y.foreignHost || x.otherBoot != y.otherBoot
-        || x.openFilesChecked != y.openFilesChecked || x.openHolders != y.openHolders
-        || x.kernelHolders != y.kernelHolders || x.reason != y.reason;
-    if (differs)
-        return RowChange::Visible;
+    if (a == b)
+        return RowChange::None;
     // ageMs is mtime measured at scan time: every scan moves it, the age column derives it from mtime.
-    return x.ageMs != y.ageMs ? RowChange::Quiet : RowChange::None;
+    // A row that differs in ageMs alone changes quietly.
+    if (a.verdict.ageMs == b.verdict.ageMs)
+        return RowChange::Visible;
+    LockHolder sameAge = b;
+    sameAge.verdict.ageMs = a.verdict.ageMs;
+    return a == sameAge ? RowChange::Quiet : RowChange::Visible;
 }
 
 RowChange compareItems(const TempFile& a, const TempFile& b)
 {
-    const TmpFileName& x = a.name;
-    const TmpFileName& y = b.name;
-    return visibleIf(a.id != b.id || a.path != b.path || x.recognised != y.recognised || x.family != y.family
-        || x.pattern != y.pattern || x.target != y.target || x.ownerPid != y.ownerPid || a.size != b.size
-        || a.mtime != b.mtime || a.ownerLiveness != b.ownerLiveness || a.openBy != b.openBy || a.orphan != b.orphan
-        || a.reason != b.reason);
+    return visibleIf(a != b);
 }
 
 RowChange compareItems(const Finding& a, const Finding& b)
 {
-    return visibleIf(a.id != b.id || a.code != b.code || a.severity != b.severity || a.subject != b.subject
-        || a.target != b.target || a.summary != b.summary || a.evidence != b.evidence || a.repairs != b.repairs);
+    return visibleIf(a != b);
 }
 
 QString pidText(qint64 pid)

@@ -66,14 +66,6 @@ namespace {
         return livenessText(t.name.ownerPid, t.ownerLiveness);
     }
 
-    QString openByText(const TempFile& t)
-    {
-        QStringList s;
-        for (qint64 p : t.openBy)
-            s << QString::number(p);
-        return s.join(QStringLiteral(", "));
-    }
-
 } // namespace
 
 TempFilesModel::TempFilesModel(QObject* parent)
@@ -110,7 +102,7 @@ QVariant TempFilesModel::rowData(const TempFileRow& row, int column, int role) c
         case WriterColumn:
             return writerText(t);
         case OpenByColumn:
-            return openByText(t);
+            return pidList(t.openBy);
         case SizeColumn:
             return sizeText(t.size);
         case AgeColumn:

@@ -60,10 +60,6 @@ public:
     static bool isStandInInvocation();
     static int runStandIn(int argc, char** argv);
 
-    // SIGINT, SIGTERM and SIGHUP make the running QCoreApplication quit instead of dying, so the
-    // code after exec() (shutdown) runs. Call after the application object exists.
-    static void quitApplicationOnSignals();
-
 private:
     bool build(QString* error);
     bool startBroker(const QString& sessionDir, qint64* pid, QString* error);

@@ -19,7 +19,6 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRandomGenerator>
-#include <QSocketNotifier>
 #include <QTemporaryDir>
 #include <QUuid>
 
@@ -378,7 +377,7 @@ namespace {
         qint64 updatedMs = 0;
     };
 
-    // One job as codex-companion's upsertJob patches build it (reference B.2, B.3).
+    // One job as codex-companion's upsertJob patches build it (docs/formats/codex.md).
     CodexJob codexJob(const QString& stateDir, const QString& ws, bool task, const QString& status,
         const QString& prompt, qint64 createdMs, qint64 pid)
     {
@@ -650,16 +649,6 @@ line and environment of the real tools.
             ::kill(pid_t(pid), sig);
     }
 
-    int g_signalPipe[2] = { -1, -1 };
-
-    void onTerminationSignal(int)
-    {
-        const int saved = errno;
-        const char byte = 1;
-        [[maybe_unused]] const ssize_t n = ::write(g_signalPipe[1], &byte, 1);
-        errno = saved;
-    }
-
 } // namespace
 
 DemoWorkspace::DemoWorkspace()
@@ -685,26 +674,6 @@ bool DemoWorkspace::isStandInInvocation()
 int DemoWorkspace::runStandIn(int argc, char** argv)
 {
     return DemoStandIn::run(qgetenv(kStandInVariable), argc, argv);
-}
-
-void DemoWorkspace::quitApplicationOnSignals()
-{
-    if (g_signalPipe[0] >= 0 || !QCoreApplication::instance())
-        return;
-    if (::pipe2(g_signalPipe, O_CLOEXEC | O_NONBLOCK) != 0)
-        return;
-    auto* notifier = new QSocketNotifier(g_signalPipe[0], QSocketNotifier::Read, QCoreApplication::instance());
-    QObject::connect(notifier, &QSocketNotifier::activated, notifier, [] {
-        char buffer[16];
-        while (::read(g_signalPipe[0], buffer, sizeof buffer) > 0) { }
-        QCoreApplication::quit();
-    });
-    struct sigaction action = {};
-    action.sa_handler = onTerminationSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    for (int sig : { SIGINT, SIGTERM, SIGHUP })
-        ::sigaction(sig, &action, nullptr);
 }
 
 QList<qint64> DemoWorkspace::processes() const
