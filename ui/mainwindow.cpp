@@ -633,17 +633,33 @@ void MainWindow::updateDetail()
     QTableView* view = m_views.value(m_tabs->currentIndex());
     const QModelIndex current = view ? view->selectionModel()->currentIndex() : QModelIndex();
     if (!current.isValid() || !view->selectionModel()->isRowSelected(current.row(), current.parent())) {
+        ++m_detailAsked;
         m_detail->clear();
         return;
     }
     const QModelIndex index = current.siblingAtColumn(0);
-    QString text = index.data(KeyedModel::JsonRole).toString();
+    const QString text = index.data(KeyedModel::JsonRole).toString();
     const QVariant row = index.data(KeyedModel::RowRole);
-    if (row.canConvert<JobRow>()) {
-        const Job& job = row.value<JobRow>().item;
-        if (!job.logFile.isEmpty())
-            text += tr("\n── log tail: %1 ──\n%2").arg(job.logFile, logTail(job.logFile));
+    const QString logFile = row.canConvert<JobRow>() ? row.value<JobRow>().item.logFile : QString();
+    const quint64 asked = ++m_detailAsked;
+    if (logFile.isEmpty()) {
+        showDetail(text);
+        return;
     }
+    // The log is read on a worker (this runs after every scan); until it is back, the tail read
+    // last for the same log stays, so the pane does not flicker.
+    const QString heading = tr("\n── log tail: %1 ──\n").arg(logFile);
+    showDetail(text + heading + (m_logTail.first == logFile ? m_logTail.second : QString()));
+    m_background.run([logFile] { return logTail(logFile); },
+        [this, asked, logFile, text, heading](const QString& tail) {
+            m_logTail = { logFile, tail };
+            if (asked == m_detailAsked) // else another row, or a newer scan, asked since
+                showDetail(text + heading + tail);
+        });
+}
+
+void MainWindow::showDetail(const QString& text)
+{
     if (text != m_detail->toPlainText())
         m_detail->setPlainText(text);
 }

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "background.h"
 #include "repair/repair.h"
 #include "snapshot/snapshot.h"
 
 #include <QHash>
 #include <QMainWindow>
+#include <QPair>
 #include <QSet>
 
 class QAction;
@@ -106,6 +108,7 @@ private:
     void updateTools();
     void updateCounts();
     void updateDetail();
+    void showDetail(const QString& text);
     void updateActions();
     void openRepairDialog(const RepairPlan& plan, const QString& title);
     void showRowMenu(View view, const QPoint& pos);
@@ -138,6 +141,9 @@ private:
     QLabel* m_healthLabel = nullptr;
     QLabel* m_countsLabel = nullptr;
     QLabel* m_scanLabel = nullptr;
+    quint64 m_detailAsked = 0; // a log tail read for an older request is not shown
+    QPair<QString, QString> m_logTail; // the last log file read, and its tail
+    BackgroundRunner m_background; // the log tail: no file is read on the GUI thread
 };
 
 } // namespace Stateward

@@ -376,12 +376,11 @@ void RepairDialog::apply()
     m_cancelButton->setToolTip(tr("Every change runs to its end; the dialog can be closed once all are done."));
 
     const RepairPlan plan { m_running, m_plan.notes };
-    const QSharedPointer<BackgroundRunner::Link> link = m_background.link();
     m_background.run(
-        [plan, link, this] {
-            // On the worker: `this` is only used inside what link->post runs on the GUI thread.
-            return applyPlan(plan, [link, this](int done, int total, const RepairResult& r) {
-                link->post([this, done, total, r] { onProgress(done, total, r); });
+        [plan, toDialog = m_mailbox.sender(), this] {
+            // On the worker: `this` is only used inside what toDialog runs on the GUI thread.
+            return applyPlan(plan, [toDialog, this](int done, int total, const RepairResult& r) {
+                toDialog.post([this, done, total, r] { onProgress(done, total, r); });
             });
         },
         [this](const QList<RepairResult>& results) { onFinished(results); });

@@ -87,6 +87,7 @@ private:
     QPushButton* m_cancelButton = nullptr;
     QPushButton* m_closeButton = nullptr;
     BackgroundRunner m_background;
+    OwnerMailbox m_mailbox { this }; // progress from the worker applying the plan
 };
 
 } // namespace Stateward

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include <QCommandLineParser>
 #include <QJsonValue>
 #include <QStringList>
+
+#include <optional>
 
 // The CLI's shared plumbing: exit codes, output, and the command table.
 namespace Stateward::Cli {
@@ -24,8 +27,16 @@ struct Command
 const QList<Command>& commands();
 
 void printJson(const QJsonValue& value);
+// Text for a terminal: control characters (ESC, CR, BEL, …, C1) and bidi overrides are printed
+// escaped (\x1b, \u202e), since much of the text comes from files a tool or attacker wrote and could
+// otherwise rewrite the lines a user reads before confirming. Newlines and tabs stay.
 void printText(const QString& text);
+QString terminalSafe(const QString& text);
 int fail(const QString& command, const QString& message); // prints to stderr, returns ExitError
+// QCommandLineParser::process(), but a bad option exits with ExitError (2), as documented, not 1;
+// and a negative number ("-1") is an argument, not an option. Returns the exit code to return
+// now, or nullopt to go on.
+std::optional<int> parseArguments(QCommandLineParser& parser, const QStringList& arguments);
 
 int runProc(const QStringList& arguments);
 int runLocks(const QStringList& arguments);

@@ -66,7 +66,8 @@ int runExportIndex(const QStringList& arguments)
     parser.addOptions({ family, output, stateDir, json });
     parser.addPositionalArgument(
         QStringLiteral("workspace"), QStringLiteral("The workspace folder."), QStringLiteral("WS"));
-    parser.process(arguments);
+    if (const std::optional<int> code = parseArguments(parser, arguments))
+        return *code;
 
     if (parser.positionalArguments().size() != 1)
         return fail(command, QStringLiteral("expected exactly one workspace (see --help)"));

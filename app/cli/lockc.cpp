@@ -35,7 +35,8 @@ int runLocks(const QStringList& arguments)
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print JSON."));
     parser.addOption(json);
     parser.addPositionalArgument(QStringLiteral("path"), QStringLiteral("State directory, or one lock file."));
-    parser.process(arguments);
+    if (const std::optional<int> code = parseArguments(parser, arguments))
+        return *code;
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 1)
         return fail(QStringLiteral("locks"), QStringLiteral("expected exactly one PATH (see --help)"));
@@ -170,7 +171,8 @@ int runLock(const QStringList& arguments)
     parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("The file to lock (FILE.lock is the lock)."));
     parser.addPositionalArgument(
         QStringLiteral("cmd"), QStringLiteral("Command and arguments, after --."), QStringLiteral("-- CMD [ARGS…]"));
-    parser.process(arguments);
+    if (const std::optional<int> code = parseArguments(parser, arguments))
+        return *code;
     const QStringList positional = parser.positionalArguments();
     if (positional.size() < 2)
         return fail(QStringLiteral("lock"), QStringLiteral("expected FILE -- CMD [ARGS…] (see --help)"));
@@ -179,10 +181,12 @@ int runLock(const QStringList& arguments)
     if (parser.isSet(timeout)) {
         bool ok = false;
         const double sec = parser.value(timeout).toDouble(&ok);
-        if (!ok || sec < 0)
+        if (!ok || !(sec >= 0)) // NaN fails every comparison
             return fail(QStringLiteral("lock"),
                 QStringLiteral("--timeout takes a number of seconds, not '%1'").arg(parser.value(timeout)));
-        wait = std::chrono::milliseconds(qint64(sec * 1000));
+        // More milliseconds than an int64 holds (1e18 s, inf) is "as long as it takes", not an overflow.
+        if (sec * 1000 < double(wait.count()))
+            wait = std::chrono::milliseconds(qint64(sec * 1000));
     }
     const QString file = positional.first();
     if (!QFileInfo(QFileInfo(file).absolutePath()).isDir())
@@ -196,7 +200,7 @@ int runLock(const QStringList& arguments)
     const int code = runChild(
         positional.mid(1), lock.handle(), 10000, [&lock] { lock.refresh(); }, &error);
     if (!lock.unlock() && !lock.errorString().isEmpty())
-        std::fprintf(stderr, "stateward-cli lock: %s\n", qPrintable(lock.errorString()));
+        std::fprintf(stderr, "stateward-cli lock: %s\n", qPrintable(terminalSafe(lock.errorString())));
     if (code < 0)
         return fail(QStringLiteral("lock"), error);
     return code;

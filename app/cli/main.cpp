@@ -61,6 +61,7 @@ int main(int argc, char* argv[])
             return c.run(rest);
         }
     }
-    std::fprintf(stderr, "stateward-cli: unknown command '%s' (see stateward-cli --help)\n", qPrintable(first));
+    std::fprintf(stderr, "stateward-cli: unknown command '%s' (see stateward-cli --help)\n",
+        qPrintable(Cli::terminalSafe(first)));
     return Cli::ExitError;
 }

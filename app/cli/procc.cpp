@@ -56,7 +56,8 @@ int runProc(const QStringList& arguments)
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print JSON."));
     parser.addOption(json);
     parser.addPositionalArgument(QStringLiteral("pid"), QStringLiteral("Process ID."));
-    parser.process(arguments);
+    if (const std::optional<int> code = parseArguments(parser, arguments))
+        return *code;
 
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 1)

@@ -71,7 +71,8 @@ int runRepair(const QStringList& arguments)
     parser.addOptions({ dryRun, kind, yes, json });
     parser.addPositionalArgument(
         QStringLiteral("workspace"), QStringLiteral("Workspace folders."), QStringLiteral("WS [WS…]"));
-    parser.process(arguments);
+    if (const std::optional<int> code = parseArguments(parser, arguments))
+        return *code;
 
     const QStringList workspaces = parser.positionalArguments();
     if (workspaces.isEmpty())
@@ -156,7 +157,8 @@ int runUndo(const QStringList& arguments)
         QStringLiteral("workspace"), QStringLiteral("The workspace folder."), QStringLiteral("WS"));
     parser.addPositionalArgument(
         QStringLiteral("id"), QStringLiteral("The quarantine to restore."), QStringLiteral("[ID]"));
-    parser.process(arguments);
+    if (const std::optional<int> code = parseArguments(parser, arguments))
+        return *code;
     const QStringList args = parser.positionalArguments();
     if (args.isEmpty() || args.size() > 2)
         return fail(command, QStringLiteral("expected a workspace and optionally a quarantine ID (see --help)"));

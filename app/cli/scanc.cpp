@@ -66,7 +66,8 @@ int runScan(const QStringList& arguments)
     parser.addOption(family);
     parser.addPositionalArgument(
         QStringLiteral("workspace"), QStringLiteral("Workspace folders."), QStringLiteral("WS [WS…]"));
-    parser.process(arguments);
+    if (const std::optional<int> code = parseArguments(parser, arguments))
+        return *code;
     const QStringList workspaces = parser.positionalArguments();
     if (workspaces.isEmpty())
         return fail(QStringLiteral("scan"), QStringLiteral("expected at least one workspace (see --help)"));

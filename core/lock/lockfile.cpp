@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "lockfile.h"
 
+#include "logging.h"
 #include "proc/procfs.h"
+#include "proc/regularfile.h"
 #include "tmpfiles.h"
 
 #include <QDeadlineTimer>
@@ -39,13 +41,35 @@ namespace {
 
     QByteArray readSmall(int dirFd, const char* name)
     {
-        const int fd = ::openat(dirFd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-        if (fd < 0)
+        return readRegularFile(dirFd, name, 4096, Overflow::KeepPrefix).bytes;
+    }
+
+    // Why what sits at the lock's name can never be released by any tool's protocol (a FIFO,
+    // socket or device, or a directory with entries, which no mkdir lock has), or empty. Waiting
+    // for such a thing is waiting for a person: say so at once instead. (A symlink stays "busy":
+    // a tool may replace it.)
+    QString neverReleased(int dirFd, const char* name)
+    {
+        struct stat st
+        {
+        };
+        if (::fstatat(dirFd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
             return {};
-        char buffer[4096];
-        const ssize_t n = ::read(fd, buffer, sizeof buffer);
-        ::close(fd);
-        return n > 0 ? QByteArray(buffer, n) : QByteArray();
+        if (S_ISDIR(st.st_mode)) {
+            const int fd = ::openat(dirFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
+            if (!dir) {
+                if (fd >= 0)
+                    ::close(fd);
+                return {};
+            }
+            qsizetype entries = 0;
+            while (const dirent* e = ::readdir(dir))
+                entries += qstrcmp(e->d_name, ".") != 0 && qstrcmp(e->d_name, "..") != 0;
+            ::closedir(dir);
+            return entries == 0 ? QString() : QStringLiteral("is a directory with %1 entries").arg(entries);
+        }
+        return QStringLiteral("is %1").arg(fileTypeName(st.st_mode));
     }
 
     FileKey keyOf(int fd)
@@ -161,6 +185,7 @@ LockFile::Status LockFile::tryLock()
         m_key = keyOf(fd);
         m_nonce = nonce;
         m_stole = stole;
+        qCDebug(lcLock) << (stole ? "stole the stale lock" : "acquired") << m_lockPath << "nonce" << nonce;
         return Status::Acquired;
     };
     if (!writeAll(fd, content)) {
@@ -198,13 +223,19 @@ LockFile::Status LockFile::tryLock()
         m_error = QStringLiteral("%1: cannot create: %2").arg(m_lockPath, ProcFs::errorText(linkError));
         return giveUp(Status::Error);
     }
+    if (const QString why = neverReleased(m_dirFd, m_lockName.constData()); !why.isEmpty()) {
+        m_error = QStringLiteral("%1 %2: not a lock any tool takes or releases; not waited for").arg(m_lockPath, why);
+        return giveUp(Status::Error);
+    }
 
     // Held by someone. Judge it; steal only what is provably stale and still the same file.
     m_verdict = LockJudge(m_rules).judge(m_lockPath, std::nullopt, LockJudge::Evidence::Lazy);
     const bool stealable = m_verdict.state == LockState::Stale && m_verdict.removable
         && (m_verdict.dialect == LockDialect::PidNonce || m_verdict.dialect == LockDialect::PidOnly);
-    if (!stealable)
+    if (!stealable) {
+        qCDebug(lcLock) << "busy:" << m_lockPath << nameOf(m_verdict.state) << m_verdict.reason;
         return giveUp(Status::Busy);
+    }
     const auto now = FileStamp::ofPath(m_lockPath);
     if (!now || *now != m_verdict.stamp)
         return giveUp(Status::Busy); // changed since judged: judge again next time
@@ -279,6 +310,7 @@ bool LockFile::lock(std::chrono::milliseconds timeout)
                           .arg(m_lockPath)
                           .arg(timeout.count())
                           .arg(m_verdict.reason);
+            qCDebug(lcLock).noquote() << m_error;
             break;
         }
         const int wait = int(left < 0 ? backoff.count() : qMin<qint64>(left, backoff.count()));
@@ -353,10 +385,13 @@ bool LockFile::unlock()
     if (m_fd < 0)
         return false;
     const bool ours = stillOurs();
-    if (ours)
+    if (ours) {
         ::unlinkat(m_dirFd, m_lockName.constData(), 0);
-    else
+        qCDebug(lcLock) << "released" << m_lockPath;
+    } else {
         m_error = QStringLiteral("%1: no longer carries our nonce %2; left as it is").arg(m_lockPath, m_nonce);
+        qCDebug(lcLock).noquote() << m_error;
+    }
     ::close(m_fd);
     m_fd = -1;
     return ours;
@@ -374,6 +409,7 @@ ClearResult clearStaleLock(const QString& lockPath, LockRules rules)
     const LockVerdict& v = r.verdict;
     if (v.state != LockState::Stale || !v.removable) {
         r.message = QStringLiteral("%1: not removed: %2 (%3)").arg(lockPath, nameOf(v.state), v.reason);
+        qCDebug(lcLock).noquote() << r.message;
         return r;
     }
     const QByteArray path = QFile::encodeName(lockPath);
@@ -397,7 +433,7 @@ ClearResult clearStaleLock(const QString& lockPath, LockRules rules)
         r.cleared = unchanged() && ::rmdir(path.constData()) == 0;
         break;
     case LockDialect::QLockFile: {
-        const int fd = ::open(path.constData(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        const int fd = ::open(path.constData(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
         if (fd >= 0) {
             r.cleared = ::flock(fd, LOCK_EX | LOCK_NB) == 0 && unchanged() && ::unlink(path.constData()) == 0;
             ::close(fd);
@@ -411,6 +447,7 @@ ClearResult clearStaleLock(const QString& lockPath, LockRules rules)
     r.message = r.cleared
         ? QStringLiteral("%1: removed stale %2 lock: %3").arg(lockPath, nameOf(v.dialect), v.reason)
         : QStringLiteral("%1: not removed: it changed or was taken while being cleared").arg(lockPath);
+    qCDebug(lcLock).noquote() << r.message;
     return r;
 }
 

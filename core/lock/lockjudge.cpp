@@ -3,10 +3,10 @@
 
 #include "proc/filetree.h"
 #include "proc/procfs.h"
+#include "proc/regularfile.h"
 
 #include <QDir>
 #include <QDirIterator>
-#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 
@@ -115,9 +115,14 @@ LockVerdict LockJudge::judge(const QString& path, std::optional<LockDialect> dia
 
     QByteArray content;
     if (!stamp->isDirectory) {
-        QFile f(path);
-        if (f.open(QIODevice::ReadOnly))
-            content = f.read(kMaxLockBytes);
+        // Only a prefix classifies a lock; a FIFO, socket or device is no tool's lock and is not opened.
+        RegularFile file = readRegularFile(path, kMaxLockBytes, Overflow::KeepPrefix);
+        if (file.status == RegularFile::Status::NotRegular) {
+            v.state = LockState::Unknown;
+            v.reason = QStringLiteral("%1: not a lock any tool writes; left alone").arg(file.problem);
+            return v;
+        }
+        content = std::move(file.bytes);
     }
     v.dialect
         = dialect.value_or(classifyLock(QFileInfo(path).fileName(), stamp->isDirectory, insideGitDir(path), content));

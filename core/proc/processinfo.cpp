@@ -199,6 +199,20 @@ std::optional<ProcessStat> statOf(qint64 pid)
     return out;
 }
 
+bool descendsFrom(const ProcessInfo& process, qint64 ancestor)
+{
+    qint64 pid = process.ppid;
+    for (int depth = 0; ancestor > 1 && pid > 1 && depth < 4096; ++depth) {
+        if (pid == ancestor)
+            return true;
+        const std::optional<ProcessStat> stat = statOf(pid);
+        if (!stat)
+            return false;
+        pid = stat->ppid;
+    }
+    return false;
+}
+
 ProcessInfo inspectProcess(qint64 pid)
 {
     ProcessInfo info;

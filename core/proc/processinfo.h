@@ -79,6 +79,10 @@ struct ProcessStat
 };
 std::optional<ProcessStat> statOf(qint64 pid);
 
+// Whether ancestor is process's parent, grandparent, … (along the ppid chain in /proc now). False
+// when a link is unreadable or ancestor is 1 or less (everything descends from init).
+bool descendsFrom(const ProcessInfo& process, qint64 ancestor);
+
 // Reads every field through one directory fd of /proc/<pid>, so a PID reused mid-read fails the
 // later reads (ESRCH) instead of mixing two processes.
 ProcessInfo inspectProcess(qint64 pid);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "procfs.h"
 
+#include "regularfile.h"
+
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -12,26 +14,27 @@ namespace Stateward::ProcFs {
 
 ReadResult readAt(int dirFd, const char* name, qsizetype maxBytes)
 {
+    // /proc files report size 0 and are read to EOF; the shared reader stops at the cap all the same.
+    RegularFile file = readRegularFile(dirFd, name, maxBytes, Overflow::KeepPrefix);
     ReadResult result;
-    const int fd = ::openat(dirFd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        result.error = errno;
-        return result;
+    switch (file.status) {
+    case RegularFile::Status::Ok:
+    case RegularFile::Status::TooLarge:
+        result.data = std::move(file.bytes);
+        break;
+    case RegularFile::Status::Missing:
+        result.error = ENOENT;
+        break;
+    case RegularFile::Status::Symlink:
+        result.error = ELOOP;
+        break;
+    case RegularFile::Status::NotRegular:
+        result.error = EINVAL;
+        break;
+    case RegularFile::Status::Unreadable:
+        result.error = file.error;
+        break;
     }
-    char buffer[8192];
-    while (result.data.size() < maxBytes) {
-        const ssize_t n = ::read(fd, buffer, sizeof buffer);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            result.error = errno;
-            break;
-        }
-        if (n == 0)
-            break;
-        result.data.append(buffer, qMin<qsizetype>(n, maxBytes - result.data.size()));
-    }
-    ::close(fd);
     return result;
 }
 

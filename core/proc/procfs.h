@@ -17,8 +17,8 @@ struct ReadResult
     bool ok() const { return error == 0; }
 };
 
-// Reads a whole file relative to dirFd (AT_FDCWD for absolute paths). /proc files report size 0,
-// so this reads until EOF, up to maxBytes.
+// Reads a whole file relative to dirFd (AT_FDCWD for absolute paths) through readRegularFile
+// (regularfile.h). /proc files report size 0, so this reads until EOF, up to maxBytes.
 ReadResult readAt(int dirFd, const char* name, qsizetype maxBytes = 4 * 1024 * 1024);
 ReadResult readLinkAt(int dirFd, const char* name);
 

@@ -3,6 +3,7 @@
 
 #include "lock/atomicwrite.h"
 #include "proc/procfs.h"
+#include "proc/regularfile.h"
 #include "sources/codexsource.h"
 #include "sources/jsonfile.h"
 
@@ -56,19 +57,17 @@ namespace {
         FileStamp stamp; // fstat of the fd read, taken before reading: any later write changes it
     };
 
+    // What undo reads back whole (kept copies of state files, and what is there now): far above any
+    // state file a tool writes, and a bound on memory.
+    constexpr qint64 kMaxReadBackBytes = 64 * 1024 * 1024;
+
     // Reads a regular file through its directory fd, never through a symlink.
     std::optional<FileBytes> readAt(int dirFd, const QByteArray& name)
     {
-        const UniqueFd fd(::openat(dirFd, name.constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
-        struct stat st
-        {
-        };
-        if (!fd.isValid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+        RegularFile f = readRegularFile(dirFd, name.constData(), kMaxReadBackBytes);
+        if (!f.ok())
             return std::nullopt;
-        QFile f;
-        if (!f.open(fd.get(), QIODevice::ReadOnly, QFileDevice::DontCloseHandle))
-            return std::nullopt;
-        return FileBytes { f.readAll(), FileStamp::fromStat(st) };
+        return FileBytes { std::move(f.bytes), f.stamp };
     }
 
     // Writes name in dirFd atomically: a unique tmp beside it, fsync, rename, fsync the directory.
@@ -290,8 +289,8 @@ bool Quarantine::moveEntry(const QString& relative, const FileStamp& expected, i
     e.mode = st.st_mode & 07777;
     e.mtimeNs = expected.mtimeNs;
     if (S_ISREG(st.st_mode)) {
-        if (const auto bytes = readAt(toDir, toLeaf))
-            e.sha256 = sha256Hex(bytes->data);
+        if (const auto hash = sha256OfRegularFile(toDir, toLeaf.constData()))
+            e.sha256 = *hash;
     }
     m_entries.append(e);
     return true;
@@ -394,7 +393,17 @@ QList<QuarantineInfo> listQuarantines(const QString& stateDirPath)
         QuarantineInfo info;
         info.id = id;
         info.path = dir.filePath(id);
-        const JsonFile manifest = readJsonFile(info.path + QLatin1String("/manifest.json"), 64 * 1024 * 1024);
+        const QString manifestPath = info.path + QLatin1String("/manifest.json");
+        struct stat st
+        {
+        };
+        if (::lstat(QFile::encodeName(manifestPath).constData(), &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1) {
+            // Another name for the same file may sit anywhere: its content is not this quarantine's alone.
+            info.problem = QStringLiteral("%1 has %2 hard links; refused").arg(manifestPath).arg(st.st_nlink);
+            out.append(info);
+            continue;
+        }
+        const JsonFile manifest = readJsonFile(manifestPath, 64 * 1024 * 1024);
         if (!manifest.ok()) {
             info.problem = QStringLiteral("manifest.json: %1")
                                .arg(manifest.exists() ? manifest.problem : QStringLiteral("missing"));
@@ -451,6 +460,10 @@ UndoResult undoQuarantine(const QString& stateDirPath, const QString& id)
     }
     if (info.restoredAt.isValid()) {
         r.error = QStringLiteral("%1 was already undone at %2").arg(id, info.restoredAt.toString(Qt::ISODate));
+        return r;
+    }
+    if (const QString why = auditLogProblem(stateDir); !why.isEmpty()) { // no undo without its audit line
+        r.error = why;
         return r;
     }
     const QString base = kQuarantineDir + QLatin1Char('/') + id + QLatin1Char('/');
@@ -540,20 +553,75 @@ UndoResult undoQuarantine(const QString& stateDirPath, const QString& id)
     return r;
 }
 
+namespace {
+
+    // Empty when st is a file the audit log may be: regular, one link.
+    QString auditFileProblem(const struct stat& st)
+    {
+        if (!S_ISREG(st.st_mode))
+            return QStringLiteral("is %1, not a regular file").arg(fileTypeName(st.st_mode));
+        if (st.st_nlink > 1)
+            return QStringLiteral("has %1 hard links: its lines would be written into another file too")
+                .arg(st.st_nlink);
+        return {};
+    }
+
+    // The audit log open for appending, or invalid with *error naming it and why.
+    UniqueFd openAuditLog(const StateDir& stateDir, QString* error)
+    {
+        const QString path = stateDir.absolutePath(kAuditLog);
+        QByteArray leaf;
+        QString why;
+        const UniqueFd dir = stateDir.openParent(kAuditLog, &leaf, true, &why);
+        if (!dir.isValid()) {
+            *error = QStringLiteral("audit log %1: %2").arg(path, why);
+            return {};
+        }
+        struct stat st
+        {
+        };
+        if (::fstatat(dir.get(), leaf.constData(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+            if (const QString problem = auditFileProblem(st); !problem.isEmpty()) {
+                *error = QStringLiteral("audit log %1 %2; refused").arg(path, problem);
+                return {};
+            }
+        }
+        UniqueFd fd(::openat(dir.get(), leaf.constData(),
+            O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644));
+        if (!fd.isValid() || ::fstat(fd.get(), &st) != 0) {
+            *error = QStringLiteral("audit log %1: %2").arg(path, ProcFs::errorText(errno));
+            return {};
+        }
+        if (const QString problem = auditFileProblem(st); !problem.isEmpty()) { // swapped since the lstat
+            *error = QStringLiteral("audit log %1 %2; refused").arg(path, problem);
+            return {};
+        }
+        return fd;
+    }
+
+} // namespace
+
+QString auditLogProblem(const StateDir& stateDir)
+{
+    QString error;
+    return openAuditLog(stateDir, &error).isValid() ? QString() : error;
+}
+
 bool appendAudit(const StateDir& stateDir, QJsonObject record, QString* error)
 {
-    QByteArray leaf;
-    const UniqueFd dir = stateDir.openParent(kAuditLog, &leaf, true, error);
-    if (!dir.isValid())
+    QString why;
+    const UniqueFd fd = openAuditLog(stateDir, &why);
+    if (!fd.isValid()) {
+        if (error)
+            *error = why;
         return false;
+    }
     record.insert(QStringLiteral("time"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
     record.insert(QStringLiteral("uid"), qint64(::getuid()));
     record.insert(QStringLiteral("pid"), qint64(::getpid()));
     const QByteArray line = QJsonDocument(record).toJson(QJsonDocument::Compact) + '\n';
-    const UniqueFd fd(
-        ::openat(dir.get(), leaf.constData(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
     // One write per line: O_APPEND keeps concurrent Stateward processes' lines whole.
-    if (!fd.isValid() || ::write(fd.get(), line.constData(), size_t(line.size())) != line.size()) {
+    if (::write(fd.get(), line.constData(), size_t(line.size())) != line.size()) {
         if (error)
             *error = QStringLiteral("%1: %2").arg(stateDir.absolutePath(kAuditLog), ProcFs::errorText(errno));
         return false;

@@ -113,8 +113,13 @@ struct UndoResult
 // left (says so instead). Appends to the audit log.
 UndoResult undoQuarantine(const QString& stateDir, const QString& id);
 
-// One JSON line appended to <statedir>/.stateward/audit.jsonl (time, user and PID added).
+// One JSON line appended to <statedir>/.stateward/audit.jsonl (time, user and PID added). Only to
+// a regular file with one link: a FIFO would block, a hard link or symlink would carry the lines
+// into a file elsewhere.
 bool appendAudit(const StateDir& stateDir, QJsonObject record, QString* error = nullptr);
+// Why the audit log cannot take a line now (names its path), or empty. Checked before every repair
+// and undo: no change without its audit line.
+QString auditLogProblem(const StateDir& stateDir);
 
 QByteArray sha256Hex(const QByteArray& bytes);
 

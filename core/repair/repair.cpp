@@ -5,6 +5,7 @@
 #include "lock/lockfile.h"
 #include "proc/openfiles.h"
 #include "proc/procfs.h"
+#include "proc/regularfile.h"
 #include "quarantine.h"
 #include "recover/recover.h"
 #include "sources/codexsource.h"
@@ -39,6 +40,7 @@ namespace {
     constexpr qint64 kSettleSecs = 10;
     // A session dir holds broker.pid, broker.log and a socket; anything bigger is not one.
     constexpr qint64 kMaxSessionFileBytes = 64 * 1024 * 1024;
+    constexpr qint64 kMaxKeptLockBytes = 64 * 1024 * 1024; // a larger "lock" is no tool's: left alone
     constexpr int kMaxSessionEntries = 64;
 
     // The index entry a finding is about: the one it names, or that of the job whose record it is.
@@ -278,10 +280,14 @@ namespace {
         if (!relative || !a.expected || dir.stamp(*relative) != a.expected)
             return outcome(a, RepairResult::Outcome::Skipped,
                 QStringLiteral("%1 changed or went away since it was judged").arg(a.target));
-        const QByteArray content = [&] { // closed again before judging: an open fd means "held"
-            QFile f(a.target);
-            return f.open(QIODevice::ReadOnly) ? f.read(64 * 1024) : QByteArray();
-        }();
+        // Every byte goes to the quarantine, or the lock stays. Closed again before judging: an open
+        // fd means "held".
+        const RegularFile lock = readRegularFile(a.target, kMaxKeptLockBytes);
+        if (!lock.ok() || lock.stamp != *a.expected)
+            return outcome(a, RepairResult::Outcome::Skipped,
+                QStringLiteral("%1: %2; left alone")
+                    .arg(a.target, lock.ok() ? QStringLiteral("changed since it was judged") : lock.problem));
+        const QByteArray& content = lock.bytes;
         const ClearResult c = clearStaleLock(a.target); // judges again, with full evidence
         if (!c.cleared)
             return outcome(a, RepairResult::Outcome::Skipped, c.message);
@@ -433,14 +439,14 @@ namespace {
                 break;
             }
             if (S_ISREG(item.st.st_mode)) {
-                const UniqueFd f(::openat(fd.get(), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-                QFile file;
-                if (!f.isValid() || !file.open(f.get(), QIODevice::ReadOnly, QFileDevice::DontCloseHandle)) {
+                RegularFile file = readRegularFile(fd.get(), e->d_name, kMaxSessionFileBytes);
+                if (!file.ok()) {
                     refusal = QStringLiteral("%1/%2 cannot be read: %3")
-                                  .arg(path, QString::fromUtf8(entry), ProcFs::errorText(errno));
+                                  .arg(path, QString::fromUtf8(entry),
+                                      file.exists() ? file.problem : QStringLiteral("gone"));
                     break;
                 }
-                item.bytes = file.readAll();
+                item.bytes = std::move(file.bytes);
             }
             items.append(item);
         }
@@ -863,13 +869,16 @@ QList<RepairResult> applyPlan(
     Applying applying;
     for (const RepairAction& a : plan.actions) {
         const StateDir dir(a.stateDir);
-        const RepairResult r = dir.isOpen() ? kindRow(a.kind).apply(a, dir, applying)
-                                            : outcome(a, RepairResult::Outcome::Failed, dir.error());
+        const QString unaudited = dir.isOpen() ? auditLogProblem(dir) : QString();
+        const RepairResult r = !dir.isOpen() ? outcome(a, RepairResult::Outcome::Failed, dir.error())
+            : !unaudited.isEmpty()
+            ? outcome(a, RepairResult::Outcome::Failed, unaudited) // no repair without its audit line
+            : kindRow(a.kind).apply(a, dir, applying);
         QJsonObject audit = r.toJson();
         audit.insert(QStringLiteral("op"), QStringLiteral("repair"));
         audit.insert(QStringLiteral("kind"), nameOf(a.kind));
         audit.insert(QStringLiteral("target"), a.target);
-        if (dir.isOpen())
+        if (dir.isOpen() && unaudited.isEmpty())
             appendAudit(dir, audit);
         results.append(r);
         if (progress)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "codegraphsource.h"
 
+#include "proc/regularfile.h"
+
 #include <QDir>
-#include <QFile>
 #include <QFileInfo>
 #include <QSet>
 
@@ -34,13 +35,18 @@ namespace {
                     .arg(CodegraphSource::kMaxJournalBytes));
             return;
         }
-        QFile f(path);
-        if (!f.open(QIODevice::ReadOnly)) {
-            s.addFinding(QStringLiteral("journal-unreadable"), Severity::Error, path,
-                QStringLiteral("cannot read the journal"), f.errorString());
+        const RegularFile file = readRegularFile(path, CodegraphSource::kMaxJournalBytes);
+        if (file.status == RegularFile::Status::TooLarge) { // grew since the size was checked
+            s.addFinding(QStringLiteral("journal-too-large"), Severity::Warning, path,
+                QStringLiteral("the journal is too large to check"), file.problem);
             return;
         }
-        const QByteArray data = f.readAll();
+        if (!file.ok()) {
+            s.addFinding(QStringLiteral("journal-unreadable"), Severity::Error, path,
+                QStringLiteral("cannot read the journal"), file.problem);
+            return;
+        }
+        const QByteArray& data = file.bytes;
         if (data.isEmpty()) {
             s.addFinding(QStringLiteral("journal-empty"), Severity::Warning, path,
                 QStringLiteral("zero-byte journal: codegraph reads it as invalid"),

@@ -3,6 +3,7 @@
 
 #include "jsonfile.h"
 #include "proc/probe.h"
+#include "proc/regularfile.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -90,11 +91,11 @@ namespace {
             return QStringLiteral("no broker.pid");
         if (st->isSymlink || st->isDirectory || st->size > 64)
             return QStringLiteral("broker.pid is not a small regular file; not read");
-        QFile f(path);
-        if (!f.open(QIODevice::ReadOnly))
-            return QStringLiteral("broker.pid unreadable: %1").arg(f.errorString());
+        const RegularFile f = readRegularFile(path, 64);
+        if (!f.ok())
+            return QStringLiteral("broker.pid unreadable: %1").arg(f.problem);
         QString error;
-        const std::optional<qint64> pid = parsePid(QString::fromLatin1(f.readAll()).trimmed(), &error);
+        const std::optional<qint64> pid = parsePid(QString::fromLatin1(f.bytes).trimmed(), &error);
         if (!pid)
             return QStringLiteral("broker.pid holds no PID (%1)").arg(error);
         const ProcessInfo p = inspectProcess(*pid);
@@ -170,6 +171,8 @@ QString CodexSource::orphanBrokerMismatch(const ProcessInfo& p, const QString& s
         return QStringLiteral("PID %1 serves another workspace (--cwd %2)").arg(p.pid).arg(cwd);
     if (p.pid == namedPid)
         return QStringLiteral("PID %1 is the broker broker.json names").arg(p.pid);
+    if (descendsFrom(p, namedPid))
+        return QStringLiteral("PID %1 was started by the broker broker.json names (PID %2)").arg(p.pid).arg(namedPid);
     return {};
 }
 

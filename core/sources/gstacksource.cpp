@@ -39,15 +39,19 @@ namespace {
         return p.argv.isEmpty() ? QStringLiteral("(no argv)") : p.argv.join(QLatin1Char(' ')).left(200);
     }
 
+    QString num(qint64 value)
+    {
+        return QString::number(value);
+    }
+
 } // namespace
 
 bool looksLikeGstackDaemon(const ProcessInfo& p)
 {
-    for (qsizetype i = 0; i + 1 < p.argv.size(); ++i) {
-        if (p.argv.at(i) == QLatin1String("run") && p.argv.at(i + 1).endsWith(QLatin1String("server.ts")))
-            return QFileInfo(p.argv.first()).fileName() == QLatin1String("bun");
-    }
-    return false;
+    // Exactly what cli.ts spawns: `bun run <abs>/server.ts`, nothing before or after.
+    return p.argv.size() == 3 && QFileInfo(p.argv.at(0)).fileName() == QLatin1String("bun")
+        && p.argv.at(1) == QLatin1String("run") && QFileInfo(p.argv.at(2)).fileName() == QLatin1String("server.ts")
+        && QFileInfo(p.argv.at(2)).isAbsolute();
 }
 
 QStringList GstackSource::candidateStateDirs(const QString& workspace) const
@@ -66,12 +70,20 @@ QString GstackSource::orphanDaemonMismatch(const ProcessInfo& p, const QString& 
         return QStringLiteral("PID %1 is %2").arg(p.pid).arg(nameOf(p.liveness));
     if (!p.sameUser())
         return QStringLiteral("PID %1 belongs to uid %2, not to us").arg(p.pid).arg(p.uid);
+    // The environment is inherited by everything the daemon starts, and anyone can set it: it only
+    // narrows a process that already has the daemon's own argv down to this workspace.
+    if (!looksLikeGstackDaemon(p))
+        return QStringLiteral("PID %1 is not a gstack daemon (argv %2)").arg(num(p.pid), argvText(p));
+    if (p.startTicks < 0)
+        return QStringLiteral("PID %1's start time is unreadable: it cannot be told from a later process").arg(p.pid);
     if (!runsFor(p, canonicalFilePath(stateFile)))
         return QStringLiteral("PID %1 is not started for %2 (BROWSE_STATE_FILE %3)")
-            .arg(p.pid)
-            .arg(stateFile, p.environReadable ? p.environmentValue(u"BROWSE_STATE_FILE") : p.environError);
+            .arg(num(p.pid), stateFile, p.environReadable ? p.environmentValue(u"BROWSE_STATE_FILE") : p.environError);
     if (p.pid == namedPid)
         return QStringLiteral("PID %1 is the daemon browse.json names").arg(p.pid);
+    // What the daemon starts (Playwright's Chromium, the terminal agent) inherits its environment.
+    if (descendsFrom(p, namedPid))
+        return QStringLiteral("PID %1 was started by the daemon browse.json names (PID %2)").arg(p.pid).arg(namedPid);
     return {};
 }
 
@@ -143,7 +155,10 @@ Snapshot GstackSource::scan(const QString& workspace, const QString& stateDir, S
             } else {
                 const bool argvOk = looksLikeGstackDaemon(p) && (serverPath.isEmpty() || p.argv.contains(serverPath));
                 const bool envOk = runsFor(p, canonicalState);
-                b.identityVerified = argvOk || envOk;
+                // The argv proves a daemon; an environment naming another state file disproves it is
+                // this one. An environment alone proves nothing (any child of the daemon has it).
+                const bool envOther = !envOk && !p.environmentValue(u"BROWSE_STATE_FILE").isEmpty();
+                b.identityVerified = argvOk && !envOther;
                 b.identityEvidence = QStringLiteral("argv %1 (%2); BROWSE_STATE_FILE %3")
                                          .arg(argOk(argvOk), argvText(p),
                                              p.environReadable ? (envOk ? QStringLiteral("names this file")

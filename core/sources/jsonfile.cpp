@@ -1,84 +1,38 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "jsonfile.h"
 
-#include "proc/procfs.h"
+#include "proc/regularfile.h"
 
-#include <QFile>
-#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 
 #include <algorithm>
-#include <cerrno>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace Stateward {
 
 JsonFile readJsonFile(const QString& path, qint64 maxBytes)
 {
     JsonFile r;
-    const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        const int error = errno;
-        if (error == ELOOP) {
-            r.status = JsonFile::Status::Symlink;
-            r.problem = QStringLiteral("is a symlink to %1; not followed").arg(QFileInfo(path).symLinkTarget());
-        } else if (error != ENOENT) {
-            r.status = JsonFile::Status::Unreadable;
-            r.problem = QStringLiteral("cannot open: %1").arg(ProcFs::errorText(error));
-        }
+    RegularFile file = readRegularFile(path, maxBytes);
+    r.stamp = file.stamp;
+    r.problem = file.problem;
+    switch (file.status) {
+    case RegularFile::Status::Missing:
         return r;
-    }
-    struct stat st
-    {
-    };
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
+    case RegularFile::Status::Symlink:
+        r.status = JsonFile::Status::Symlink;
+        return r;
+    case RegularFile::Status::NotRegular:
+    case RegularFile::Status::Unreadable:
         r.status = JsonFile::Status::Unreadable;
-        r.problem = QStringLiteral("not a regular file");
         return r;
-    }
-    r.stamp = FileStamp::fromStat(st);
-    if (st.st_size > maxBytes) {
-        ::close(fd);
+    case RegularFile::Status::TooLarge:
         r.status = JsonFile::Status::TooLarge;
-        r.problem = QStringLiteral("%1 bytes, more than the %2 Stateward reads").arg(st.st_size).arg(maxBytes);
         return r;
+    case RegularFile::Status::Ok:
+        break;
     }
-    // Read what fstat promised plus one byte (to notice growth), straight from the fd: a buffer
-    // sized to the cap would cost a 64 MiB map and unmap per small record.
-    qint64 want = std::min<qint64>(st.st_size, maxBytes) + 1;
-    r.bytes.resize(want);
-    qint64 got = 0;
-    while (got < maxBytes + 1) {
-        if (got == want) { // it grew since fstat: read on, up to the cap
-            want = std::min<qint64>(want * 2, maxBytes + 1);
-            r.bytes.resize(want);
-        }
-        const ssize_t n = ::read(fd, r.bytes.data() + got, size_t(want - got));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            const int error = errno;
-            ::close(fd);
-            r.bytes.clear();
-            r.status = JsonFile::Status::Unreadable;
-            r.problem = QStringLiteral("cannot read: %1").arg(ProcFs::errorText(error));
-            return r;
-        }
-        if (n == 0)
-            break;
-        got += n;
-    }
-    ::close(fd);
-    r.bytes.truncate(got);
-    if (got > maxBytes) {
-        r.status = JsonFile::Status::TooLarge;
-        r.problem = QStringLiteral("more than the %1 bytes Stateward reads").arg(maxBytes);
-        return r;
-    }
+    r.bytes = std::move(file.bytes);
     if (std::all_of(r.bytes.cbegin(), r.bytes.cend(), [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); })) {
         r.status = JsonFile::Status::Empty;
         r.problem = r.bytes.isEmpty()

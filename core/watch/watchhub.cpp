@@ -1,53 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "watchhub.h"
 
+#include "logging.h"
 #include "proc/paths.h"
 #include "proc/processinfo.h"
 
-#include <QFile>
-#include <QMutex>
-#include <QMutexLocker>
-#include <QSet>
 #include <QThreadPool>
 
 #include <algorithm>
-#include <limits>
 
 namespace Stateward {
-
-namespace {
-
-    // QFileSystemWatcher keeps its paths in a list: adding or removing n paths costs O(n²) on this
-    // thread (32 000 files took 11 s, 2 000 took 0.15 s here). Never more than a quarter of the
-    // user's inotify watches either: every other process of the user shares them.
-    int defaultWatchBudget()
-    {
-        constexpr qint64 kCap = 2048;
-        QFile f(QStringLiteral("/proc/sys/fs/inotify/max_user_watches"));
-        bool ok = false;
-        const qint64 limit = f.open(QIODevice::ReadOnly) ? f.readAll().trimmed().toLongLong(&ok) : 0;
-        return ok ? int(std::clamp<qint64>(limit / 4, 64, kCap)) : 1024;
-    }
-
-    // The most refused paths asked of inotify for a reason per sync; each probe opens an instance.
-    constexpr int kMaxRefusalProbes = 16;
-
-} // namespace
-
-QString WatchHealth::summary() const
-{
-    if (isDegraded())
-        return QStringLiteral("degraded: polling (%1 paths)").arg(polledPaths.size());
-    return unwatchedFiles == 0
-        ? QStringLiteral("ok")
-        : QStringLiteral("ok (%1 files watched through their directory only)").arg(unwatchedFiles);
-}
-
-struct WatchHub::Link
-{
-    QMutex mutex;
-    WatchHub* hub = nullptr;
-};
 
 struct WatchHub::Workspace
 {
@@ -56,63 +18,27 @@ struct WatchHub::Workspace
     QList<SourceState> sources; // as last delivered
     QList<TreeEntry> anchors;
     bool delivered = false;
-    quint64 requested = 0;
-    quint64 deliveredGeneration = 0;
-    // The generation the running job must carry to be delivered; a newer value stops it.
-    std::shared_ptr<std::atomic<quint64>> token = std::make_shared<std::atomic<quint64>>(0);
-    bool running = false;
-    ScanSpec runningSpec;
-    qint64 runningSince = 0; // when the oldest change the running job carries was requested
-    bool hasPending = false;
-    ScanSpec pending;
-    qint64 pendingSince = 0;
+    std::unique_ptr<ScanScheduler> scans;
     // Shared with the running scan; a forced rescan starts a new one (every file read again).
     std::shared_ptr<AdapterCaches> caches = std::make_shared<AdapterCaches>();
 };
 
 WatchHub::WatchHub(QObject* parent)
     : QObject(parent)
-    , m_watcher(this)
-    , m_link(QSharedPointer<Link>::create())
-    , m_debounceTimer(this)
+    , m_watches(this)
     , m_livenessTimer(this)
     , m_backstopTimer(this)
-    , m_pollTimer(this)
-    , m_watchBudget(defaultWatchBudget())
 {
-    m_link->hub = this;
-    m_clock.start();
-    connect(&m_watcher, &QFileSystemWatcher::fileChanged, this, &WatchHub::onWatcherEvent);
-    connect(&m_watcher, &QFileSystemWatcher::directoryChanged, this, &WatchHub::onWatcherEvent);
-    m_debounceTimer.setSingleShot(true);
-    connect(&m_debounceTimer, &QTimer::timeout, this, &WatchHub::onDebounce);
+    connect(&m_watches, &WatchSet::changed, this, &WatchHub::pathChanged);
+    connect(&m_watches, &WatchSet::healthChanged, this, &WatchHub::healthChanged);
     connect(&m_livenessTimer, &QTimer::timeout, this, &WatchHub::onLivenessTick);
-    connect(&m_pollTimer, &QTimer::timeout, this, &WatchHub::onPollTick);
-    connect(&m_backstopTimer, &QTimer::timeout, this, [this] {
-        ScanSpec spec;
-        spec.reason = QStringLiteral("backstop");
-        spec.backstop = true;
-        m_retryRefused = true;
-        const auto all = m_workspaces.values();
-        for (const auto& w : all) {
-            if (m_workspaces.value(w->path) == w)
-                request(*w, spec);
-        }
-    });
+    connect(&m_backstopTimer, &QTimer::timeout, this, &WatchHub::onBackstop);
     m_livenessTimer.start(1000);
     m_backstopTimer.start(30000);
-    m_pollTimer.start(2000);
 }
 
-WatchHub::~WatchHub()
-{
-    {
-        QMutexLocker lock(&m_link->mutex);
-        m_link->hub = nullptr; // from here on no job posts to us
-    }
-    for (const auto& w : std::as_const(m_workspaces))
-        w->token->store(std::numeric_limits<quint64>::max()); // running scans stop at the next state dir
-}
+// Running scans are told to stop (each scheduler's destructor) and no result reaches this hub.
+WatchHub::~WatchHub() = default;
 
 WatchHub::Workspace* WatchHub::find(const QString& workspace)
 {
@@ -136,11 +62,14 @@ bool WatchHub::addWorkspace(const QString& workspace)
     auto w = std::make_shared<Workspace>();
     w->path = path;
     w->incarnation = ++m_incarnations;
+    w->scans = std::make_unique<ScanScheduler>(
+        path, [this, w = w.get()](const ScanJob& job) { launch(*w, job); }, m_debounceMs, m_maxDelayMs);
     m_workspaces.insert(path, w);
+    qCDebug(lcScan) << "workspace added:" << path;
     ScanSpec spec;
     spec.reason = QStringLiteral("added");
     spec.parseAll = true;
-    request(*w, spec);
+    w->scans->request(spec);
     return true;
 }
 
@@ -150,16 +79,10 @@ bool WatchHub::removeWorkspace(const QString& workspace)
     const auto w = m_workspaces.take(path);
     if (!w)
         return false;
-    w->token->store(std::numeric_limits<quint64>::max());
+    qCDebug(lcScan) << "workspace removed:" << path;
+    w->scans->cancel(); // its running scan stops; the result, if any, is counted superseded
     m_backstopCostMs.remove(path);
     stretchBackstop();
-    for (auto it = m_pending.begin(); it != m_pending.end();) {
-        if (it->workspace == path)
-            it = m_pending.erase(it);
-        else
-            ++it;
-    }
-    armDebounce();
     syncWatches();
     return true;
 }
@@ -190,7 +113,7 @@ void WatchHub::rescan(const QString& workspace)
     for (const auto& w : all) {
         if ((workspace.isEmpty() || w->path == cleanAbsolute(workspace)) && m_workspaces.value(w->path) == w) {
             w->caches = std::make_shared<AdapterCaches>();
-            request(*w, spec);
+            w->scans->request(spec);
         }
     }
 }
@@ -198,13 +121,15 @@ void WatchHub::rescan(const QString& workspace)
 void WatchHub::setDebounce(int ms)
 {
     m_debounceMs = std::max(0, ms);
-    armDebounce();
+    for (const auto& w : std::as_const(m_workspaces))
+        w->scans->setDebounce(m_debounceMs);
 }
 
 void WatchHub::setMaxDelay(int ms)
 {
     m_maxDelayMs = std::max(0, ms);
-    armDebounce();
+    for (const auto& w : std::as_const(m_workspaces))
+        w->scans->setMaxDelay(m_maxDelayMs);
 }
 
 void WatchHub::setLivenessInterval(int ms)
@@ -237,55 +162,40 @@ void WatchHub::stretchBackstop()
         m_backstopTimer.setInterval(interval); // from the next timeout on
 }
 
+void WatchHub::onBackstop()
+{
+    ScanSpec spec;
+    spec.reason = QStringLiteral("backstop");
+    spec.backstop = true;
+    m_watches.retryRefusedAtNextSync();
+    const auto all = m_workspaces.values();
+    for (const auto& w : all) {
+        if (m_workspaces.value(w->path) == w)
+            w->scans->request(spec);
+    }
+}
+
 void WatchHub::setPollInterval(int ms)
 {
-    if (ms > 0)
-        m_pollTimer.start(ms);
-    else
-        m_pollTimer.stop();
+    m_watches.setPollInterval(ms);
 }
 
 void WatchHub::setWatchBudget(int paths)
 {
-    m_watchBudget = std::max(0, paths);
+    m_watches.setBudget(paths);
     syncWatches();
-}
-
-QStringList WatchHub::watchedPaths() const
-{
-    QStringList list = m_watched.keys();
-    list.sort();
-    return list;
 }
 
 quint64 WatchHub::generation(const QString& workspace) const
 {
     const Workspace* w = find(workspace);
-    return w ? w->requested : 0;
+    return w ? w->scans->requestedGeneration() : 0;
 }
 
 quint64 WatchHub::deliveredGeneration(const QString& workspace) const
 {
     const Workspace* w = find(workspace);
-    return w ? w->deliveredGeneration : 0;
-}
-
-void WatchHub::onWatcherEvent(const QString& path)
-{
-    // Re-arm at once: Qt drops the watch of a file deleted or replaced by rename (every atomic
-    // save), and a watch left on the old inode (still open somewhere) sees nothing of the new one.
-    const auto it = m_watched.find(path);
-    if (it != m_watched.end()) {
-        const auto stamp = FileStamp::ofPath(path);
-        if (!stamp || stamp->key != it.value()) {
-            m_watcher.removePath(path);
-            if (stamp && !stamp->isSymlink && m_watcher.addPath(path))
-                it.value() = stamp->key;
-            else
-                m_watched.erase(it); // gone: the scan its directory's event asks for decides
-        }
-    }
-    pathChanged(path);
+    return w ? w->scans->deliveredGeneration() : 0;
 }
 
 void WatchHub::pathChanged(const QString& path)
@@ -295,13 +205,13 @@ void WatchHub::pathChanged(const QString& path)
     for (const auto& w : all) {
         for (const SourceState& s : std::as_const(w->sources)) {
             if (path == s.stateDir || path.startsWith(s.stateDir + QLatin1Char('/'))) {
-                markDirty(w->path, s.stateDir, path);
+                w->scans->noteChange(s.stateDir, path);
                 ours = true;
             }
         }
         for (const TreeEntry& a : std::as_const(w->anchors)) {
             if (path == a.path) {
-                markDirty(w->path, {}, path);
+                w->scans->noteChange({}, path);
                 ours = true;
             }
         }
@@ -310,105 +220,19 @@ void WatchHub::pathChanged(const QString& path)
         emit fileEvent(path);
 }
 
-void WatchHub::markDirty(const QString& workspace, const QString& stateDir, const QString& path)
+void WatchHub::launch(Workspace& w, const ScanJob& job)
 {
-    const qint64 now = m_clock.elapsed();
-    PendingChange& p = m_pending[workspace + QLatin1Char('\n') + stateDir];
-    if (p.workspace.isEmpty()) {
-        p.workspace = workspace;
-        p.stateDir = stateDir;
-        p.firstMs = now;
-    }
-    if (!stateDir.isEmpty() && p.paths.size() <= TreeFingerprint::kMaxChangedPaths)
-        p.paths.insert(path);
-    p.lastMs = now;
-    armDebounce();
-}
-
-void WatchHub::armDebounce()
-{
-    if (m_pending.isEmpty()) {
-        m_debounceTimer.stop();
-        return;
-    }
-    qint64 next = std::numeric_limits<qint64>::max();
-    for (const PendingChange& p : std::as_const(m_pending))
-        next = std::min(next, std::min(p.lastMs + m_debounceMs, p.firstMs + m_maxDelayMs));
-    m_debounceTimer.start(int(std::max<qint64>(0, next - m_clock.elapsed())));
-}
-
-void WatchHub::onDebounce()
-{
-    const qint64 now = m_clock.elapsed();
-    QHash<QString, ScanSpec> due;
-    for (auto it = m_pending.begin(); it != m_pending.end();) {
-        if (std::min(it->lastMs + m_debounceMs, it->firstMs + m_maxDelayMs) > now) {
-            ++it;
-            continue;
-        }
-        ScanSpec spec;
-        if (it->stateDir.isEmpty()) {
-            spec.reason = QStringLiteral("directories changed");
-        } else {
-            spec.reason = QStringLiteral("files changed");
-            spec.dirty.insert(it->stateDir);
-            spec.changedPaths = it->paths;
-        }
-        due[it->workspace].merge(spec);
-        it = m_pending.erase(it);
-    }
-    armDebounce();
-    for (auto it = due.cbegin(); it != due.cend(); ++it) {
-        if (Workspace* w = find(it.key()))
-            request(*w, it.value());
-    }
-}
-
-void WatchHub::request(Workspace& w, const ScanSpec& spec)
-{
-    const qint64 now = m_clock.elapsed();
-    ++w.requested;
-    if (w.hasPending) {
-        w.pending.merge(spec);
-    } else {
-        w.pending = spec;
-        w.pendingSince = now;
-        w.hasPending = true;
-    }
-    if (!w.running) {
-        start(w);
-        return;
-    }
-    // Supersede the running scan when the new one will parse anyway, unless what the running
-    // one carries has waited too long (a directory busier than a scan is long would starve).
-    // A request that only re-asks the adapters for state dirs waits its turn.
-    if (spec.needsParse() && now - w.runningSince < m_maxDelayMs)
-        w.token->store(w.requested);
-}
-
-void WatchHub::start(Workspace& w)
-{
-    auto job = std::make_shared<ScanRequest>();
-    job->workspace = w.path;
-    job->generation = w.requested;
-    job->spec = w.pending;
-    job->known = w.sources;
-    job->caches = w.caches;
-    w.running = true;
-    w.runningSpec = w.pending;
-    w.runningSince = w.pendingSince;
-    w.hasPending = false;
-    w.pending = {};
-    w.token->store(job->generation);
-    QThreadPool::globalInstance()->start([link = m_link, token = w.token, job, incarnation = w.incarnation] {
-        const auto superseded = [&token, &job] { return token->load() != job->generation; };
-        auto result = std::make_shared<ScanResult>(runScan(*job, superseded));
-        QMutexLocker lock(&link->mutex);
-        if (WatchHub* hub = link->hub) {
-            QMetaObject::invokeMethod(
-                hub, [hub, result, incarnation] { hub->onScanResult(result, incarnation); }, Qt::QueuedConnection);
-        }
-    });
+    auto request = std::make_shared<ScanRequest>();
+    request->workspace = w.path;
+    request->generation = job.generation;
+    request->spec = job.spec;
+    request->known = w.sources;
+    request->caches = w.caches;
+    QThreadPool::globalInstance()->start(
+        [toHub = m_mailbox.sender(), hub = this, request, superseded = job.superseded, incarnation = w.incarnation] {
+            auto result = std::make_shared<ScanResult>(runScan(*request, superseded));
+            toHub.post([hub, result, incarnation] { hub->onScanResult(result, incarnation); });
+        });
     emit scanStarted(w.path);
 }
 
@@ -429,27 +253,17 @@ void WatchHub::onScanResult(const std::shared_ptr<ScanResult>& result, quint64 i
         emit scanReported(report);
         return;
     }
-    report.reason = w->runningSpec.reason;
-    w->running = false;
-    if (result->superseded || result->generation != w->token->load()) {
-        // Dropped: the changes it carried go into the next scan, which already runs newer.
+    const ScanSpec ran = w->scans->runningSpec();
+    report.reason = ran.reason;
+    if (!w->scans->finish(*result)) { // its work went into the next scan, which already runs newer
         ++m_scansSuperseded;
         report.superseded = true;
-        if (w->hasPending) {
-            w->pending.merge(w->runningSpec);
-            w->pendingSince = std::min(w->pendingSince, w->runningSince);
-        } else {
-            w->pending = w->runningSpec;
-            w->pendingSince = w->runningSince;
-            w->hasPending = true;
-        }
-        start(*w);
         emit scanReported(report);
         return;
     }
 
     // What the next backstop will cost: the last one's time, or before any, the whole walks seen.
-    if (w->runningSpec.backstop)
+    if (ran.backstop)
         m_backstopCostMs.insert(w->path, result->elapsedMs);
     else if (result->wholeWalkMs > m_backstopCostMs.value(w->path, -1))
         m_backstopCostMs.insert(w->path, result->wholeWalkMs);
@@ -477,9 +291,7 @@ void WatchHub::onScanResult(const std::shared_ptr<ScanResult>& result, quint64 i
     w->sources = result->sources;
     w->anchors = result->anchors;
     w->delivered = true;
-    w->deliveredGeneration = result->generation;
-    if (w->hasPending)
-        start(*w);
+    w->scans->startPending(); // from what was just delivered
     if (treesMoved)
         syncWatches();
 
@@ -518,216 +330,23 @@ void WatchHub::onLivenessTick()
         }
         if (!spec.force.isEmpty()) {
             spec.reason = QStringLiteral("liveness");
-            request(*w, spec);
+            qCDebug(lcScan) << w->path << "a PID in view changed under" << spec.force.values();
+            w->scans->request(spec);
         }
     }
-}
-
-void WatchHub::onPollTick()
-{
-    if (m_pollRunning || m_polled.isEmpty())
-        return;
-    m_pollRunning = true;
-    QThreadPool::globalInstance()->start([link = m_link, expected = m_polled] {
-        const QHash<QString, FileStamp> changed = changedStamps(expected);
-        QMutexLocker lock(&link->mutex);
-        if (WatchHub* hub = link->hub)
-            QMetaObject::invokeMethod(
-                hub, [hub, changed] { hub->onPollResult(changed); }, Qt::QueuedConnection);
-    });
-}
-
-void WatchHub::onPollResult(const QHash<QString, FileStamp>& changed)
-{
-    m_pollRunning = false;
-    QStringList paths;
-    for (auto it = changed.cbegin(); it != changed.cend(); ++it) {
-        const auto polled = m_polled.find(it.key());
-        if (polled == m_polled.end())
-            continue; // watched again, or no longer wanted
-        polled.value() = it.value();
-        paths.append(it.key());
-    }
-    paths.sort();
-    for (const QString& path : std::as_const(paths))
-        pathChanged(path);
 }
 
 void WatchHub::syncWatches()
 {
-    // Qt also drops watches on its own (a file renamed away and back keeps its inode, so the
-    // event handler cannot tell): believe its lists over ours.
-    QSet<QString> qtWatched;
-    const QStringList qtFiles = m_watcher.files();
-    const QStringList qtDirs = m_watcher.directories();
-    qtWatched.reserve(qtFiles.size() + qtDirs.size());
-    for (const QString& p : qtFiles)
-        qtWatched.insert(p);
-    for (const QString& p : qtDirs)
-        qtWatched.insert(p);
-    for (auto it = m_watched.begin(); it != m_watched.end();) {
-        if (qtWatched.contains(it.key()))
-            ++it;
-        else
-            it = m_watched.erase(it);
-    }
-
-    // Needed for events to arrive at all: anchors (state dirs appearing) and every directory
-    // (creations, deletions, renames: atomic saves included). Beyond the budget they are polled.
-    QList<TreeEntry> wants;
-    QSet<QString> seen;
-    const auto want = [&](const TreeEntry& e) {
-        if (e.stamp.isSymlink || seen.contains(e.path))
-            return; // a symlink is never watched (inotify would follow it); its directory sees it swapped
-        seen.insert(e.path);
-        wants.append(e);
-    };
+    // Anchors of every workspace first (state dirs appearing), then their trees.
+    QList<TreeEntry> anchors;
+    QList<QList<TreeEntry>> trees;
     for (const auto& w : std::as_const(m_workspaces)) {
-        for (const TreeEntry& a : std::as_const(w->anchors))
-            want(a);
-    }
-    for (const auto& w : std::as_const(m_workspaces)) {
-        for (const SourceState& s : std::as_const(w->sources)) {
-            for (const TreeEntry& e : s.tree.entries) {
-                if (e.stamp.isDirectory)
-                    want(e);
-            }
-        }
-    }
-    QHash<QString, FileStamp> watchSet;
-    QHash<QString, FileStamp> pollSet;
-    QStringList order; // what to add first
-    for (const TreeEntry& e : std::as_const(wants)) {
-        if (watchSet.size() < m_watchBudget) {
-            watchSet.insert(e.path, e.stamp);
-            order.append(e.path);
-        } else {
-            pollSet.insert(e.path, e.stamp);
-        }
-    }
-    const int overBudget = int(pollSet.size());
-
-    // Files (in-place writes) fill the rest, shallow first across every tree: index.json,
-    // state.json and active records before completed/ archives. The others are still seen
-    // created, deleted or replaced through their directory; only their in-place writes wait
-    // for the backstop. Linear, and nothing hashed beyond the budget.
-    int unwatchedFiles = 0;
-    QList<const QList<TreeEntry>*> trees;
-    for (const auto& w : std::as_const(m_workspaces)) {
+        anchors.append(w->anchors);
         for (const SourceState& s : std::as_const(w->sources))
-            trees.append(&s.tree.entries);
+            trees.append(s.tree.entries);
     }
-    QList<qsizetype> cursor(trees.size(), 0);
-    for (int depth = 0; depth <= TreeFingerprint::kMaxDepth; ++depth) {
-        for (qsizetype t = 0; t < trees.size(); ++t) {
-            const QList<TreeEntry>& entries = *trees.at(t);
-            for (qsizetype& i = cursor[t]; i < entries.size() && entries.at(i).depth <= depth; ++i) {
-                const TreeEntry& e = entries.at(i);
-                if (e.stamp.isDirectory || e.stamp.isSymlink)
-                    continue;
-                if (watchSet.size() < m_watchBudget && !seen.contains(e.path)) {
-                    seen.insert(e.path);
-                    watchSet.insert(e.path, e.stamp);
-                    order.append(e.path);
-                } else {
-                    ++unwatchedFiles;
-                }
-            }
-        }
-    }
-
-    QStringList toRemove;
-    for (auto it = m_watched.cbegin(); it != m_watched.cend(); ++it) {
-        const auto wanted = watchSet.constFind(it.key());
-        // Watched on another inode than the one scanned: replaced since, watch the new one.
-        if (wanted == watchSet.constEnd() || wanted->key != it.value())
-            toRemove.append(it.key());
-    }
-    if (!toRemove.isEmpty())
-        m_watcher.removePaths(toRemove);
-    for (const QString& p : std::as_const(toRemove))
-        m_watched.remove(p);
-
-    QStringList toAdd;
-    QStringList stillRefused;
-    for (const QString& path : std::as_const(order)) {
-        if (m_watched.contains(path))
-            continue;
-        if (m_refused.contains(path) && !m_retryRefused)
-            stillRefused.append(path);
-        else
-            toAdd.append(path);
-    }
-    m_retryRefused = false;
-    const QStringList refusedList = toAdd.isEmpty() ? QStringList() : m_watcher.addPaths(toAdd);
-    const QSet<QString> refusedNow(refusedList.cbegin(), refusedList.cend());
-    QStringList changedSinceScan;
-    int probes = 0;
-    QHash<QString, QString> refused;
-    const auto poll = [&](const QString& path, const FileStamp& now) {
-        const FileStamp& scanned = watchSet[path];
-        pollSet.insert(path, scanned);
-        QString why = m_refused.value(path);
-        if (why.isEmpty()) {
-            why = probes++ < kMaxRefusalProbes ? inotifyRefusal(path) : QString();
-            if (why.isEmpty())
-                why = QStringLiteral("refused (reason not probed)");
-        }
-        refused.insert(path, why);
-        if (!(now == scanned))
-            changedSinceScan.append(path);
-    };
-    for (const QString& path : std::as_const(stillRefused)) {
-        if (const auto now = FileStamp::ofPath(path))
-            poll(path, *now);
-    }
-    for (const QString& path : std::as_const(toAdd)) {
-        const auto now = FileStamp::ofPath(path);
-        if (refusedNow.contains(path)) {
-            if (now) // else gone since the scan: its parent's event says so
-                poll(path, *now);
-            continue;
-        }
-        m_watched.insert(path, now ? now->key : FileKey {});
-        // Changed between the scan's walk and the watch: no event will ever say so.
-        if (!now || !(*now == watchSet[path]))
-            changedSinceScan.append(path);
-    }
-    m_refused = refused;
-    m_polled = pollSet;
-    QStringList refusedWhy;
-    for (auto it = refused.cbegin(); it != refused.cend(); ++it)
-        refusedWhy.append(it.key() + QStringLiteral(": ") + it.value());
-
-    WatchHealth health;
-    health.unwatchedFiles = unwatchedFiles;
-    if (!pollSet.isEmpty()) {
-        health.state = WatchHealth::State::DegradedPolling;
-        health.polledPaths = pollSet.keys();
-        health.polledPaths.sort();
-        refusedWhy.sort();
-        health.refused = refusedWhy;
-        health.overBudget = overBudget;
-        QStringList why;
-        if (!refusedWhy.isEmpty())
-            why.append(QStringLiteral("inotify refused %1 paths").arg(refusedWhy.size()));
-        if (overBudget > 0)
-            why.append(
-                QStringLiteral("%1 directories beyond the watch budget of %2").arg(overBudget).arg(m_watchBudget));
-        health.reason = why.join(QStringLiteral("; "))
-            + QStringLiteral("; polled every %1 ms").arg(m_pollTimer.isActive() ? m_pollTimer.interval() : 0);
-    }
-    setHealth(health);
-    for (const QString& path : std::as_const(changedSinceScan))
-        pathChanged(path);
-}
-
-void WatchHub::setHealth(const WatchHealth& health)
-{
-    if (health == m_health)
-        return;
-    m_health = health;
-    emit healthChanged(m_health);
+    m_watches.sync(anchors, trees);
 }
 
 } // namespace Stateward

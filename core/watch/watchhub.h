@@ -1,46 +1,21 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "ownermailbox.h"
 #include "snapshot/snapshot.h"
+#include "watch/scanscheduler.h"
 #include "watch/watchscan.h"
+#include "watch/watchset.h"
 
-#include <QElapsedTimer>
-#include <QFileSystemWatcher>
 #include <QHash>
 #include <QMetaType>
 #include <QObject>
-#include <QSharedPointer>
 #include <QStringList>
 #include <QTimer>
 
-#include <atomic>
 #include <memory>
 
 namespace Stateward {
-
-// How well the hub sees changes. Degraded when some path it needs is polled instead: inotify
-// refused it (watch limit, permissions), or it is a directory beyond the hub's watch budget.
-struct WatchHealth
-{
-    enum class State
-    {
-        Ok,
-        DegradedPolling,
-    };
-    State state = State::Ok;
-    QStringList polledPaths; // sorted; checked by lstat every poll interval
-    QStringList refused; // "path: why", for the paths inotify refused
-    int overBudget = 0; // directories polled because the watch budget was spent
-    // Not degraded: files beyond the budget are seen created, deleted and replaced (atomic saves)
-    // through their directory's watch; only an in-place write to one waits for the backstop.
-    int unwatchedFiles = 0;
-    QString reason; // one line, empty when ok
-
-    bool isDegraded() const { return state == State::DegradedPolling; }
-    // "ok", "ok (N files watched through their directory only)" or "degraded: polling (N paths)"
-    QString summary() const;
-    friend bool operator==(const WatchHealth&, const WatchHealth&) = default;
-};
 
 // One finished scan job, for an event log, a benchmark or a test.
 struct ScanReport
@@ -74,6 +49,11 @@ struct ScanReport
 // re-parses its state dir; a backstop rescan walks every tree (backstop interval) and re-parses
 // what changed plus the state dirs whose verdicts age (locks, tmp files, brokers, codex, gstack);
 // paths inotify refuses, and directories beyond the budget, are polled by lstat (degraded).
+//
+// The parts: WatchSet (what inotify watches, what is polled, health), one ScanScheduler per
+// workspace (debounce, generations, superseding), runScan (watchscan.h, on the worker). The hub
+// maps events to workspaces and state dirs, starts the scans, polls liveness and runs the
+// backstop.
 //
 // The hub lives on one thread (normally the GUI's) and emits every signal there.
 // Destroying the hub never waits for a running scan: the scan is told to stop and its result,
@@ -109,16 +89,16 @@ public:
     int backstopInterval() const { return m_backstopTimer.interval(); } // as stretched now
     static constexpr int kBackstopCostFactor = 200;
     void setPollInterval(int ms); // polled paths, when degraded (default 2000)
-    int pollInterval() const { return m_pollTimer.interval(); }
+    int pollInterval() const { return m_watches.pollInterval(); }
     // The most paths this hub asks inotify for: default 2048, or a quarter of
     // fs.inotify.max_user_watches (shared by every process of the user) when that is less.
     // QFileSystemWatcher's cost grows with the square of its path count, on the hub's thread.
     void setWatchBudget(int paths);
-    int watchBudget() const { return m_watchBudget; }
+    int watchBudget() const { return m_watches.budget(); }
 
-    WatchHealth health() const { return m_health; }
-    QStringList watchedPaths() const; // sorted
-    int watchedPathCount() const { return int(m_watched.size()); }
+    WatchHealth health() const { return m_watches.health(); }
+    QStringList watchedPaths() const { return m_watches.watchedPaths(); } // sorted
+    int watchedPathCount() const { return m_watches.watchedPathCount(); }
 
     quint64 generation(const QString& workspace) const; // newest requested scan
     quint64 deliveredGeneration(const QString& workspace) const;
@@ -140,68 +120,35 @@ signals:
 
 private:
     struct Workspace;
-    // The link between the hub and its worker jobs: jobs post results through it only while the
-    // hub lives (the destructor clears it under the mutex).
-    struct Link;
 
     Workspace* find(const QString& workspace);
     const Workspace* find(const QString& workspace) const;
-    void onWatcherEvent(const QString& path);
     void pathChanged(const QString& path);
-    void markDirty(const QString& workspace, const QString& stateDir, const QString& path);
     void stretchBackstop();
-    void armDebounce();
-    void onDebounce();
-    void request(Workspace& w, const ScanSpec& spec);
-    void start(Workspace& w);
+    void onBackstop();
+    void launch(Workspace& w, const ScanJob& job);
     void onScanResult(const std::shared_ptr<ScanResult>& result, quint64 incarnation);
     void onLivenessTick();
-    void onPollTick();
-    void onPollResult(const QHash<QString, FileStamp>& changed);
     void syncWatches();
-    void setHealth(const WatchHealth& health);
 
-    QFileSystemWatcher m_watcher;
-    QSharedPointer<Link> m_link;
+    WatchSet m_watches;
     QHash<QString, std::shared_ptr<Workspace>> m_workspaces;
     quint64 m_incarnations = 0;
+    int m_debounceMs = 100;
+    int m_maxDelayMs = 2000;
 
-    QHash<QString, FileKey> m_watched; // path → inode when added (a new inode means re-arm)
-    QHash<QString, FileStamp> m_polled; // path → last stamp seen
-    // Refused paths are polled and asked of inotify again only at the backstop: each refusal
-    // costs Qt a warning on stderr and a probe here.
-    QHash<QString, QString> m_refused; // path → why
-    bool m_retryRefused = false;
-    bool m_pollRunning = false;
-    WatchHealth m_health;
-
-    struct PendingChange
-    {
-        QString workspace;
-        QString stateDir; // empty: an anchor changed, ask the adapters again
-        QSet<QString> paths; // what the events named (bounded: see ScanSpec::changedPaths)
-        qint64 firstMs = 0;
-        qint64 lastMs = 0;
-    };
-    QHash<QString, PendingChange> m_pending; // per source: the debounce
-    QElapsedTimer m_clock;
-    QTimer m_debounceTimer;
     QTimer m_livenessTimer;
     QTimer m_backstopTimer;
     int m_backstopBaseMs = 30000; // as set; the timer runs at least this long
     QHash<QString, qint64> m_backstopCostMs; // per workspace: how long its last backstop scan took
-    QTimer m_pollTimer;
-    int m_debounceMs = 100;
-    int m_maxDelayMs = 2000;
-    int m_watchBudget = 8192;
 
     quint64 m_scansRun = 0;
     quint64 m_scansSuperseded = 0;
     quint64 m_parsesRun = 0;
     QHash<QString, quint64> m_parsesOf;
+    OwnerMailbox m_mailbox { this }; // scan results
 };
 
 } // namespace Stateward
 
-Q_DECLARE_METATYPE(Stateward::WatchHealth)
 Q_DECLARE_METATYPE(Stateward::ScanReport)

@@ -3,6 +3,7 @@
 // (`bun run …/server.ts`, BROWSE_STATE_FILE in its environment): healthy, unhealthy, orphaned,
 // killed, PID-reused, and malformed state files.
 #include "childprocess.h"
+#include "gstackdaemon.h"
 #include "nodetools.h"
 #include "repair/repair.h"
 #include "sources/gstacksource.h"
@@ -27,7 +28,7 @@ class TestGstackSource : public QObject
 {
     Q_OBJECT
 
-    QTemporaryDir m_tools;
+    GstackDaemonTools m_gstack;
 
     static Snapshot scan(const QString& ws)
     {
@@ -36,40 +37,16 @@ class TestGstackSource : public QObject
         return source.scan(ws, source.stateDirs(ws).value(0), context);
     }
 
-    // Starts the stand-in as `bun run <tools>/browse/src/server.ts` for ws; waits for browse.json.
     bool startDaemon(ChildProcess& daemon, const QString& ws, const QByteArray& extraEnv = {})
     {
-        const QString stateFile = QDir(ws).filePath(QStringLiteral(".gstack/browse.json"));
-        const QString script = QStringLiteral(
-            "PATH=\"$1:$PATH\" NODE_OPTIONS=\"--import=file://$2\" BROWSE_STATE_FILE=\"$3\" %1 exec bun run \"$4\"")
-                                   .arg(QString::fromLatin1(extraEnv));
-        if (!daemon.start(QStringLiteral("/bin/sh"),
-                { QStringLiteral("-c"), script, QStringLiteral("sh"), m_tools.filePath(QStringLiteral("shim")),
-                    NodeTools::standin("gstack-daemon.mjs"), stateFile,
-                    m_tools.filePath(QStringLiteral("browse/src/server.ts")) }))
-            return false;
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < 20000) {
-            QFile f(stateFile);
-            if (f.open(QIODevice::ReadOnly)
-                && QJsonDocument::fromJson(f.readAll()).object().value(QStringLiteral("pid")).toInteger()
-                    == daemon.pid())
-                return true;
-            QThread::msleep(20);
-        }
-        return false;
+        return m_gstack.start(daemon, ws, extraEnv);
     }
 
 private slots:
     void initTestCase()
     {
-        const QString node = NodeTools::node();
-        QVERIFY2(!node.isEmpty(), "node is not installed: run scripts/deps");
-        QVERIFY(QDir().mkpath(m_tools.filePath(QStringLiteral("shim"))));
-        QVERIFY(QDir().mkpath(m_tools.filePath(QStringLiteral("browse/src"))));
-        // `bun` is node under gstack's name, so /proc shows gstack's argv (stand-in README).
-        QVERIFY(QFile::link(QFileInfo(node).canonicalFilePath(), m_tools.filePath(QStringLiteral("shim/bun"))));
+        const QString why = m_gstack.setUp();
+        QVERIFY2(why.isEmpty(), qPrintable(why));
     }
 
     void healthyDaemon()

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "scanscheduler.h"
+
+#include "logging.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace Stateward {
+
+ScanScheduler::ScanScheduler(const QString& workspace, Start start, int debounceMs, int maxDelayMs)
+    : m_workspace(workspace)
+    , m_start(std::move(start))
+    , m_debounceMs(std::max(0, debounceMs))
+    , m_maxDelayMs(std::max(0, maxDelayMs))
+{
+    m_clock.start();
+    m_debounceTimer.setSingleShot(true);
+    QObject::connect(&m_debounceTimer, &QTimer::timeout, &m_debounceTimer, [this] { onDebounce(); });
+}
+
+ScanScheduler::~ScanScheduler()
+{
+    cancel();
+}
+
+void ScanScheduler::cancel()
+{
+    m_cancelled = true;
+    m_deliverable->store(std::numeric_limits<quint64>::max()); // stops at the next state dir
+    m_changes.clear();
+    m_debounceTimer.stop();
+}
+
+void ScanScheduler::setDebounce(int ms)
+{
+    m_debounceMs = std::max(0, ms);
+    armDebounce();
+}
+
+void ScanScheduler::setMaxDelay(int ms)
+{
+    m_maxDelayMs = std::max(0, ms);
+    armDebounce();
+}
+
+void ScanScheduler::noteChange(const QString& stateDir, const QString& path)
+{
+    if (m_cancelled)
+        return;
+    const qint64 now = m_clock.elapsed();
+    const auto it = m_changes.find(stateDir);
+    PendingChange& c = it != m_changes.end() ? *it : *m_changes.insert(stateDir, PendingChange { {}, now, now });
+    if (!stateDir.isEmpty() && c.paths.size() <= TreeFingerprint::kMaxChangedPaths)
+        c.paths.insert(path);
+    c.lastMs = now;
+    armDebounce();
+}
+
+void ScanScheduler::armDebounce()
+{
+    if (m_changes.isEmpty()) {
+        m_debounceTimer.stop();
+        return;
+    }
+    qint64 next = std::numeric_limits<qint64>::max();
+    for (const PendingChange& c : std::as_const(m_changes))
+        next = std::min(next, std::min(c.lastMs + m_debounceMs, c.firstMs + m_maxDelayMs));
+    m_debounceTimer.start(int(std::max<qint64>(0, next - m_clock.elapsed())));
+}
+
+void ScanScheduler::onDebounce()
+{
+    const qint64 now = m_clock.elapsed();
+    ScanSpec due;
+    bool any = false;
+    for (auto it = m_changes.begin(); it != m_changes.end();) {
+        if (std::min(it->lastMs + m_debounceMs, it->firstMs + m_maxDelayMs) > now) {
+            ++it;
+            continue;
+        }
+        ScanSpec spec;
+        if (it.key().isEmpty()) {
+            spec.reason = QStringLiteral("directories changed");
+        } else {
+            spec.reason = QStringLiteral("files changed");
+            spec.dirty.insert(it.key());
+            spec.changedPaths = it->paths;
+        }
+        due.merge(spec);
+        any = true;
+        it = m_changes.erase(it);
+    }
+    armDebounce();
+    if (any)
+        request(due);
+}
+
+void ScanScheduler::enqueue(const ScanSpec& spec, qint64 since)
+{
+    if (m_hasPending) {
+        m_pending.merge(spec);
+        m_pendingSince = std::min(m_pendingSince, since);
+    } else {
+        m_pending = spec;
+        m_pendingSince = since;
+        m_hasPending = true;
+    }
+}
+
+void ScanScheduler::request(const ScanSpec& spec)
+{
+    const qint64 now = m_clock.elapsed();
+    ++m_requested;
+    enqueue(spec, now);
+    if (!m_running) {
+        start();
+        return;
+    }
+    // A request that only re-asks the adapters for state dirs waits its turn.
+    if (spec.needsParse() && now - m_runningSince < m_maxDelayMs) {
+        qCDebug(lcScan) << m_workspace << "generation" << m_requested << "supersedes the running scan:" << spec.reason;
+        m_deliverable->store(m_requested);
+    }
+}
+
+void ScanScheduler::start()
+{
+    if (m_cancelled)
+        return;
+    ScanJob job;
+    job.generation = m_requested;
+    job.spec = m_pending;
+    job.superseded
+        = [deliverable = m_deliverable, generation = job.generation] { return deliverable->load() != generation; };
+    m_running = true;
+    m_runningSpec = m_pending;
+    m_runningSince = m_pendingSince;
+    m_hasPending = false;
+    m_pending = {};
+    m_deliverable->store(job.generation);
+    qCDebug(lcScan) << m_workspace << "scan" << job.generation << "starts:" << job.spec.reason;
+    m_start(job);
+}
+
+bool ScanScheduler::finish(const ScanResult& result)
+{
+    m_running = false;
+    if (result.superseded || result.generation != m_deliverable->load()) {
+        qCDebug(lcScan) << m_workspace << "scan" << result.generation << "dropped as superseded after"
+                        << result.elapsedMs << "ms";
+        enqueue(m_runningSpec, m_runningSince); // the next scan, already newer, looks at it too
+        start();
+        return false;
+    }
+    m_delivered = result.generation;
+    qCDebug(lcScan) << m_workspace << "scan" << result.generation << "delivered:" << result.parsed.size() << "parsed,"
+                    << result.reused.size() << "reused in" << result.elapsedMs << "ms";
+    return true;
+}
+
+void ScanScheduler::startPending()
+{
+    if (m_hasPending && !m_running)
+        start();
+}
+
+} // namespace Stateward

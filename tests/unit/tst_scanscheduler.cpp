@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// ScanScheduler alone, with no scan behind it: debounced changes become one scan, maxDelay caps
+// the quiet period, requests made while a scan runs merge into one pending scan, a request that
+// parses supersedes the running scan (whose work moves into the next), one that only re-asks the
+// adapters does not, and cancel stops everything.
+#include "watch/scanscheduler.h"
+
+#include <QTest>
+
+#include <memory>
+
+using namespace Stateward;
+
+namespace {
+
+constexpr int kTimeout = 20000;
+constexpr int kHour = 3600 * 1000;
+const QString kWorkspace = QStringLiteral("/s");
+
+// Records the jobs the scheduler starts instead of running them.
+struct Jobs
+{
+    QList<ScanJob> started;
+    ScanScheduler::Start start()
+    {
+        return [this](const ScanJob& job) { started.append(job); };
+    }
+};
+
+ScanSpec spec(const QString& reason, const QSet<QString>& dirty = {}, const QSet<QString>& force = {})
+{
+    ScanSpec s;
+    s.reason = reason;
+    s.dirty = dirty;
+    s.force = force;
+    return s;
+}
+
+ScanResult resultOf(const ScanJob& job, bool stoppedEarly = false)
+{
+    ScanResult r;
+    r.generation = job.generation;
+    r.superseded = stoppedEarly;
+    return r;
+}
+
+QStringList sorted(const QSet<QString>& set)
+{
+    QStringList list(set.cbegin(), set.cend());
+    list.sort();
+    return list;
+}
+
+QStringList reasons(const ScanSpec& s)
+{
+    QStringList list = s.reason.split(QStringLiteral(", "));
+    list.sort();
+    return list;
+}
+
+} // namespace
+
+class TestScanScheduler : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void debouncedChangesBecomeOneScan()
+    {
+        Jobs jobs;
+        ScanScheduler scheduler(kWorkspace, jobs.start(), kHour, kHour);
+        scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/x"));
+        scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/y"));
+        scheduler.noteChange(QStringLiteral("/s/b"), QStringLiteral("/s/b/z"));
+        scheduler.noteChange({}, QStringLiteral("/anchor")); // an anchor: ask the adapters again
+        QCOMPARE(scheduler.pendingChanges(), 3);
+        QTest::qWait(50); // far from quiet for an hour
+        QCOMPARE(jobs.started.size(), 0);
+        scheduler.setDebounce(0); // every change is due now: one scan takes them all
+        QTRY_COMPARE_WITH_TIMEOUT(jobs.started.size(), 1, kTimeout);
+        QCOMPARE(scheduler.pendingChanges(), 0);
+        const ScanJob job = jobs.started.first();
+        QCOMPARE(job.generation, quint64(1));
+        QCOMPARE(scheduler.requestedGeneration(), quint64(1));
+        QCOMPARE(sorted(job.spec.dirty), (QStringList { QStringLiteral("/s/a"), QStringLiteral("/s/b") }));
+        QCOMPARE(sorted(job.spec.changedPaths),
+            (QStringList { QStringLiteral("/s/a/x"), QStringLiteral("/s/a/y"), QStringLiteral("/s/b/z") }));
+        QCOMPARE(reasons(job.spec),
+            (QStringList { QStringLiteral("directories changed"), QStringLiteral("files changed") }));
+        QVERIFY(!job.spec.parseAll);
+        QVERIFY(scheduler.isRunning());
+        QVERIFY(scheduler.finish(resultOf(job)));
+        QCOMPARE(scheduler.deliveredGeneration(), quint64(1));
+    }
+
+    void maxDelayCapsTheQuietPeriod()
+    {
+        // An hour of debounce, no delay allowed: the change is scanned at once all the same.
+        Jobs jobs;
+        ScanScheduler scheduler(kWorkspace, jobs.start(), kHour, 0);
+        scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/x"));
+        QTRY_COMPARE_WITH_TIMEOUT(jobs.started.size(), 1, kTimeout);
+        QCOMPARE(sorted(jobs.started.first().spec.dirty), QStringList { QStringLiteral("/s/a") });
+    }
+
+    void requestsWhileAScanRunsMergeIntoOnePendingScan()
+    {
+        Jobs jobs;
+        ScanScheduler scheduler(kWorkspace, jobs.start(), 0, 0); // maxDelay 0: nothing may supersede
+        scheduler.request(spec(QStringLiteral("one"), { QStringLiteral("/s/a") }));
+        QCOMPARE(jobs.started.size(), 1);
+        QCOMPARE(jobs.started.first().generation, quint64(1));
+        scheduler.request(spec(QStringLiteral("two"), { QStringLiteral("/s/b") }));
+        scheduler.request(spec(QStringLiteral("three"), {}, { QStringLiteral("/s/c") }));
+        QCOMPARE(jobs.started.size(), 1); // one scan at a time
+        QCOMPARE(scheduler.requestedGeneration(), quint64(3));
+        QVERIFY(!jobs.started.first().superseded());
+
+        QVERIFY(scheduler.finish(resultOf(jobs.started.first())));
+        QCOMPARE(scheduler.deliveredGeneration(), quint64(1));
+        QCOMPARE(jobs.started.size(), 1); // the caller takes the result first
+        scheduler.startPending();
+        QCOMPARE(jobs.started.size(), 2);
+        const ScanJob next = jobs.started.at(1);
+        QCOMPARE(next.generation, quint64(3));
+        QCOMPARE(next.spec.reason, QStringLiteral("two, three"));
+        QCOMPARE(sorted(next.spec.dirty), QStringList { QStringLiteral("/s/b") });
+        QCOMPARE(sorted(next.spec.force), QStringList { QStringLiteral("/s/c") });
+
+        QVERIFY(scheduler.finish(resultOf(next)));
+        scheduler.startPending();
+        QCOMPARE(jobs.started.size(), 2); // nothing pending
+        QVERIFY(!scheduler.isRunning());
+        QCOMPARE(scheduler.deliveredGeneration(), quint64(3));
+    }
+
+    void aParseRequestSupersedesTheRunningScan()
+    {
+        Jobs jobs;
+        ScanScheduler scheduler(kWorkspace, jobs.start(), 0, kHour);
+        scheduler.request(spec(QStringLiteral("first"), { QStringLiteral("/s/a") }));
+        const ScanJob first = jobs.started.first();
+        QVERIFY(!first.superseded());
+        scheduler.request(spec(QStringLiteral("second"), { QStringLiteral("/s/b") }));
+        QVERIFY(first.superseded()); // the running scan stops at its next state dir
+        QCOMPARE(jobs.started.size(), 1);
+
+        // Its result is dropped and what it was asked to look at goes into the next scan.
+        QVERIFY(!scheduler.finish(resultOf(first)));
+        QCOMPARE(scheduler.deliveredGeneration(), quint64(0));
+        QCOMPARE(jobs.started.size(), 2);
+        const ScanJob second = jobs.started.at(1);
+        QCOMPARE(second.generation, quint64(2));
+        QCOMPARE(sorted(second.spec.dirty), (QStringList { QStringLiteral("/s/a"), QStringLiteral("/s/b") }));
+        QCOMPARE(second.spec.reason, QStringLiteral("second, first"));
+        QVERIFY(!second.superseded());
+
+        // A scan that stopped early on its own account is dropped the same way.
+        QVERIFY(!scheduler.finish(resultOf(second, true)));
+        QCOMPARE(jobs.started.size(), 3);
+        QCOMPARE(jobs.started.at(2).generation, quint64(2));
+        QVERIFY(scheduler.finish(resultOf(jobs.started.at(2))));
+        QCOMPARE(scheduler.deliveredGeneration(), quint64(2));
+    }
+
+    void aRequestThatParsesNothingWaitsItsTurn()
+    {
+        Jobs jobs;
+        ScanScheduler scheduler(kWorkspace, jobs.start(), 0, kHour);
+        scheduler.request(spec(QStringLiteral("files changed"), { QStringLiteral("/s/a") }));
+        scheduler.request(spec(QStringLiteral("directories changed"))); // only asks which state dirs exist
+        QVERIFY(!jobs.started.first().superseded());
+        QVERIFY(scheduler.isRunning());
+        QVERIFY(scheduler.finish(resultOf(jobs.started.first())));
+        scheduler.startPending();
+        QCOMPARE(jobs.started.size(), 2);
+        QCOMPARE(jobs.started.at(1).spec.reason, QStringLiteral("directories changed"));
+        QVERIFY(!jobs.started.at(1).spec.needsParse());
+    }
+
+    void cancelStopsEverything()
+    {
+        Jobs jobs;
+        auto scheduler = std::make_unique<ScanScheduler>(kWorkspace, jobs.start(), 0, kHour);
+        scheduler->request(spec(QStringLiteral("first"), { QStringLiteral("/s/a") }));
+        const ScanJob first = jobs.started.first();
+        scheduler->noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/x"));
+        scheduler->cancel();
+        QVERIFY(first.superseded());
+        QCOMPARE(scheduler->pendingChanges(), 0);
+        scheduler->request(spec(QStringLiteral("second"), { QStringLiteral("/s/b") }));
+        scheduler->noteChange(QStringLiteral("/s/b"), QStringLiteral("/s/b/y"));
+        QVERIFY(!scheduler->finish(resultOf(first)));
+        QTest::qWait(50); // a debounce of 0 would have fired by now
+        QCOMPARE(jobs.started.size(), 1);
+
+        // Destroying a scheduler stops its running scan too.
+        Jobs more;
+        scheduler = std::make_unique<ScanScheduler>(kWorkspace, more.start(), 0, kHour);
+        scheduler->request(spec(QStringLiteral("running"), { QStringLiteral("/s/a") }));
+        const ScanJob running = more.started.first();
+        QVERIFY(!running.superseded());
+        scheduler.reset();
+        QVERIFY(running.superseded());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestScanScheduler)
+#include "tst_scanscheduler.moc"
