@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "exportdialog.h"
 
-#include "sources/trajectoriessource.h"
+#include "sources/source.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -46,9 +46,8 @@ namespace {
 
 bool ExportDialog::keepsIndex(const Snapshot& snapshot)
 {
-    // No record list: only the directory's era decides (0.5.9+ .agentworkforce keeps no index).
-    return snapshot.family == Family::Codex
-        || (snapshot.family == Family::Trajectories && !TrajectoriesSource::keepsNoIndex(snapshot.stateDir, {}));
+    const ToolIndex* index = adapterFor(snapshot.family).index();
+    return index && index->keptIn(snapshot.stateDir);
 }
 
 ExportDialog::ExportDialog(const QList<Snapshot>& snapshots, QWidget* parent)

@@ -30,7 +30,7 @@ class ExportDialog : public QDialog
 public:
     struct Source
     {
-        Family family = Family::Trajectories;
+        Family family {};
         QString workspace;
         QString stateDir;
     };

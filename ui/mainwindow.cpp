@@ -11,6 +11,7 @@
 #include "models/statusglyphs.h"
 #include "models/tempfilesmodel.h"
 #include "repairdialog.h"
+#include "sources/source.h"
 #include "theme.h"
 #include "timelinewidget.h"
 #include "undodialog.h"
@@ -93,20 +94,19 @@ namespace {
     // behind the rows someone selected.
     bool concerns(const Finding& f, const QVariant& row)
     {
-        const auto is = [&f](const QString& path) { return !path.isEmpty() && f.subject == path; };
-        if (row.canConvert<JobRow>()) {
-            const Job& j = row.value<JobRow>().item;
-            return is(j.recordFile) || f.subject.endsWith(QLatin1Char('#') + j.jobId);
-        }
+        const FindingTarget& t = f.target;
+        const auto is = [&t](const QString& itemId) { return !t.itemId.isEmpty() && t.itemId == itemId; };
+        if (row.canConvert<JobRow>())
+            return is(row.value<JobRow>().item.id);
         if (row.canConvert<BrokerRow>()) {
+            // A broker's session dir left behind is about it too.
             const Broker& b = row.value<BrokerRow>().item;
-            return is(b.sessionDir) || f.subject == QStringLiteral("%1#pid=%2").arg(b.stateFile).arg(b.pid)
-                || (is(b.stateFile) && !b.id.contains(QLatin1String("-orphan:")));
+            return is(b.id) || (!b.sessionDir.isEmpty() && t.path == b.sessionDir);
         }
         if (row.canConvert<LockRow>())
-            return is(row.value<LockRow>().item.verdict.path);
+            return is(row.value<LockRow>().item.id);
         if (row.canConvert<TempFileRow>())
-            return is(row.value<TempFileRow>().item.path);
+            return is(row.value<TempFileRow>().item.id);
         if (row.canConvert<FindingRow>())
             return f.id == row.value<FindingRow>().item.id;
         return false;
@@ -282,8 +282,8 @@ void MainWindow::buildViews()
     m_severity->setToolTip(tr("Findings: the least severity shown"));
     m_family = new QComboBox;
     m_family->addItem(tr("Every tool"));
-    for (Family f : { Family::Trajectories, Family::Codex, Family::Codegraph, Family::Gstack })
-        m_family->addItem(nameOf(f), int(f));
+    for (const SourceAdapter* adapter : sourceAdapters())
+        m_family->addItem(adapter->name(), int(adapter->family()));
     const auto refilter = [this] {
         const QVariant severity = m_severity->currentData();
         const QVariant family = m_family->currentData();
@@ -682,7 +682,7 @@ RepairPlan MainWindow::planAllSafe() const
 
 RepairPlan MainWindow::planOrphanCleanup() const
 {
-    return planRepairs(snapshots(), { orphanBrokersKind() });
+    return planRepairs(snapshots(), orphanCleanupKinds());
 }
 
 RepairPlan MainWindow::planSelected() const
@@ -780,7 +780,7 @@ void MainWindow::showRowMenu(View view, const QPoint& pos)
     else if (row.canConvert<TempFileRow>())
         path = row.value<TempFileRow>().item.path;
     else if (row.canConvert<FindingRow>())
-        path = row.value<FindingRow>().item.subject.section(QLatin1Char('#'), 0, 0);
+        path = row.value<FindingRow>().item.target.path;
     menu.addAction(QIcon::fromTheme(QStringLiteral("edit-copy")), tr("Copy Path"), this,
             [path] { QApplication::clipboard()->setText(path); })
         ->setEnabled(!path.isEmpty());

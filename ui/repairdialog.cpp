@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "repairdialog.h"
 
+#include "sources/source.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QDialogButtonBox>
-#include <QHash>
 #include <QHeaderView>
 #include <QLabel>
 #include <QMenu>
@@ -27,11 +28,6 @@ namespace {
     // A reindex can list 100 000 entries; the rows stop here, the count says the rest.
     constexpr qsizetype kMaxChildRows = 200;
     constexpr int kExpandUpTo = 8; // children: results with at most this many are shown expanded
-
-    QString familyName(const RepairAction& a)
-    {
-        return a.family == Family::Codex ? RepairDialog::tr("codex broker") : RepairDialog::tr("gstack daemon");
-    }
 
     // A detail row under an action: its label in the first column, its text in the widest (last) one.
     QTreeWidgetItem* addChild(QTreeWidgetItem* parent, const QString& label, const QString& text)
@@ -81,31 +77,35 @@ QString RepairDialog::outcomeLabel(RepairResult::Outcome outcome)
     return tr("Failed");
 }
 
-QString repairKindLabel(const QString& kind, const QStringList& kinds)
+QString repairKindLabel(RepairKind kind, const QList<RepairKind>& kinds)
 {
     if (kinds.size() > 1)
         return RepairDialog::tr("Rewrite index");
-    static const QHash<QString, const char*> labels {
-        { QStringLiteral("clear-stale-lock"), QT_TRANSLATE_NOOP("Stateward::RepairDialog", "Clear stale lock") },
-        { QStringLiteral("sweep-tmp"), QT_TRANSLATE_NOOP("Stateward::RepairDialog", "Sweep orphan temp file") },
-        { QStringLiteral("quarantine-invalid"),
-            QT_TRANSLATE_NOOP("Stateward::RepairDialog", "Set aside invalid record") },
-        { QStringLiteral("replace-corrupt-index"),
-            QT_TRANSLATE_NOOP("Stateward::RepairDialog", "Replace unreadable index") },
-        { QStringLiteral("reindex"), QT_TRANSLATE_NOOP("Stateward::RepairDialog", "Re-index records") },
-        { QStringLiteral("drop-dangling-entry"),
-            QT_TRANSLATE_NOOP("Stateward::RepairDialog", "Drop dangling index entries") },
-        { QStringLiteral("fix-index-entry"), QT_TRANSLATE_NOOP("Stateward::RepairDialog", "Correct index entries") },
-        { QStringLiteral("mark-failed"), QT_TRANSLATE_NOOP("Stateward::RepairDialog", "Mark dead job failed") },
-        { QStringLiteral("remove-state-file"),
-            QT_TRANSLATE_NOOP("Stateward::RepairDialog", "Remove stale state file") },
-        { QStringLiteral("terminate-orphan"),
-            QT_TRANSLATE_NOOP("Stateward::RepairDialog", "Terminate orphan process") },
-        { QStringLiteral("remove-session-dir"),
-            QT_TRANSLATE_NOOP("Stateward::RepairDialog", "Remove unused session dir") },
-    };
-    const char* label = labels.value(kind);
-    return label ? RepairDialog::tr(label) : kind;
+    switch (kind) {
+    case RepairKind::ClearStaleLock:
+        return RepairDialog::tr("Clear stale lock");
+    case RepairKind::SweepTmp:
+        return RepairDialog::tr("Sweep orphan temp file");
+    case RepairKind::QuarantineInvalid:
+        return RepairDialog::tr("Set aside invalid record");
+    case RepairKind::ReplaceCorruptIndex:
+        return RepairDialog::tr("Replace unreadable index");
+    case RepairKind::Reindex:
+        return RepairDialog::tr("Re-index records");
+    case RepairKind::DropDanglingEntry:
+        return RepairDialog::tr("Drop dangling index entries");
+    case RepairKind::FixIndexEntry:
+        return RepairDialog::tr("Correct index entries");
+    case RepairKind::MarkFailed:
+        return RepairDialog::tr("Mark dead job failed");
+    case RepairKind::RemoveStateFile:
+        return RepairDialog::tr("Remove stale state file");
+    case RepairKind::TerminateOrphan:
+        return RepairDialog::tr("Terminate orphan process");
+    case RepairKind::RemoveSessionDir:
+        return RepairDialog::tr("Remove unused session dir");
+    }
+    return nameOf(kind);
 }
 
 RepairDialog::RepairDialog(const RepairPlan& plan, const QString& title, QWidget* parent)
@@ -162,25 +162,28 @@ QWidget* RepairDialog::buildPreviewPage()
         item->setData(0, kActionRole, i);
         item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsUserCheckable);
         item->setCheckState(0, Qt::Checked);
-        const QString tip = tr("Action %1\nKinds: %2").arg(a.id, a.kinds.join(QStringLiteral(", ")));
+        const QString tip
+            = tr("Action %1\nKinds: %2\n%3")
+                  .arg(a.id, namesOf(a.kinds).join(QStringLiteral(", ")),
+                      undoable(a.kind) ? tr("Undo can restore what it changes") : tr("Undo cannot restore it"));
         item->setToolTip(0, tip);
         item->setToolTip(1, a.summary + QLatin1Char('\n') + tip);
         addChildren(item, tr("Effect"), a.effects);
-        if (a.kind == QLatin1String("terminate-orphan")) {
+        if (a.kind == RepairKind::TerminateOrphan) {
             addChild(item, tr("Signals"),
                 tr("PID %1: SIGTERM to its process group, SIGKILL if it is still there after 3 s").arg(a.pid));
             addChild(item, tr("Verified first"),
                 tr("start time %1 ticks, a %2 command line%3; on any mismatch nothing is signalled")
                     .arg(a.startTicks)
-                    .arg(familyName(a))
+                    .arg(adapterFor(a.family).daemonNoun())
                     .arg(a.endpoint.isEmpty() ? QString() : tr(", endpoint %1").arg(a.endpoint)));
             if (!a.sessionDir.isEmpty())
                 addChild(
                     item, tr("Session dir"), tr("%1 (removed; its files kept in the quarantine)").arg(a.sessionDir));
-        } else if (a.kind == QLatin1String("remove-session-dir")) {
+        } else if (a.kind == RepairKind::RemoveSessionDir) {
             addChild(item, tr("Session dir"), a.sessionDir);
         } else {
-            if (a.kind == QLatin1String("mark-failed"))
+            if (a.kind == RepairKind::MarkFailed)
                 addChild(item, tr("Job"), tr("%1 (its process %2 is gone)").arg(a.jobId).arg(a.pid));
             addChild(item, tr("Target"), a.target);
         }
@@ -307,14 +310,11 @@ void RepairDialog::updatePreviewHeader()
             ? (n == 1 ? tr("1 change will be made.") : tr("%n changes will be made.", nullptr, n))
             : tr("%1 of %2 changes will be made (unchecked ones are left as they are).").arg(n).arg(total));
     text.append(tr("Nothing is deleted: previous versions go to the quarantine and can be undone."));
-    const auto has = [&checked](const char* kind) {
-        return std::any_of(
-            checked.cbegin(), checked.cend(), [kind](const RepairAction& a) { return a.kind == QLatin1String(kind); });
-    };
-    if (has("terminate-orphan"))
+    const auto has = [&checked](auto matches) { return std::any_of(checked.cbegin(), checked.cend(), matches); };
+    if (has([](const RepairAction& a) { return safetyOf(a.kind) == RepairSafety::SignalsProcess; }))
         text.append(tr("A terminated process cannot be brought back: each one's identity is verified again right "
                        "before it is signalled."));
-    if (has("clear-stale-lock"))
+    if (has([](const RepairAction& a) { return a.kind == RepairKind::ClearStaleLock; }))
         text.append(tr("A cleared lock is kept as evidence but never put back."));
     text.append(tr("Each change checks its preconditions again when it is applied and is skipped if they no longer "
                    "hold."));

@@ -18,9 +18,9 @@ class QTreeWidgetItem;
 
 namespace Stateward {
 
-// A repair kind as a person reads it ("Sweep orphan temp file" for sweep-tmp); unknown kinds as they
-// are. `kinds`: those an index rewrite combines (RepairAction::kinds); several read "Rewrite index".
-QString repairKindLabel(const QString& kind, const QStringList& kinds = {});
+// A repair kind as a person reads it ("Sweep orphan temp file" for sweep-tmp). `kinds`: those an
+// index rewrite combines (RepairAction::kinds); several read "Rewrite index".
+QString repairKindLabel(RepairKind kind, const QList<RepairKind>& kinds = {});
 
 // Preview, then apply, then the result of each item (docs/architecture.md, Findings and repairs).
 // Page 1 lists every action of the plan with its effects and target, each checkable; Apply runs

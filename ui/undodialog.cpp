@@ -10,6 +10,7 @@
 #include <QFontDatabase>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
 #include <QMenu>
@@ -131,6 +132,25 @@ UndoDialog::UndoDialog(const QStringList& stateDirs, QWidget* parent)
     refresh();
 }
 
+namespace {
+
+    // The action's kind as the repair dialog names it; a kind this version does not know, as written.
+    QString kindLabel(const QJsonObject& action)
+    {
+        const QString name = action.value(QStringLiteral("kind")).toString();
+        const std::optional<RepairKind> kind = repairKindNamed(name);
+        if (!kind)
+            return name;
+        QList<RepairKind> kinds;
+        for (const QJsonValue& v : action.value(QStringLiteral("kinds")).toArray()) {
+            if (const std::optional<RepairKind> k = repairKindNamed(v.toString()))
+                kinds.append(*k);
+        }
+        return repairKindLabel(*kind, kinds);
+    }
+
+} // namespace
+
 QString UndoDialog::whyNotUndoable(const QuarantineInfo& info)
 {
     if (!info.problem.isEmpty())
@@ -188,11 +208,8 @@ void UndoDialog::populate(const QList<Item>& items)
         const QString target = q.action.value(QStringLiteral("target")).toString();
         const QString why = whyNotUndoable(q);
         auto* row = new QTreeWidgetItem(m_list,
-            { localTime(q.createdAt),
-                kind.isEmpty()
-                    ? QString()
-                    : repairKindLabel(kind, q.action.value(QStringLiteral("kinds")).toVariant().toStringList()),
-                target, QString::number(q.entries.size()), why.isEmpty() ? tr("can be undone") : why });
+            { localTime(q.createdAt), kindLabel(q.action), target, QString::number(q.entries.size()),
+                why.isEmpty() ? tr("can be undone") : why });
         row->setData(0, kItemRole, i);
         row->setTextAlignment(3, Qt::AlignRight | Qt::AlignVCenter);
         row->setToolTip(0, tr("Quarantine %1\n%2").arg(q.id, q.path));

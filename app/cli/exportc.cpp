@@ -51,8 +51,13 @@ int runExportIndex(const QStringList& arguments)
                        "Exit code 0 when every record made it in, 1 when some were skipped, dropped or left out, 2 on "
                        "error."));
     parser.addHelpOption();
-    const QCommandLineOption family(
-        QStringLiteral("family"), QStringLiteral("trajectories or codex (required)."), QStringLiteral("name"));
+    QStringList indexed; // the families that keep an index: "trajectories", "codex"
+    for (const SourceAdapter* a : sourceAdapters()) {
+        if (a->index())
+            indexed.append(a->name());
+    }
+    const QCommandLineOption family(QStringLiteral("family"),
+        QStringLiteral("%1 (required).").arg(indexed.join(QStringLiteral(" or "))), QStringLiteral("name"));
     const QCommandLineOption output(QStringList { QStringLiteral("o"), QStringLiteral("output") },
         QStringLiteral("Write here instead of the default location."), QStringLiteral("file"));
     const QCommandLineOption stateDir(QStringLiteral("state-dir"),
@@ -69,21 +74,16 @@ int runExportIndex(const QStringList& arguments)
     const QString ws = QFileInfo(parser.positionalArguments().first()).absoluteFilePath();
     if (!QFileInfo(ws).isDir())
         return fail(command, QStringLiteral("%1: not a directory").arg(ws));
-    const SourceAdapter* adapter = nullptr;
-    for (const SourceAdapter* a : sourceAdapters()) {
-        if (nameOf(a->family()) == parser.value(family)
-            && (a->family() == Family::Trajectories || a->family() == Family::Codex))
-            adapter = a;
-    }
-    if (!adapter)
+    const std::optional<Family> named = familyNamed(parser.value(family));
+    const SourceAdapter* adapter = named ? &adapterFor(*named) : nullptr;
+    if (!adapter || !adapter->index())
         return fail(command,
-            parser.isSet(family)
-                ? QStringLiteral("--family must be trajectories or codex, not '%1'").arg(parser.value(family))
-                : QStringLiteral("--family trajectories|codex is required"));
+            parser.isSet(family) ? QStringLiteral("--family must be %1, not '%2'")
+                                       .arg(indexed.join(QStringLiteral(" or ")), parser.value(family))
+                                 : QStringLiteral("--family %1 is required").arg(indexed.join(QLatin1Char('|'))));
 
     QStringList dirs = adapter->stateDirs(ws);
-    if (adapter->family() == Family::Trajectories) // 0.5.9+ directories keep no index
-        dirs.removeIf([](const QString& d) { return d.endsWith(QLatin1String(".agentworkforce/trajectories")); });
+    dirs.removeIf([adapter](const QString& d) { return !adapter->index()->keptIn(d); }); // 0.5.9+ trajectories
     if (parser.isSet(stateDir)) {
         const QString wanted = QFileInfo(parser.value(stateDir)).absoluteFilePath();
         if (!dirs.contains(wanted))

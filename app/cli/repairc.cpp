@@ -18,13 +18,16 @@ namespace Stateward::Cli {
 
 namespace {
 
+    // --kind orphan-brokers: the one-click cleanup (orphanCleanupKinds()).
+    const QString kOrphanBrokers = QStringLiteral("orphan-brokers");
+
     QString describe(const RepairPlan& plan)
     {
         QStringList out;
         out.append(plan.actions.isEmpty() ? QStringLiteral("nothing to repair")
                                           : QStringLiteral("%1 planned changes:").arg(plan.actions.size()));
         for (const RepairAction& a : plan.actions) {
-            out.append(QStringLiteral("  [%1] %2").arg(a.kind, a.summary));
+            out.append(QStringLiteral("  [%1] %2").arg(nameOf(a.kind), a.summary));
             for (const QString& e : a.effects)
                 out.append(QStringLiteral("        %1").arg(e));
         }
@@ -58,7 +61,7 @@ int runRepair(const QStringList& arguments)
                        "--kind orphan-brokers is the one-click cleanup: terminate-orphan and remove-session-dir.\n"
                        "Exit code 0 when nothing needed or everything was applied, 1 when changes are planned (dry "
                        "run) or some were skipped, 2 on error.")
-            .arg(repairKinds().join(QStringLiteral(", "))));
+            .arg(namesOf(repairKinds()).join(QStringLiteral(", "))));
     parser.addHelpOption();
     const QCommandLineOption dryRun(QStringLiteral("dry-run"), QStringLiteral("Print the plan; change nothing."));
     const QCommandLineOption kind(
@@ -78,12 +81,16 @@ int runRepair(const QStringList& arguments)
         if (!QFileInfo(ws).isDir())
             return fail(command, QStringLiteral("%1: not a directory").arg(ws));
     }
-    const QStringList kinds = parser.values(kind);
-    for (const QString& k : kinds) {
-        if (!repairKinds().contains(k) && k != orphanBrokersKind())
+    QList<RepairKind> kinds;
+    for (const QString& k : parser.values(kind)) {
+        if (k == kOrphanBrokers)
+            kinds += orphanCleanupKinds();
+        else if (const std::optional<RepairKind> known = repairKindNamed(k))
+            kinds.append(*known);
+        else
             return fail(command,
                 QStringLiteral("unknown kind '%1' (known: %2, %3)")
-                    .arg(k, repairKinds().join(QStringLiteral(", ")), orphanBrokersKind()));
+                    .arg(k, namesOf(repairKinds()).join(QStringLiteral(", ")), kOrphanBrokers));
     }
 
     ScanContext context;

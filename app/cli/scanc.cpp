@@ -29,9 +29,9 @@ namespace {
                            .arg(nameOf(b.liveness),
                                b.identityVerified ? QStringLiteral("verified") : QStringLiteral("not verified"),
                                b.endpoint.isEmpty() ? QStringLiteral("no endpoint") : b.endpoint,
-                               b.reachable < 0   ? QString()
-                                   : b.reachable ? QStringLiteral(" (reachable)")
-                                                 : QStringLiteral(" (unreachable)")));
+                               !b.reachable       ? QString()
+                                   : *b.reachable ? QStringLiteral(" (reachable)")
+                                                  : QStringLiteral(" (unreachable)")));
         for (const LockHolder& l : s.locks)
             out.append(QStringLiteral("  lock  %1 %2 [%3]: %4")
                            .arg(nameOf(l.verdict.state).toUpper(), l.verdict.path, nameOf(l.verdict.dialect),
@@ -43,7 +43,7 @@ namespace {
             out.append(QStringLiteral("  %1 %2: %3").arg(nameOf(f.severity).toUpper(), f.subject, f.summary));
             out.append(QStringLiteral("      evidence: %1").arg(f.evidence));
             if (!f.repairs.isEmpty())
-                out.append(QStringLiteral("      repair: %1").arg(f.repairs.join(QStringLiteral(", "))));
+                out.append(QStringLiteral("      repair: %1").arg(namesOf(f.repairs).join(QStringLiteral(", "))));
         }
         return out.join(QLatin1Char('\n'));
     }

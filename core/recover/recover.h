@@ -15,7 +15,7 @@ namespace Stateward {
 // elsewhere, repair puts it in place.
 struct RecoveredIndex
 {
-    Family family = Family::Trajectories;
+    Family family {};
     QString stateDir;
     QString indexPath; // where the tool reads it: <stateDir>/index.json or state.json
     QByteArray document; // the recovered index, formatted as the tool writes it
@@ -38,18 +38,8 @@ struct RecoveredIndex
     QJsonObject toJson() const; // the summary, without `document`
 };
 
-// agent-trajectories, index era (docs/formats/trajectories.md): every valid record under stateDir,
-// one entry per id (the newest copy; completed over active on a tie), `compactedInto` kept from the
-// current index, `path` absolute as FileStorage joins it. A 0.5.9+ directory keeps no index: an
-// error.
-RecoveredIndex recoverTrajectoriesIndex(const QString& stateDir);
-
-// codex-companion state.json (docs/formats/codex.md): every job in jobs/*.json plus the current
-// entries, merged (the state.json entry's fields win; a job file fills what it lacks), newest
-// first, cut at upstream's 50 jobs. `config` is kept from the current state.json when it is
-// readable.
-RecoveredIndex recoverCodexState(const QString& stateDir);
-
+// The family's index of stateDir rebuilt by its adapter's ToolIndex (trajectories: index.json of
+// the index era; codex: state.json); an error when the family keeps none.
 RecoveredIndex recoverIndex(Family family, const QString& stateDir);
 
 // Which entries of the current index a repair changes; every other entry stays exactly as it is.

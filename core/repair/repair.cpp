@@ -9,7 +9,6 @@
 #include "quarantine.h"
 #include "recover/recover.h"
 #include "sources/codexsource.h"
-#include "sources/gstacksource.h"
 #include "sources/jsonfile.h"
 #include "statedir.h"
 #include "terminate.h"
@@ -20,6 +19,7 @@
 #include <QJsonArray>
 #include <QRegularExpression>
 
+#include <algorithm>
 #include <cerrno>
 #include <dirent.h>
 #include <fcntl.h>
@@ -32,8 +32,6 @@ namespace {
 
     using namespace std::chrono_literals;
 
-    const QStringList kIndexKinds { QStringLiteral("replace-corrupt-index"), QStringLiteral("reindex"),
-        QStringLiteral("drop-dangling-entry"), QStringLiteral("fix-index-entry") };
     constexpr auto kLockTimeout = 10s;
     constexpr int kRewriteAttempts = 5; // compare-before-rename retries against lock-less writers
     // trail writes records in place, non-atomically: a file that changed this recently may be
@@ -45,22 +43,23 @@ namespace {
     constexpr qint64 kMaxKeptLockBytes = 64 * 1024 * 1024; // a larger "lock" is no tool's: left alone
     constexpr int kMaxSessionEntries = 64;
 
-    // The record id a finding is about: "<file>#<id>", or the job whose record file it names.
+    // The index entry a finding is about: the one it names, or that of the job whose record it is.
     QString entryIdOf(const Finding& f, const Snapshot& s)
     {
-        if (const qsizetype hash = f.subject.lastIndexOf(QLatin1Char('#')); hash > 0)
-            return f.subject.mid(hash + 1);
+        if (!f.target.entryId.isEmpty())
+            return f.target.entryId;
         for (const Job& j : s.jobs) {
-            if (j.recordFile == f.subject)
+            if (!f.target.itemId.isEmpty() && j.id == f.target.itemId)
                 return j.jobId;
         }
         return {};
     }
 
+    // The file the family keeps its index in; none when it keeps no index.
     QString indexFileOf(const Snapshot& s)
     {
-        return QDir(s.stateDir)
-            .filePath(s.family == Family::Codex ? QStringLiteral("state.json") : QStringLiteral("index.json"));
+        const ToolIndex* index = adapterFor(s.family).index();
+        return index ? QDir(s.stateDir).filePath(index->fileName()) : QString();
     }
 
     QString joinIds(const QSet<QString>& ids)
@@ -336,13 +335,8 @@ namespace {
         if (!lock.lock(kLockTimeout))
             return outcome(a, RepairResult::Outcome::Skipped,
                 QStringLiteral("could not take %1: %2").arg(lock.lockPath(), lock.errorString()));
-        const SourceAdapter* adapter = nullptr;
-        for (const SourceAdapter* s : sourceAdapters()) {
-            if (s->family() == a.family)
-                adapter = s;
-        }
         ScanContext context;
-        const Snapshot now = adapter->scan(a.workspace, a.stateDir, context);
+        const Snapshot now = adapterFor(a.family).scan(a.workspace, a.stateDir, context);
         bool stillWrong = false;
         for (const Finding& f : now.findings)
             stillWrong |= a.findingIds.contains(f.id);
@@ -513,21 +507,13 @@ namespace {
         TerminateRequest request;
         request.pid = a.pid;
         request.startTicks = a.startTicks;
-        request.identity = [a](const ProcessInfo& p) -> QString {
-            if (a.family == Family::Gstack)
-                return GstackSource::orphanDaemonMismatch(p, QDir(a.stateDir).filePath(QStringLiteral("browse.json")),
-                    GstackSource::namedDaemonPid(a.stateDir));
-            if (const QString why
-                = CodexSource::orphanBrokerMismatch(p, a.stateDir, CodexSource::namedBrokerPid(a.stateDir));
-                !why.isEmpty())
-                return why;
-            if (const QString endpoint = argumentAfter(p.argv, u"--endpoint"); endpoint != a.endpoint)
-                return QStringLiteral("PID %1 now serves --endpoint %2, not %3").arg(p.pid).arg(endpoint, a.endpoint);
-            if (const QString session = QFileInfo(argumentAfter(p.argv, u"--pid-file")).absolutePath();
-                session != a.sessionDir)
-                return QStringLiteral("PID %1's --pid-file is in %2, not %3").arg(p.pid).arg(session, a.sessionDir);
-            return {};
-        };
+        Broker seen; // the orphan as the scan saw it
+        seen.pid = a.pid;
+        seen.startTicks = a.startTicks;
+        seen.endpoint = a.endpoint;
+        seen.sessionDir = a.sessionDir;
+        request.identity
+            = [a, seen](const ProcessInfo& p) { return adapterFor(a.family).orphanMismatch(p, a.stateDir, seen); };
         const TerminateResult t = terminateVerified(request);
         RepairResult r;
         switch (t.outcome) {
@@ -558,15 +544,84 @@ namespace {
             r.quarantineId = q.id();
         return r;
     }
+
+    // What applying a plan shares between its actions: one /proc scan per state dir's tmp sweep.
+    struct Applying
+    {
+        QHash<QString, OpenFileTable> openFiles;
+        const OpenFileTable& openFilesOf(const QString& stateDir)
+        {
+            if (!openFiles.contains(stateDir))
+                openFiles.insert(stateDir, OpenFileTable::scan());
+            return openFiles[stateDir];
+        }
+    };
+
+    using ApplyFunction = RepairResult (*)(const RepairAction&, const StateDir&, Applying&);
+
+    struct KindRow
+    {
+        RepairKind kind;
+        const char* name; // for JSON and the command line only
+        RepairSafety safety;
+        bool undoable;
+        bool rewritesIndex;
+        ApplyFunction apply;
+    };
+
+    constexpr ApplyFunction kRewriteIndex
+        = [](const RepairAction& a, const StateDir& d, Applying&) { return rewriteIndex(a, d); };
+
+    // The one table of repair kinds, in apply order (the order of RepairKind).
+    constexpr KindRow kKinds[] {
+        { RepairKind::ClearStaleLock, "clear-stale-lock", RepairSafety::Safe, false, false,
+            [](const RepairAction& a, const StateDir& d, Applying&) { return clearLock(a, d); } },
+        { RepairKind::SweepTmp, "sweep-tmp", RepairSafety::Safe, true, false,
+            [](const RepairAction& a, const StateDir& d, Applying& c) {
+                return moveToQuarantine(a, d, &c.openFilesOf(a.stateDir));
+            } },
+        { RepairKind::QuarantineInvalid, "quarantine-invalid", RepairSafety::Safe, true, false,
+            [](const RepairAction& a, const StateDir& d, Applying& c) {
+                return quarantineInvalid(a, d, c.openFilesOf(a.stateDir));
+            } },
+        { RepairKind::ReplaceCorruptIndex, "replace-corrupt-index", RepairSafety::Safe, true, true, kRewriteIndex },
+        { RepairKind::Reindex, "reindex", RepairSafety::Safe, true, true, kRewriteIndex },
+        { RepairKind::DropDanglingEntry, "drop-dangling-entry", RepairSafety::Safe, true, true, kRewriteIndex },
+        { RepairKind::FixIndexEntry, "fix-index-entry", RepairSafety::Safe, true, true, kRewriteIndex },
+        { RepairKind::MarkFailed, "mark-failed", RepairSafety::Safe, true, false,
+            [](const RepairAction& a, const StateDir& d, Applying&) { return markFailed(a, d); } },
+        { RepairKind::RemoveStateFile, "remove-state-file", RepairSafety::Safe, true, false,
+            [](const RepairAction& a, const StateDir& d, Applying&) { return removeStateFile(a, d); } },
+        { RepairKind::TerminateOrphan, "terminate-orphan", RepairSafety::SignalsProcess, false, false,
+            [](const RepairAction& a, const StateDir& d, Applying&) { return terminateOrphan(a, d); } },
+        { RepairKind::RemoveSessionDir, "remove-session-dir", RepairSafety::Safe, true, false,
+            [](const RepairAction& a, const StateDir& d, Applying&) { return removeSessionDir(a, d); } },
+    };
+
+    constexpr bool inEnumOrder()
+    {
+        for (int i = 0; i < int(std::size(kKinds)); ++i) {
+            if (int(kKinds[i].kind) != i)
+                return false;
+        }
+        return true;
+    }
+    static_assert(inEnumOrder(), "kKinds lists every RepairKind, in the enum's order");
+
+    const KindRow& kindRow(RepairKind kind)
+    {
+        return kKinds[int(kind)];
+    }
+
 } // namespace
 
 QJsonObject RepairAction::toJson() const
 {
-    QJsonObject o { { QStringLiteral("id"), id }, { QStringLiteral("kind"), kind },
-        { QStringLiteral("kinds"), QJsonArray::fromStringList(kinds) }, { QStringLiteral("family"), nameOf(family) },
-        { QStringLiteral("workspace"), workspace }, { QStringLiteral("stateDir"), stateDir },
-        { QStringLiteral("target"), target }, { QStringLiteral("summary"), summary },
-        { QStringLiteral("effects"), QJsonArray::fromStringList(effects) },
+    QJsonObject o { { QStringLiteral("id"), id }, { QStringLiteral("kind"), nameOf(kind) },
+        { QStringLiteral("kinds"), QJsonArray::fromStringList(namesOf(kinds)) },
+        { QStringLiteral("family"), nameOf(family) }, { QStringLiteral("workspace"), workspace },
+        { QStringLiteral("stateDir"), stateDir }, { QStringLiteral("target"), target },
+        { QStringLiteral("summary"), summary }, { QStringLiteral("effects"), QJsonArray::fromStringList(effects) },
         { QStringLiteral("findings"), QJsonArray::fromStringList(findingIds) } };
     if (expected)
         o.insert(QStringLiteral("expected"),
@@ -618,29 +673,65 @@ QJsonObject RepairResult::toJson() const
     return o;
 }
 
-const QStringList& repairKinds()
+const QList<RepairKind>& repairKinds()
 {
-    static const QStringList kinds { QStringLiteral("clear-stale-lock"), QStringLiteral("sweep-tmp"),
-        QStringLiteral("quarantine-invalid"), QStringLiteral("replace-corrupt-index"), QStringLiteral("reindex"),
-        QStringLiteral("drop-dangling-entry"), QStringLiteral("fix-index-entry"), QStringLiteral("mark-failed"),
-        QStringLiteral("remove-state-file"), QStringLiteral("terminate-orphan"), QStringLiteral("remove-session-dir") };
+    static const QList<RepairKind> kinds = [] {
+        QList<RepairKind> all;
+        for (const KindRow& row : kKinds)
+            all.append(row.kind);
+        return all;
+    }();
     return kinds;
 }
 
-const QString& orphanBrokersKind()
+QString nameOf(RepairKind kind)
 {
-    static const QString kind = QStringLiteral("orphan-brokers");
-    return kind;
+    return QLatin1String(kindRow(kind).name);
 }
 
-RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QStringList& kinds)
+QStringList namesOf(const QList<RepairKind>& kinds)
+{
+    QStringList names;
+    for (RepairKind kind : kinds)
+        names.append(nameOf(kind));
+    return names;
+}
+
+std::optional<RepairKind> repairKindNamed(QStringView name)
+{
+    for (const KindRow& row : kKinds) {
+        if (name == QLatin1String(row.name))
+            return row.kind;
+    }
+    return std::nullopt;
+}
+
+RepairSafety safetyOf(RepairKind kind)
+{
+    return kindRow(kind).safety;
+}
+
+bool undoable(RepairKind kind)
+{
+    return kindRow(kind).undoable;
+}
+
+bool rewritesIndex(RepairKind kind)
+{
+    return kindRow(kind).rewritesIndex;
+}
+
+const QList<RepairKind>& orphanCleanupKinds()
+{
+    static const QList<RepairKind> kinds { RepairKind::TerminateOrphan, RepairKind::RemoveSessionDir };
+    return kinds;
+}
+
+RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QList<RepairKind>& kinds)
 {
     RepairPlan plan;
-    QStringList chosen = kinds;
-    if (chosen.removeAll(orphanBrokersKind()) > 0)
-        chosen << QStringLiteral("terminate-orphan") << QStringLiteral("remove-session-dir");
-    const auto wanted = [&](const QString& kind) {
-        return chosen.isEmpty() ? kind != QLatin1String("terminate-orphan") : chosen.contains(kind);
+    const auto wanted = [&](RepairKind kind) {
+        return kinds.isEmpty() ? safetyOf(kind) == RepairSafety::Safe : kinds.contains(kind);
     };
     QSet<QString> sessionDirs; // every codex snapshot lists the same unused $TMPDIR dirs: plan each once
     for (const Snapshot& s : snapshots) {
@@ -651,16 +742,12 @@ RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QStringList& kind
         index.stateDir = s.stateDir;
         index.target = indexFileOf(s);
         for (const Finding& f : s.findings) {
-            for (const QString& kind : f.repairs) {
+            for (RepairKind kind : f.repairs) {
                 if (!wanted(kind))
                     continue;
-                if (!repairKinds().contains(kind)) {
-                    plan.notes.append(QStringLiteral("%1: '%2' is not done by this repair yet").arg(f.subject, kind));
-                    continue;
-                }
-                if (kIndexKinds.contains(kind)) {
+                if (rewritesIndex(kind)) {
                     const QString id = entryIdOf(f, s);
-                    if (kind == QLatin1String("replace-corrupt-index"))
+                    if (kind == RepairKind::ReplaceCorruptIndex)
                         index.replaceCorrupt = true;
                     else if (f.code == QLatin1String("index-missing")) {
                         for (const Job& j : s.jobs) {
@@ -669,9 +756,9 @@ RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QStringList& kind
                         }
                     } else if (id.isEmpty())
                         continue;
-                    else if (kind == QLatin1String("reindex"))
+                    else if (kind == RepairKind::Reindex)
                         index.add.insert(id);
-                    else if (kind == QLatin1String("drop-dangling-entry"))
+                    else if (kind == RepairKind::DropDanglingEntry)
                         index.drop.insert(id);
                     else
                         index.fix.insert(id);
@@ -688,7 +775,7 @@ RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QStringList& kind
                 a.stateDir = s.stateDir;
                 a.findingIds = { f.id };
                 QString why;
-                if (kind == QLatin1String("mark-failed")) {
+                if (kind == RepairKind::MarkFailed) {
                     a.jobId = entryIdOf(f, s);
                     for (const Job& j : s.jobs) {
                         if (j.jobId == a.jobId)
@@ -696,11 +783,10 @@ RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QStringList& kind
                     }
                     a.target = indexFileOf(s);
                     a.summary = QStringLiteral("mark job %1 failed (its process %2 is gone)").arg(a.jobId).arg(a.pid);
-                } else if (kind == QLatin1String("terminate-orphan")) {
-                    a.target = f.subject;
+                } else if (kind == RepairKind::TerminateOrphan) {
+                    a.target = f.subject; // the state file and the PID it does not name
                     for (const Broker& b : s.brokers) {
-                        if (f.subject.endsWith(QStringLiteral("#pid=%1").arg(b.pid))
-                            && b.id.contains(QLatin1String("-orphan:"))) {
+                        if (f.target.pid > 0 && b.pid == f.target.pid && b.id == f.target.itemId) {
                             a.pid = b.pid;
                             a.startTicks = b.startTicks;
                             a.endpoint = b.endpoint;
@@ -713,23 +799,22 @@ RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QStringList& kind
                     }
                     a.summary = QStringLiteral("terminate orphan %1 PID %2 (SIGTERM to its process group, SIGKILL "
                                                "after 3 s)%3")
-                                    .arg(s.family == Family::Codex ? QStringLiteral("codex broker")
-                                                                   : QStringLiteral("gstack daemon"))
+                                    .arg(adapterFor(s.family).daemonNoun())
                                     .arg(a.pid)
                                     .arg(a.sessionDir.isEmpty()
                                             ? QString()
                                             : QStringLiteral(" and remove its session dir %1").arg(a.sessionDir));
-                } else if (kind == QLatin1String("remove-session-dir")) {
-                    if (sessionDirs.contains(f.subject))
+                } else if (kind == RepairKind::RemoveSessionDir) {
+                    if (sessionDirs.contains(f.target.path))
                         continue;
-                    sessionDirs.insert(f.subject);
-                    a.target = f.subject;
-                    a.sessionDir = f.subject;
+                    sessionDirs.insert(f.target.path);
+                    a.target = f.target.path;
+                    a.sessionDir = f.target.path;
                     a.summary = QStringLiteral("remove the unused codex session dir %1 (its files kept in the "
                                                "quarantine)")
                                     .arg(a.target);
                 } else {
-                    a.target = f.subject;
+                    a.target = f.target.path;
                     const std::optional<QString> relative = dir.relativePath(a.target, &why);
                     if (!relative) {
                         plan.notes.append(QStringLiteral("%1: never touched: %2").arg(f.subject, why));
@@ -740,27 +825,22 @@ RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QStringList& kind
                         plan.notes.append(QStringLiteral("%1: gone since the scan").arg(f.subject));
                         continue;
                     }
-                    a.summary = kind == QLatin1String("clear-stale-lock")
+                    a.summary = kind == RepairKind::ClearStaleLock
                         ? QStringLiteral("clear the stale lock %1").arg(a.target)
-                        : kind == QLatin1String("quarantine-invalid")
+                        : kind == RepairKind::QuarantineInvalid
                         ? QStringLiteral("move %1 to %2")
                               .arg(a.target, dir.absolutePath(QStringLiteral("invalid/") + *relative))
                         : QStringLiteral("move %1 to the quarantine").arg(a.target);
                 }
                 a.effects = { f.summary };
-                a.id
-                    = kind + QLatin1Char(':') + a.target + (a.jobId.isEmpty() ? QString() : QLatin1Char('#') + a.jobId);
+                a.id = nameOf(kind) + QLatin1Char(':') + a.target
+                    + (a.jobId.isEmpty() ? QString() : QLatin1Char('#') + a.jobId);
                 plan.actions.append(a);
             }
         }
         if (!index.kinds.isEmpty()) {
-            for (const QString& kind : kIndexKinds) {
-                if (index.kinds.contains(kind)) {
-                    index.kind = kind; // the weightiest names the action
-                    break;
-                }
-            }
-            index.id = QStringLiteral("%1:%2").arg(index.kind, index.target);
+            index.kind = *std::min_element(index.kinds.cbegin(), index.kinds.cend()); // the weightiest names it
+            index.id = QStringLiteral("%1:%2").arg(nameOf(index.kind), index.target);
             if (index.replaceCorrupt)
                 index.effects.append(QStringLiteral("replace the unreadable index by one recovered from the records"));
             if (!index.add.isEmpty())
@@ -777,9 +857,8 @@ RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QStringList& kind
         }
     }
     // Locks first (a stale lock would block the rest), then litter, indexes, jobs, state files.
-    std::stable_sort(plan.actions.begin(), plan.actions.end(), [](const RepairAction& a, const RepairAction& b) {
-        return repairKinds().indexOf(a.kind) < repairKinds().indexOf(b.kind);
-    });
+    std::stable_sort(plan.actions.begin(), plan.actions.end(),
+        [](const RepairAction& a, const RepairAction& b) { return a.kind < b.kind; });
     return plan;
 }
 
@@ -787,39 +866,17 @@ QList<RepairResult> applyPlan(
     const RepairPlan& plan, const std::function<void(int done, int total, const RepairResult&)>& progress)
 {
     QList<RepairResult> results;
-    QHash<QString, OpenFileTable> openFiles; // one /proc scan per state dir's tmp sweep
+    Applying applying;
     for (const RepairAction& a : plan.actions) {
         const StateDir dir(a.stateDir);
-        RepairResult r;
         const QString unaudited = dir.isOpen() ? auditLogProblem(dir) : QString();
-        if (!dir.isOpen()) {
-            r = outcome(a, RepairResult::Outcome::Failed, dir.error());
-        } else if (!unaudited.isEmpty()) { // no repair without its audit line
-            r = outcome(a, RepairResult::Outcome::Failed, unaudited);
-        } else if (kIndexKinds.contains(a.kind)) {
-            r = rewriteIndex(a, dir);
-        } else if (a.kind == QLatin1String("mark-failed")) {
-            r = markFailed(a, dir);
-        } else if (a.kind == QLatin1String("clear-stale-lock")) {
-            r = clearLock(a, dir);
-        } else if (a.kind == QLatin1String("sweep-tmp") || a.kind == QLatin1String("quarantine-invalid")) {
-            if (!openFiles.contains(a.stateDir))
-                openFiles.insert(a.stateDir, OpenFileTable::scan());
-            r = a.kind == QLatin1String("sweep-tmp") ? moveToQuarantine(a, dir, &openFiles[a.stateDir])
-                                                     : quarantineInvalid(a, dir, openFiles[a.stateDir]);
-        } else if (a.kind == QLatin1String("terminate-orphan")) {
-            r = terminateOrphan(a, dir);
-        } else if (a.kind == QLatin1String("remove-session-dir")) {
-            r = removeSessionDir(a, dir);
-        } else if (a.kind == QLatin1String("remove-state-file")) {
-            r = removeStateFile(a, dir);
-        } else {
-            r = outcome(
-                a, RepairResult::Outcome::Skipped, QStringLiteral("'%1' is not a known repair kind").arg(a.kind));
-        }
+        const RepairResult r = !dir.isOpen() ? outcome(a, RepairResult::Outcome::Failed, dir.error())
+            : !unaudited.isEmpty()
+            ? outcome(a, RepairResult::Outcome::Failed, unaudited) // no repair without its audit line
+            : kindRow(a.kind).apply(a, dir, applying);
         QJsonObject audit = r.toJson();
         audit.insert(QStringLiteral("op"), QStringLiteral("repair"));
-        audit.insert(QStringLiteral("kind"), a.kind);
+        audit.insert(QStringLiteral("kind"), nameOf(a.kind));
         audit.insert(QStringLiteral("target"), a.target);
         if (dir.isOpen() && unaudited.isEmpty())
             appendAudit(dir, audit);

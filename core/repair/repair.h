@@ -2,6 +2,7 @@
 #pragma once
 
 #include "proc/filekey.h"
+#include "repairkind.h"
 #include "snapshot/snapshot.h"
 
 #include <QJsonObject>
@@ -19,9 +20,9 @@ namespace Stateward {
 struct RepairAction
 {
     QString id; // stable: "<kind>:<target>"
-    QString kind; // clear-stale-lock, sweep-tmp, reindex, …
-    QStringList kinds; // index rewrites combine several kinds for one index file
-    Family family = Family::Codegraph;
+    RepairKind kind = RepairKind::ClearStaleLock;
+    QList<RepairKind> kinds; // index rewrites combine several kinds for one index file
+    Family family {};
     QString workspace;
     QString stateDir;
     QString target; // absolute path of the file it changes
@@ -47,14 +48,12 @@ struct RepairPlan
     QJsonObject toJson() const;
 };
 
-// Every repair kind Stateward knows, in the order a plan applies them.
-const QStringList& repairKinds();
-// "orphan-brokers": the one-click cleanup, terminate-orphan + remove-session-dir.
-const QString& orphanBrokersKind();
+// The one-click cleanup of orphan brokers and daemons: terminate-orphan + remove-session-dir.
+const QList<RepairKind>& orphanCleanupKinds();
 
 // The plan for these snapshots; `kinds` restricts it (empty: every kind that is safe without a
-// human choosing it, i.e. all of them but terminate-orphan; orphanBrokersKind() stands for its two).
-RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QStringList& kinds = {});
+// human choosing it, see RepairSafety).
+RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QList<RepairKind>& kinds = {});
 
 struct RepairResult
 {

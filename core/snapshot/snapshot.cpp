@@ -22,21 +22,6 @@ namespace {
 
 } // namespace
 
-QString nameOf(Family family)
-{
-    switch (family) {
-    case Family::Trajectories:
-        return QStringLiteral("trajectories");
-    case Family::Codex:
-        return QStringLiteral("codex");
-    case Family::Codegraph:
-        return QStringLiteral("codegraph");
-    case Family::Gstack:
-        return QStringLiteral("gstack");
-    }
-    return {};
-}
-
 QString nameOf(Severity severity)
 {
     switch (severity) {
@@ -81,7 +66,7 @@ QJsonObject Broker::toJson() const
         { QStringLiteral("identityVerified"), identityVerified },
         { QStringLiteral("identityEvidence"), identityEvidence },
         { QStringLiteral("endpoint"), endpoint },
-        { QStringLiteral("reachable"), reachable < 0 ? QJsonValue() : QJsonValue(reachable == 1) },
+        { QStringLiteral("reachable"), reachable ? QJsonValue(*reachable) : QJsonValue() },
         { QStringLiteral("stateFile"), stateFile },
         { QStringLiteral("sessionDir"), sessionDir },
         { QStringLiteral("referencedBy"), QJsonArray::fromStringList(referencedBy) },
@@ -125,14 +110,46 @@ QJsonObject Finding::toJson() const
         { QStringLiteral("subject"), subject },
         { QStringLiteral("summary"), summary },
         { QStringLiteral("evidence"), evidence },
-        { QStringLiteral("repairs"), QJsonArray::fromStringList(repairs) },
+        { QStringLiteral("repairs"), QJsonArray::fromStringList(namesOf(repairs)) },
     };
 }
 
-void Snapshot::addFinding(const QString& code, Severity severity, const QString& subject, const QString& summary,
-    const QString& evidence, const QStringList& repairs)
+FindingTarget FindingTarget::item(const QString& path, const QString& itemId)
 {
-    findings.append(Finding { code + QLatin1Char(':') + subject, code, severity, subject, summary, evidence, repairs });
+    FindingTarget t(path);
+    t.itemId = itemId;
+    return t;
+}
+
+FindingTarget FindingTarget::entry(const QString& indexPath, const QString& entryId, const QString& itemId)
+{
+    FindingTarget t(indexPath);
+    t.entryId = entryId;
+    t.itemId = itemId;
+    return t;
+}
+
+FindingTarget FindingTarget::process(const QString& path, qint64 pid, const QString& itemId)
+{
+    FindingTarget t(path);
+    t.pid = pid;
+    t.itemId = itemId;
+    return t;
+}
+
+QString FindingTarget::subject() const
+{
+    if (pid > 0)
+        return QStringLiteral("%1#pid=%2").arg(path).arg(pid);
+    return entryId.isEmpty() ? path : path + QLatin1Char('#') + entryId;
+}
+
+void Snapshot::addFinding(const QString& code, Severity severity, const FindingTarget& target, const QString& summary,
+    const QString& evidence, const QList<RepairKind>& repairs)
+{
+    const QString subject = target.subject();
+    findings.append(
+        Finding { code + QLatin1Char(':') + subject, code, severity, subject, target, summary, evidence, repairs });
 }
 
 Severity Snapshot::worst() const

@@ -4,6 +4,8 @@
 #include "lock/lockjudge.h"
 #include "lock/tmpfiles.h"
 #include "proc/processinfo.h"
+#include "repair/repairkind.h"
+#include "sources/registry.h"
 
 #include <QDateTime>
 #include <QJsonObject>
@@ -12,19 +14,12 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
+
 // Plain values describing one state directory at one moment (docs/architecture.md, Data flow: disk
 // → adapter → Snapshot → model diff → view). Copy them across threads; every item has a stable id
 // so a model can apply a newer snapshot as a diff.
 namespace Stateward {
-
-enum class Family
-{
-    Trajectories,
-    Codex,
-    Codegraph,
-    Gstack
-};
-QString nameOf(Family family);
 
 enum class Severity
 {
@@ -62,7 +57,7 @@ struct Broker
     bool identityVerified = false;
     QString identityEvidence;
     QString endpoint; // unix:… or http://127.0.0.1:port
-    int reachable = -1; // -1 not probed, 0 no, 1 yes
+    std::optional<bool> reachable; // whether it answered on its endpoint; nullopt when not probed
     QString stateFile;
     QString sessionDir;
     QStringList referencedBy;
@@ -93,22 +88,46 @@ struct TempFile
     friend bool operator==(const TempFile&, const TempFile&) = default;
 };
 
+// What a finding is about, as values: code reads these fields, never the subject string.
+struct FindingTarget
+{
+    QString path; // the file or directory concerned
+    QString entryId; // an entry inside the file at `path`: an index entry (trajectory or codex job id)
+    qint64 pid = -1; // a process the file at `path` does not name (an orphan broker or daemon)
+    QString itemId; // the Snapshot item concerned (Job, Broker, LockHolder or TempFile id), if any
+
+    FindingTarget() = default;
+    FindingTarget(const QString& file) // implicit: most findings are about one file and nothing else
+        : path(file)
+    { }
+    // The file as one item of the snapshot (a job's record, a broker's state file, a lock, a tmp file).
+    static FindingTarget item(const QString& path, const QString& itemId);
+    // One entry of an index (and the job it stands for, if the scan has one).
+    static FindingTarget entry(const QString& indexPath, const QString& entryId, const QString& itemId = {});
+    // A live process of the tool that the state file at `path` does not name.
+    static FindingTarget process(const QString& path, qint64 pid, const QString& itemId);
+    // The target as one line, for JSON, the views and the finding id: path, path#entry or path#pid=N.
+    QString subject() const;
+    friend bool operator==(const FindingTarget&, const FindingTarget&) = default;
+};
+
 struct Finding
 {
     QString id; // stable: "<code>:<subject>"
     QString code; // e.g. "stale-lock", "orphan-tmp", "journal-placeholder-header"
     Severity severity = Severity::Warning;
-    QString subject; // the file (or record) it is about
+    QString subject; // target.subject(): what JSON and the views show
+    FindingTarget target;
     QString summary; // one line
     QString evidence; // what was checked, with figures
-    QStringList repairs; // repair kinds that would fix it (docs/findings.md)
+    QList<RepairKind> repairs; // the repairs that would fix it (docs/findings.md)
     QJsonObject toJson() const;
     friend bool operator==(const Finding&, const Finding&) = default;
 };
 
 struct Snapshot
 {
-    Family family = Family::Codegraph;
+    Family family {};
     QString workspace;
     QString stateDir;
     QDateTime scannedAt;
@@ -118,8 +137,8 @@ struct Snapshot
     QList<TempFile> tempFiles;
     QList<Finding> findings;
 
-    void addFinding(const QString& code, Severity severity, const QString& subject, const QString& summary,
-        const QString& evidence, const QStringList& repairs = {});
+    void addFinding(const QString& code, Severity severity, const FindingTarget& target, const QString& summary,
+        const QString& evidence, const QList<RepairKind>& repairs = {});
     Severity worst() const;
     QJsonObject toJson() const;
 };

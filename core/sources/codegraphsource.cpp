@@ -99,10 +99,9 @@ namespace {
 
 } // namespace
 
-QStringList CodegraphSource::stateDirs(const QString& workspace) const
+QStringList CodegraphSource::candidateStateDirs(const QString& workspace) const
 {
-    const QString dir = QDir(workspace).filePath(QStringLiteral(".codegraph"));
-    return isStateDirCandidate(dir) ? QStringList { dir } : QStringList {};
+    return { QDir(workspace).filePath(QStringLiteral(".codegraph")) };
 }
 
 Snapshot CodegraphSource::scan(const QString& workspace, const QString& stateDir, ScanContext& context) const

@@ -11,7 +11,8 @@ class CodegraphSource : public SourceAdapter
 {
 public:
     Family family() const override { return Family::Codegraph; }
-    QStringList stateDirs(const QString& workspace) const override;
+    QString name() const override { return QStringLiteral("codegraph"); }
+    QStringList candidateStateDirs(const QString& workspace) const override;
     Snapshot scan(const QString& workspace, const QString& stateDir, ScanContext& context) const override;
 
     // Largest journal we read whole; codegraph's own journals are a few KiB.

@@ -131,7 +131,7 @@ namespace {
                     .arg(age)
                     .arg(named ? QStringLiteral("; this workspace's broker.json names it")
                                : QStringLiteral("; no live broker's --pid-file is in it")),
-                { QStringLiteral("remove-session-dir") });
+                { RepairKind::RemoveSessionDir });
         }
     }
 
@@ -235,16 +235,25 @@ QStringList CodexSource::stateRoots()
     return roots;
 }
 
-QStringList CodexSource::stateDirs(const QString& workspace) const
+QStringList CodexSource::candidateStateDirs(const QString& workspace) const
 {
     const QString name = stateDirName(workspace);
     QStringList dirs;
-    for (const QString& root : stateRoots()) {
-        const QString dir = QDir(root).filePath(name);
-        if (isStateDirCandidate(dir))
-            dirs.append(dir);
-    }
+    for (const QString& root : stateRoots())
+        dirs.append(QDir(root).filePath(name));
     return dirs;
+}
+
+QString CodexSource::orphanMismatch(const ProcessInfo& p, const QString& stateDir, const Broker& seen) const
+{
+    if (const QString why = orphanBrokerMismatch(p, stateDir, namedBrokerPid(stateDir)); !why.isEmpty())
+        return why;
+    if (const QString endpoint = argumentAfter(p.argv, u"--endpoint"); endpoint != seen.endpoint)
+        return QStringLiteral("PID %1 now serves --endpoint %2, not %3").arg(p.pid).arg(endpoint, seen.endpoint);
+    if (const QString session = QFileInfo(argumentAfter(p.argv, u"--pid-file")).absolutePath();
+        session != seen.sessionDir)
+        return QStringLiteral("PID %1's --pid-file is in %2, not %3").arg(p.pid).arg(session, seen.sessionDir);
+    return {};
 }
 
 Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, ScanContext& context) const
@@ -273,7 +282,7 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
                                ".log: %2 job files in jobs/ are at risk")
                     .arg(problem)
                     .arg(jobFiles.size()),
-                { QStringLiteral("replace-corrupt-index") });
+                { RepairKind::ReplaceCorruptIndex });
         }
         const QJsonArray jobs = state.value(QStringLiteral("jobs")).toArray();
         if (jobs.size() > kUpstreamJobLimit) {
@@ -310,10 +319,10 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
             }
             if (!jobFiles.contains(j.jobId)) {
                 s.addFinding(QStringLiteral("job-file-missing"), Severity::Warning,
-                    QStringLiteral("%1#%2").arg(statePath, j.jobId),
+                    FindingTarget::entry(statePath, j.jobId, j.id),
                     QStringLiteral("state.json lists job %1 but jobs/%1.json does not exist").arg(j.jobId),
                     QStringLiteral("status '%1', updated %2").arg(j.status, j.updatedAt.toString(Qt::ISODate)),
-                    { QStringLiteral("drop-dangling-entry") });
+                    { RepairKind::DropDanglingEntry });
             }
             if ((j.status == QLatin1String("queued") || j.status == QLatin1String("running")) && j.pid > 0) {
                 const ProcessInfo p = inspectProcess(j.pid);
@@ -321,9 +330,9 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
                 const WriterJudgement w = judgeWriter(p, j.startedAt);
                 if (w.verdict == WriterVerdict::Dead || w.verdict == WriterVerdict::Reused) {
                     s.addFinding(QStringLiteral("job-dead-running"), Severity::Warning,
-                        QStringLiteral("%1#%2").arg(statePath, j.jobId),
+                        FindingTarget::entry(statePath, j.jobId, j.id),
                         QStringLiteral("job %1 is '%2' but its process is gone").arg(j.jobId, j.status), w.reason,
-                        { QStringLiteral("mark-failed") });
+                        { RepairKind::MarkFailed });
                 }
             }
             s.jobs.append(j);
@@ -339,11 +348,11 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
         j.id = QStringLiteral("codex:%1:%2").arg(stateDir, id);
         j.recordFile = path;
         s.jobs.append(j);
-        s.addFinding(QStringLiteral("job-file-unindexed"), Severity::Warning, path,
+        s.addFinding(QStringLiteral("job-file-unindexed"), Severity::Warning, FindingTarget::item(path, j.id),
             QStringLiteral("job %1 has a file but state.json does not list it").arg(id),
             problem.isEmpty() ? QStringLiteral("status '%1'; lost from the index by a racing save").arg(j.status)
                               : QStringLiteral("and the file itself is unreadable: %1").arg(problem),
-            { QStringLiteral("reindex") });
+            { RepairKind::Reindex });
     }
 
     // broker.json: the broker it names must be alive, be that broker, and answer on its socket.
@@ -355,7 +364,7 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
         const QJsonObject o = readStateFile(brokerPath, &problem);
         if (!problem.isEmpty()) {
             s.addFinding(QStringLiteral("broker-state-malformed"), Severity::Warning, brokerPath,
-                QStringLiteral("broker.json cannot be read"), problem, { QStringLiteral("remove-state-file") });
+                QStringLiteral("broker.json cannot be read"), problem, { RepairKind::RemoveStateFile });
         } else {
             Broker b;
             b.id = QStringLiteral("codex:") + brokerPath;
@@ -371,29 +380,32 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
             b.liveness = b.pid > 0 ? p.liveness : Liveness::Invalid;
             b.startTicks = p.startTicks;
             if (!b.sessionDir.isEmpty() && !QFileInfo(b.sessionDir).isDir()) {
-                s.addFinding(QStringLiteral("broker-session-missing"), Severity::Warning, brokerPath,
+                s.addFinding(QStringLiteral("broker-session-missing"), Severity::Warning,
+                    FindingTarget::item(brokerPath, b.id),
                     QStringLiteral("broker.json names a session directory that does not exist"), b.sessionDir,
-                    { QStringLiteral("remove-state-file") });
+                    { RepairKind::RemoveStateFile });
             }
             if (!p.isAlive()) {
-                s.addFinding(QStringLiteral("broker-dead"), Severity::Warning, brokerPath,
+                s.addFinding(QStringLiteral("broker-dead"), Severity::Warning, FindingTarget::item(brokerPath, b.id),
                     QStringLiteral("broker.json names a broker that is gone"),
                     b.pid > 0 ? QStringLiteral("no live process at PID %1 (%2)").arg(b.pid).arg(nameOf(p.liveness))
                               : QStringLiteral("no PID recorded"),
-                    { QStringLiteral("remove-state-file") });
+                    { RepairKind::RemoveStateFile });
             } else {
                 b.identityVerified = looksLikeCodexBroker(p) && argumentAfter(p.argv, u"--endpoint") == b.endpoint
                     && argumentAfter(p.argv, u"--pid-file") == pidFile;
                 b.identityEvidence = QStringLiteral("argv %1").arg(p.argv.join(QLatin1Char(' ')).left(240));
                 if (!b.identityVerified) {
-                    s.addFinding(QStringLiteral("broker-unverified"), Severity::Warning, brokerPath,
+                    s.addFinding(QStringLiteral("broker-unverified"), Severity::Warning,
+                        FindingTarget::item(brokerPath, b.id),
                         QStringLiteral("PID %1 is alive but is not the broker broker.json describes").arg(b.pid),
-                        b.identityEvidence, { QStringLiteral("remove-state-file") });
+                        b.identityEvidence, { RepairKind::RemoveStateFile });
                 } else if (b.endpoint.startsWith(QLatin1String("unix:"))) {
                     const ProbeResult r = probeUnixSocket(b.endpoint.mid(5), kSocketTimeoutMs);
-                    b.reachable = r.connected ? 1 : 0;
+                    b.reachable = r.connected;
                     if (!r.connected)
-                        s.addFinding(QStringLiteral("broker-unreachable"), Severity::Warning, brokerPath,
+                        s.addFinding(QStringLiteral("broker-unreachable"), Severity::Warning,
+                            FindingTarget::item(brokerPath, b.id),
                             QStringLiteral("broker PID %1 does not accept connections").arg(b.pid),
                             QStringLiteral("%1: %2").arg(b.endpoint, r.error));
                 }
@@ -423,9 +435,9 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
         orphan.identityEvidence = QStringLiteral("argv %1").arg(p.argv.join(QLatin1Char(' ')).left(240));
         s.brokers.append(orphan);
         s.addFinding(QStringLiteral("broker-orphan"), Severity::Warning,
-            QStringLiteral("%1#pid=%2").arg(brokerPath).arg(p.pid),
+            FindingTarget::process(brokerPath, p.pid, orphan.id),
             QStringLiteral("codex broker PID %1 serves this workspace but broker.json does not name it").arg(p.pid),
-            orphan.identityEvidence, { QStringLiteral("terminate-orphan") });
+            orphan.identityEvidence, { RepairKind::TerminateOrphan });
     }
     findOrphanSessionDirs(s, liveSessions, namedSession);
 

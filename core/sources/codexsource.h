@@ -12,8 +12,15 @@ class CodexSource : public SourceAdapter
 {
 public:
     Family family() const override { return Family::Codex; }
-    QStringList stateDirs(const QString& workspace) const override;
+    QString name() const override { return QStringLiteral("codex"); }
+    QStringList candidateStateDirs(const QString& workspace) const override;
     Snapshot scan(const QString& workspace, const QString& stateDir, ScanContext& context) const override;
+    // Brokers found in the process table, and their session dirs, change with no file named.
+    bool agesWithTime(const Snapshot&) const override { return true; }
+    const ToolIndex* index() const override; // state.json (codexindex.cpp)
+    QString daemonNoun() const override { return QStringLiteral("codex broker"); }
+    // orphanBrokerMismatch, and still at the endpoint and in the session dir the scan saw.
+    QString orphanMismatch(const ProcessInfo& live, const QString& stateDir, const Broker& seen) const override;
 
     // "<slug>-<hash>" exactly as upstream's resolveStateDir names it (git toplevel, else ws).
     static QString stateDirName(const QString& workspace);

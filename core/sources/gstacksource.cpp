@@ -54,10 +54,14 @@ bool looksLikeGstackDaemon(const ProcessInfo& p)
         && QFileInfo(p.argv.at(2)).isAbsolute();
 }
 
-QStringList GstackSource::stateDirs(const QString& workspace) const
+QStringList GstackSource::candidateStateDirs(const QString& workspace) const
 {
-    const QString dir = QDir(workspace).filePath(QStringLiteral(".gstack"));
-    return isStateDirCandidate(dir) ? QStringList { dir } : QStringList {};
+    return { QDir(workspace).filePath(QStringLiteral(".gstack")) };
+}
+
+QString GstackSource::orphanMismatch(const ProcessInfo& p, const QString& stateDir, const Broker&) const
+{
+    return orphanDaemonMismatch(p, QDir(stateDir).filePath(QStringLiteral("browse.json")), namedDaemonPid(stateDir));
 }
 
 QString GstackSource::orphanDaemonMismatch(const ProcessInfo& p, const QString& stateFile, qint64 namedPid)
@@ -117,12 +121,11 @@ Snapshot GstackSource::scan(const QString& workspace, const QString& stateDir, S
             s.addFinding(QStringLiteral("state-file-empty"), Severity::Warning, stateFile,
                 QStringLiteral("browse.json is empty"),
                 QStringLiteral("%1 bytes; gstack reads it as no state and starts a new daemon").arg(file.bytes.size()),
-                { QStringLiteral("remove-state-file") });
+                { RepairKind::RemoveStateFile });
         } else if (!file.ok() || !file.object.value(QStringLiteral("pid")).isDouble()) {
             s.addFinding(QStringLiteral("state-file-malformed"), Severity::Warning, stateFile,
                 QStringLiteral("browse.json is not gstack's daemon state"),
-                file.ok() ? QStringLiteral("no numeric \"pid\" field") : file.problem,
-                { QStringLiteral("remove-state-file") });
+                file.ok() ? QStringLiteral("no numeric \"pid\" field") : file.problem, { RepairKind::RemoveStateFile });
         } else {
             const QJsonObject& state = file.object;
             Broker b;
@@ -141,13 +144,14 @@ Snapshot GstackSource::scan(const QString& workspace, const QString& stateDir, S
             b.startTicks = p.startTicks;
             const WriterJudgement writer = judgeWriter(p, startedAt);
             if (!p.isAlive()) {
-                s.addFinding(QStringLiteral("daemon-dead"), Severity::Warning, stateFile,
+                s.addFinding(QStringLiteral("daemon-dead"), Severity::Warning, FindingTarget::item(stateFile, b.id),
                     QStringLiteral("browse.json names a daemon that is gone"), writer.reason,
-                    { QStringLiteral("remove-state-file") });
+                    { RepairKind::RemoveStateFile });
             } else if (writer.verdict == WriterVerdict::Reused) {
-                s.addFinding(QStringLiteral("daemon-pid-reused"), Severity::Warning, stateFile,
+                s.addFinding(QStringLiteral("daemon-pid-reused"), Severity::Warning,
+                    FindingTarget::item(stateFile, b.id),
                     QStringLiteral("browse.json names a PID now used by another process"), writer.reason,
-                    { QStringLiteral("remove-state-file") });
+                    { RepairKind::RemoveStateFile });
             } else {
                 const bool argvOk = looksLikeGstackDaemon(p) && (serverPath.isEmpty() || p.argv.contains(serverPath));
                 const bool envOk = runsFor(p, canonicalState);
@@ -161,22 +165,24 @@ Snapshot GstackSource::scan(const QString& workspace, const QString& stateDir, S
                                                                         : QStringLiteral("does not name this file"))
                                                                : QStringLiteral("unreadable"));
                 if (!b.identityVerified) {
-                    s.addFinding(QStringLiteral("daemon-unverified"), Severity::Warning, stateFile,
+                    s.addFinding(QStringLiteral("daemon-unverified"), Severity::Warning,
+                        FindingTarget::item(stateFile, b.id),
                         QStringLiteral("PID %1 is alive but is not this workspace's gstack daemon").arg(b.pid),
-                        b.identityEvidence, { QStringLiteral("remove-state-file") });
+                        b.identityEvidence, { RepairKind::RemoveStateFile });
                 } else if (port <= 0 || port > 65535) {
-                    s.addFinding(QStringLiteral("daemon-unhealthy"), Severity::Warning, stateFile,
-                        QStringLiteral("browse.json carries no usable port"),
+                    s.addFinding(QStringLiteral("daemon-unhealthy"), Severity::Warning,
+                        FindingTarget::item(stateFile, b.id), QStringLiteral("browse.json carries no usable port"),
                         QStringLiteral("port %1").arg(state.value(QStringLiteral("port")).toVariant().toString()));
                 } else {
                     const ProbeResult health = probeHttpLoopback(quint16(port), "/health", kHealthTimeoutMs);
                     const QString status
                         = QJsonDocument::fromJson(health.body).object().value(QStringLiteral("status")).toString();
                     const bool healthy = health.httpStatus == 200 && status == QLatin1String("healthy");
-                    b.reachable = health.connected ? 1 : 0;
+                    b.reachable = health.connected;
                     if (!healthy) {
                         // gstack's own rule: a live but unresponsive daemon is never killed automatically.
-                        s.addFinding(QStringLiteral("daemon-unhealthy"), Severity::Warning, stateFile,
+                        s.addFinding(QStringLiteral("daemon-unhealthy"), Severity::Warning,
+                            FindingTarget::item(stateFile, b.id),
                             QStringLiteral("gstack daemon PID %1 does not report healthy").arg(b.pid),
                             health.connected
                                 ? QStringLiteral("GET /health on port %1: HTTP %2, status '%3' after %4 ms")
@@ -207,9 +213,9 @@ Snapshot GstackSource::scan(const QString& workspace, const QString& stateDir, S
         orphan.stateFile = stateFile;
         s.brokers.append(orphan);
         s.addFinding(QStringLiteral("daemon-orphan"), Severity::Warning,
-            QStringLiteral("%1#pid=%2").arg(stateFile).arg(p.pid),
+            FindingTarget::process(stateFile, p.pid, orphan.id),
             QStringLiteral("gstack daemon PID %1 runs for this workspace but browse.json does not name it").arg(p.pid),
-            orphan.identityEvidence, { QStringLiteral("terminate-orphan") });
+            orphan.identityEvidence, { RepairKind::TerminateOrphan });
     }
 
     scanLocksAndTempFiles(s, context);

@@ -13,8 +13,14 @@ class GstackSource : public SourceAdapter
 {
 public:
     Family family() const override { return Family::Gstack; }
-    QStringList stateDirs(const QString& workspace) const override;
+    QString name() const override { return QStringLiteral("gstack"); }
+    QStringList candidateStateDirs(const QString& workspace) const override;
     Snapshot scan(const QString& workspace, const QString& stateDir, ScanContext& context) const override;
+    // Daemons found by their environment change with no file named.
+    bool agesWithTime(const Snapshot&) const override { return true; }
+    QString daemonNoun() const override { return QStringLiteral("gstack daemon"); }
+    // orphanDaemonMismatch against the state dir's browse.json.
+    QString orphanMismatch(const ProcessInfo& live, const QString& stateDir, const Broker& seen) const override;
 
     // Empty when p is a live daemon of ours started for this browse.json (BROWSE_STATE_FILE) that
     // the file (naming namedPid) does not name, i.e. an orphan; else why not. Shared by the scan

@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "source.h"
 
-#include "codegraphsource.h"
-#include "codexsource.h"
-#include "gstacksource.h"
 #include "proc/filetree.h"
-#include "trajectoriessource.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -54,14 +50,30 @@ LockJudge ScanContext::judge()
     return LockJudge(openFiles(), kernelLocks());
 }
 
-const QList<const SourceAdapter*>& sourceAdapters()
+AdapterCache* AdapterCaches::of(const SourceAdapter& adapter)
 {
-    static const CodegraphSource codegraph;
-    static const GstackSource gstack;
-    static const CodexSource codex;
-    static const TrajectoriesSource trajectories;
-    static const QList<const SourceAdapter*> all { &trajectories, &codex, &codegraph, &gstack };
-    return all;
+    const QMutexLocker lock(&m_mutex);
+    auto it = m_slots.find(adapter.family());
+    if (it == m_slots.end())
+        it = m_slots.emplace(adapter.family(), adapter.newCache()).first;
+    return it->second.get();
+}
+
+QStringList SourceAdapter::stateDirs(const QString& workspace) const
+{
+    QStringList dirs = candidateStateDirs(workspace);
+    dirs.removeIf([](const QString& dir) { return !isStateDirCandidate(dir); });
+    return dirs;
+}
+
+bool SourceAdapter::agesWithTime(const Snapshot& snapshot) const
+{
+    return !snapshot.locks.isEmpty() || !snapshot.tempFiles.isEmpty() || !snapshot.brokers.isEmpty();
+}
+
+QString SourceAdapter::orphanMismatch(const ProcessInfo&, const QString&, const Broker&) const
+{
+    return QStringLiteral("%1 runs no daemon").arg(name());
 }
 
 QList<Snapshot> scanWorkspace(const QString& workspace, ScanContext& context, const QStringList& families)
@@ -114,11 +126,10 @@ void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context)
         LockHolder holder { QStringLiteral("lock:") + path, judge.judge(path) };
         const LockVerdict& v = holder.verdict;
         if (v.state == LockState::Stale) {
-            snapshot.addFinding(QStringLiteral("stale-lock"), Severity::Warning, path,
-                QStringLiteral("stale %1 lock").arg(nameOf(v.dialect)), v.reason,
-                { QStringLiteral("clear-stale-lock") });
+            snapshot.addFinding(QStringLiteral("stale-lock"), Severity::Warning, FindingTarget::item(path, holder.id),
+                QStringLiteral("stale %1 lock").arg(nameOf(v.dialect)), v.reason, { RepairKind::ClearStaleLock });
         } else if (v.state == LockState::Suspect) {
-            snapshot.addFinding(QStringLiteral("suspect-lock"), Severity::Info, path,
+            snapshot.addFinding(QStringLiteral("suspect-lock"), Severity::Info, FindingTarget::item(path, holder.id),
                 QStringLiteral("%1 lock that looks abandoned").arg(nameOf(v.dialect)), v.reason);
         }
         snapshot.locks.append(holder);
@@ -158,7 +169,7 @@ void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context)
                 QStringLiteral("a %1 tmp name that is a symlink; not followed").arg(name.family),
                 QStringLiteral("points to %1; no tool writes its tmp files as symlinks")
                     .arg(QFileInfo(path).symLinkTarget()),
-                { QStringLiteral("sweep-tmp") });
+                { RepairKind::SweepTmp });
             continue;
         }
         const auto stamp = FileStamp::ofPath(path);
@@ -186,9 +197,9 @@ void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context)
             t.reason = QStringLiteral("names no writer; %1 s old and open by nobody").arg(ageMs / 1000);
         }
         if (t.orphan) {
-            snapshot.addFinding(QStringLiteral("orphan-tmp"), Severity::Warning, path,
+            snapshot.addFinding(QStringLiteral("orphan-tmp"), Severity::Warning, FindingTarget::item(path, t.id),
                 QStringLiteral("orphaned %1 tmp file for %2 (%3 bytes)").arg(name.family, name.target).arg(t.size),
-                t.reason, { QStringLiteral("sweep-tmp") });
+                t.reason, { RepairKind::SweepTmp });
         }
         snapshot.tempFiles.append(t);
     }

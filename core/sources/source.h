@@ -2,14 +2,44 @@
 #pragma once
 
 #include "lock/lockjudge.h"
+#include "registry.h"
 #include "snapshot/snapshot.h"
 
+#include <QJsonObject>
+#include <QMutex>
+
+#include <map>
+#include <memory>
 #include <optional>
 
 namespace Stateward {
 
-class TrajectoryRecordCache;
+class SourceAdapter;
 struct TreeFingerprint;
+struct RecoveredIndex;
+struct IndexEdit;
+struct EditedIndex;
+
+// What an adapter keeps from one scan to the next of the same state dirs (TrajectoryRecordCache:
+// records unchanged since are not read again). Shared with the scanning thread: thread-safe.
+class AdapterCache
+{
+public:
+    virtual ~AdapterCache() = default;
+};
+
+// One cache slot per adapter, for whoever scans the same workspace repeatedly (WatchHub: one set
+// per workspace). Thread-safe; each slot is made by its adapter on first use.
+class AdapterCaches
+{
+public:
+    // The adapter's cache; null when it keeps none.
+    AdapterCache* of(const SourceAdapter& adapter);
+
+private:
+    QMutex m_mutex;
+    std::map<Family, std::unique_ptr<AdapterCache>> m_slots;
+};
 
 // What one scan shares between adapters: the /proc tables are read at most once per scan,
 // and only if some verdict needs them.
@@ -21,10 +51,10 @@ public:
     LockJudge judge(); // sharing this scan's tables
     // Every process we can see, inspected once per scan: for daemons no state file names.
     const QList<ProcessInfo>& processes();
-    // Records kept from earlier scans of the same state dirs by whoever scans them repeatedly
-    // (WatchHub); none for a one-off scan. Not owned.
-    TrajectoryRecordCache* trajectoryRecords() const { return m_trajectoryRecords; }
-    void setTrajectoryRecords(TrajectoryRecordCache* cache) { m_trajectoryRecords = cache; }
+    // What the adapter kept from earlier scans of the same state dirs, when whoever scans them
+    // repeatedly (WatchHub) lends its caches; null for a one-off scan. Not owned.
+    AdapterCache* cache(const SourceAdapter& adapter) const { return m_caches ? m_caches->of(adapter) : nullptr; }
+    void setCaches(AdapterCaches* caches) { m_caches = caches; }
     // The state dir's tree as the caller just walked it (WatchHub), so an adapter may list from
     // it instead of walking again; null for a one-off scan. Not owned; a tree of another dir, or
     // an incomplete one, is not to be used.
@@ -35,23 +65,68 @@ private:
     std::optional<QList<ProcessInfo>> m_processes;
     std::optional<OpenFileTable> m_openFiles;
     std::optional<KernelLockTable> m_kernelLocks;
-    TrajectoryRecordCache* m_trajectoryRecords = nullptr;
+    AdapterCaches* m_caches = nullptr;
     const TreeFingerprint* m_tree = nullptr;
 };
 
-// One tool family (docs/architecture.md, How to add a tool). Adding a tool means adding one adapter
-// and its fixtures.
+// The index a tool keeps beside its records (trajectories' index.json, codex's state.json): how it
+// reads, how it is rebuilt from the records and how entries are edited. recover.cpp does the rest,
+// the same for every tool: reading it once, export, the compare-before-rename frame.
+class ToolIndex
+{
+public:
+    virtual ~ToolIndex() = default;
+    virtual QString fileName() const = 0; // in the state dir
+    virtual qint64 maxBytes() const = 0; // a larger file is not read
+    // Whether this state dir keeps the index: the one rule for exporting (CLI, dialog) and recovering.
+    virtual bool keptIn(const QString& stateDir) const = 0;
+    // Why a parsed index is not of the tool's shape (codex: no "jobs" array), or "".
+    virtual QString shapeProblem(const QJsonObject& root) const = 0;
+    // A missing index, as the tool reads one: empty.
+    virtual QJsonObject empty() const = 0;
+    // Fills r (its frame set) from the records, given the current index (`current`: its usable
+    // root, empty when `problem` says why it is not).
+    virtual void recover(RecoveredIndex& r, const QJsonObject& current, const QString& problem) const = 0;
+    // `edit` applied to `current` with entries from `recovered`: out.document (empty when nothing
+    // changes), out.applied, out.skipped.
+    virtual void edit(EditedIndex& out, const QString& stateDir, const QJsonObject& current,
+        const RecoveredIndex& recovered, const IndexEdit& edit) const = 0;
+};
+
+// One tool family (docs/architecture.md, How to add a tool): everything Stateward knows of the
+// tool lives behind this interface. Adding a tool means one adapter and its tests, its enumerator
+// in registry.h and its line in registry.cpp.
 class SourceAdapter
 {
 public:
     virtual ~SourceAdapter() = default;
     virtual Family family() const = 0;
-    // The family's state directories for a workspace (existing ones only).
-    virtual QStringList stateDirs(const QString& workspace) const = 0;
+    virtual QString name() const = 0; // nameOf(family()): "trajectories", "codex", …
+    // Every place a state directory of the family can appear for this workspace, whether or not it
+    // exists now, so that one appearing later is watched for.
+    virtual QStringList candidateStateDirs(const QString& workspace) const = 0;
+    // The family's state directories for a workspace: the candidates that exist (a directory, or a
+    // symlink that scan() refuses loudly).
+    virtual QStringList stateDirs(const QString& workspace) const;
     virtual Snapshot scan(const QString& workspace, const QString& stateDir, ScanContext& context) const = 0;
-};
 
-const QList<const SourceAdapter*>& sourceAdapters();
+    // Whether verdicts on this snapshot change with the clock or with processes no file names, so
+    // that a backstop scan parses its state dir again though no file changed. By default: lock and
+    // tmp file ages, and broker health.
+    virtual bool agesWithTime(const Snapshot& snapshot) const;
+    // Made once per AdapterCaches, on first use; null (the default) when the adapter keeps nothing.
+    virtual std::unique_ptr<AdapterCache> newCache() const { return nullptr; }
+
+    // The index the tool keeps; null (the default) when it keeps none.
+    virtual const ToolIndex* index() const { return nullptr; }
+
+    // The tool's daemon as a person names it ("codex broker"); empty when it runs none.
+    virtual QString daemonNoun() const { return {}; }
+    // Empty when `live` is still the orphan daemon `seen` of this state dir (as the scan saw it):
+    // ours, of the tool's shape, serving this state dir and named by no state file; else why not.
+    // Asked again on the live process right before the terminate-orphan repair signals it.
+    virtual QString orphanMismatch(const ProcessInfo& live, const QString& stateDir, const Broker& seen) const;
+};
 
 // Every state directory of every adapter (or of the named families) in one workspace, scanned.
 QList<Snapshot> scanWorkspace(const QString& workspace, ScanContext& context, const QStringList& families = {});

@@ -459,7 +459,7 @@ bool TrajectoriesSource::keepsNoIndex(const QString& stateDir, const QList<Traje
         [](const TrajectoryRecord& r) { return r.path.endsWith(QLatin1String("/trajectory.json")); });
 }
 
-QStringList TrajectoriesSource::stateDirs(const QString& workspace) const
+QStringList TrajectoriesSource::candidateStateDirs(const QString& workspace) const
 {
     QStringList dirs;
     const QDir ws(workspace);
@@ -471,10 +471,15 @@ QStringList TrajectoriesSource::stateDirs(const QString& workspace) const
         dataDir = ws.filePath(dataDir);
     for (const QString& candidate : { ws.filePath(QStringLiteral(".trajectories")),
              ws.filePath(QStringLiteral(".agentworkforce/trajectories")), dataDir }) {
-        if (!candidate.isEmpty() && isStateDirCandidate(candidate) && !dirs.contains(cleanAbsolute(candidate)))
+        if (!candidate.isEmpty() && !dirs.contains(cleanAbsolute(candidate)))
             dirs.append(cleanAbsolute(candidate));
     }
     return dirs;
+}
+
+std::unique_ptr<AdapterCache> TrajectoriesSource::newCache() const
+{
+    return std::make_unique<TrajectoryRecordCache>();
 }
 
 Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& stateDir, ScanContext& context) const
@@ -489,9 +494,10 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
     const QString cleanWs = cleanAbsolute(workspace);
     const bool legacyDefault = cleanDir == cleanWs + QLatin1String("/.trajectories");
     const std::optional<TreeListing> listing = listingOf(context.tree(), stateDir);
+    auto* cache = static_cast<TrajectoryRecordCache*>(context.cache(*this)); // made by newCache()
     const QList<TrajectoryRecord> records = listing
-        ? recordsListed(stateDir, *listing, context.trajectoryRecords(), context.tree()->takenAtNs)
-        : findTrajectoryRecords(stateDir, context.trajectoryRecords());
+        ? recordsListed(stateDir, *listing, cache, context.tree()->takenAtNs)
+        : findTrajectoryRecords(stateDir, cache);
     const bool newLayout = keepsNoIndex(stateDir, records);
 
     // One record per id: the newest copy wins (0.5.9's list() rule, and the recovery rule).
@@ -499,8 +505,7 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
     for (const TrajectoryRecord& r : records) {
         if (!r.problem.isEmpty()) {
             s.addFinding(QStringLiteral("record-invalid"), Severity::Warning, r.path,
-                QStringLiteral("a trajectory file trail cannot read"), r.problem,
-                { QStringLiteral("quarantine-invalid") });
+                QStringLiteral("a trajectory file trail cannot read"), r.problem, { RepairKind::QuarantineInvalid });
             continue;
         }
         byId[r.id].append(&r);
@@ -536,12 +541,12 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
             if (hidden > 0)
                 s.addFinding(QStringLiteral("index-missing"), Severity::Warning, indexPath,
                     QStringLiteral("no index.json: trail list shows none of %1 trajectories").arg(hidden),
-                    QStringLiteral("%1 valid trajectory files on disk").arg(hidden), { QStringLiteral("reindex") });
+                    QStringLiteral("%1 valid trajectory files on disk").arg(hidden), { RepairKind::Reindex });
         } else if (index.status == Status::Empty && index.bytes.isEmpty()) {
             s.addFinding(QStringLiteral("index-empty"), Severity::Warning, indexPath,
                 QStringLiteral("zero-byte index.json: trail reads it as an empty index"),
                 QStringLiteral("%1 trajectory files are hidden from trail list").arg(hidden),
-                { QStringLiteral("replace-corrupt-index") });
+                { RepairKind::ReplaceCorruptIndex });
         } else if (index.status == Status::Symlink || index.status == Status::Unreadable
             || index.status == Status::TooLarge) {
             // Not read at all (unopenable, not a regular file, over the cap): no verdict on its JSON.
@@ -554,11 +559,11 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
                 QStringLiteral("%1; the next save writes an index holding only its own entry, hiding %2 trajectories")
                     .arg(index.problem)
                     .arg(hidden),
-                { QStringLiteral("replace-corrupt-index") });
+                { RepairKind::ReplaceCorruptIndex });
         } else if (!doc.object().value(QStringLiteral("trajectories")).isObject()) {
             s.addFinding(QStringLiteral("index-malformed"), Severity::Error, indexPath,
                 QStringLiteral("index.json is not a valid index"), badShape(doc, hidden),
-                { QStringLiteral("replace-corrupt-index") });
+                { RepairKind::ReplaceCorruptIndex });
         } else {
             indexUsable = true;
             entries = doc.object().value(QStringLiteral("trajectories")).toObject();
@@ -589,17 +594,18 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
         std::sort(copies.begin(), copies.end(),
             [](const TrajectoryRecord* a, const TrajectoryRecord* b) { return isPreferredCopy(*a, *b); });
         const TrajectoryRecord& r = *copies.first();
+        const QString jobItem = QStringLiteral("trajectories:%1:%2").arg(stateDir, r.id);
         if (copies.size() > 1) {
             QStringList paths;
             for (const TrajectoryRecord* c : copies)
                 paths.append(relativeTo(stateDir, c->path));
-            s.addFinding(QStringLiteral("duplicate-record"), Severity::Warning, r.path,
+            s.addFinding(QStringLiteral("duplicate-record"), Severity::Warning, FindingTarget::item(r.path, jobItem),
                 QStringLiteral("trajectory %1 exists in %2 places").arg(r.id).arg(copies.size()),
                 QStringLiteral("%1; the newest (%2) wins")
                     .arg(paths.join(QStringLiteral(", ")), relativeTo(stateDir, r.path)));
         }
         Job j;
-        j.id = QStringLiteral("trajectories:%1:%2").arg(stateDir, r.id);
+        j.id = jobItem;
         j.jobId = r.id;
         j.title = r.title;
         j.kind = QStringLiteral("trajectory");
@@ -610,20 +616,21 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
         const auto entry = entryOf.constFind(r.id);
         j.inIndex = newLayout || entry != entryOf.cend();
         if (indexUsable && entry == entryOf.cend()) {
-            s.addFinding(QStringLiteral("index-missing-record"), Severity::Warning, r.path,
+            s.addFinding(QStringLiteral("index-missing-record"), Severity::Warning, FindingTarget::item(r.path, j.id),
                 QStringLiteral("trajectory %1 is missing from index.json").arg(r.id),
                 QStringLiteral("'%1' (%2), a valid file that trail list does not show").arg(r.title.left(80), r.status),
-                { QStringLiteral("reindex") });
+                { RepairKind::Reindex });
         } else if (indexUsable) {
             const QJsonObject& e = *entry;
             const QString entryPath = e.value(QStringLiteral("path")).toString();
             const QString entryStatus = e.value(QStringLiteral("status")).toString();
             if (entryStatus != r.status || !samePlace(entryPath, r.path))
-                s.addFinding(QStringLiteral("index-stale"), Severity::Warning, indexPath + QLatin1Char('#') + r.id,
+                s.addFinding(QStringLiteral("index-stale"), Severity::Warning,
+                    FindingTarget::entry(indexPath, r.id, j.id),
                     QStringLiteral("index entry for %1 is out of date").arg(r.id),
                     QStringLiteral("index says '%1' at %2; the file says '%3' at %4")
                         .arg(entryStatus, entryPath, r.status, r.path),
-                    { QStringLiteral("fix-index-entry") });
+                    { RepairKind::FixIndexEntry });
         }
         s.jobs.append(j);
     }
@@ -632,11 +639,11 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
             if (byId.contains(it.key()))
                 continue;
             // The entry's path is quoted, never opened: it may point anywhere.
-            s.addFinding(QStringLiteral("index-dangling"), Severity::Warning, indexPath + QLatin1Char('#') + it.key(),
+            s.addFinding(QStringLiteral("index-dangling"), Severity::Warning, FindingTarget::entry(indexPath, it.key()),
                 QStringLiteral("index entry %1 names no trajectory file").arg(it.key().left(80)),
                 QStringLiteral("path '%1' does not hold a valid trajectory")
                     .arg(it.value().toObject().value(QStringLiteral("path")).toString()),
-                { QStringLiteral("drop-dangling-entry") });
+                { RepairKind::DropDanglingEntry });
         }
     }
     if (legacyDefault && QFileInfo(cleanWs + QLatin1String("/.agentworkforce/trajectories")).isDir()) {

@@ -22,8 +22,11 @@ class TrajectoriesSource : public SourceAdapter
 {
 public:
     Family family() const override { return Family::Trajectories; }
-    QStringList stateDirs(const QString& workspace) const override;
+    QString name() const override { return QStringLiteral("trajectories"); }
+    QStringList candidateStateDirs(const QString& workspace) const override;
     Snapshot scan(const QString& workspace, const QString& stateDir, ScanContext& context) const override;
+    std::unique_ptr<AdapterCache> newCache() const override; // a TrajectoryRecordCache
+    const ToolIndex* index() const override; // index.json of the index era
 
     static constexpr qint64 kMaxRecordBytes = 64 * 1024 * 1024;
     // 0.5.9+ keeps no index: .agentworkforce/trajectories, or a data dir (not .trajectories) with
@@ -67,7 +70,7 @@ inline bool isPreferredCopy(const TrajectoryRecord& a, const TrajectoryRecord& b
 // tick keeps them; whole-second times, as FAT, ext3 or some network mounts keep, get
 // kWholeSecondRacyWindowNs). So a reused record is what reading the file now would give.
 // Thread-safe; it holds the records found by the last scan of each state dir, no more.
-class TrajectoryRecordCache
+class TrajectoryRecordCache : public AdapterCache
 {
 public:
     static constexpr qint64 kRacyWindowNs = TreeFingerprint::kRacyWindowNs;

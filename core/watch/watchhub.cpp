@@ -20,7 +20,7 @@ struct WatchHub::Workspace
     bool delivered = false;
     std::unique_ptr<ScanScheduler> scans;
     // Shared with the running scan; a forced rescan starts a new one (every file read again).
-    std::shared_ptr<TrajectoryRecordCache> trajectoryRecords = std::make_shared<TrajectoryRecordCache>();
+    std::shared_ptr<AdapterCaches> caches = std::make_shared<AdapterCaches>();
 };
 
 WatchHub::WatchHub(QObject* parent)
@@ -112,7 +112,7 @@ void WatchHub::rescan(const QString& workspace)
     const auto all = m_workspaces.values();
     for (const auto& w : all) {
         if ((workspace.isEmpty() || w->path == cleanAbsolute(workspace)) && m_workspaces.value(w->path) == w) {
-            w->trajectoryRecords = std::make_shared<TrajectoryRecordCache>();
+            w->caches = std::make_shared<AdapterCaches>();
             w->scans->request(spec);
         }
     }
@@ -227,7 +227,7 @@ void WatchHub::launch(Workspace& w, const ScanJob& job)
     request->generation = job.generation;
     request->spec = job.spec;
     request->known = w.sources;
-    request->trajectoryRecords = w.trajectoryRecords;
+    request->caches = w.caches;
     QThreadPool::globalInstance()->start(
         [toHub = m_mailbox.sender(), hub = this, request, superseded = job.superseded, incarnation = w.incarnation] {
             auto result = std::make_shared<ScanResult>(runScan(*request, superseded));

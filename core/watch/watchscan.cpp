@@ -3,7 +3,6 @@
 
 #include "proc/paths.h"
 #include "proc/processinfo.h"
-#include "sources/codexsource.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -23,15 +22,6 @@
 namespace Stateward {
 
 namespace {
-
-    // Verdicts that change with the clock or with processes no file names: lock and tmp file ages,
-    // broker health, and the daemons codex and gstack find in the process table.
-    bool agesWithTime(const SourceState& source)
-    {
-        const Snapshot& s = source.snapshot;
-        return source.family == Family::Codex || source.family == Family::Gstack || !s.locks.isEmpty()
-            || !s.tempFiles.isEmpty() || !s.brokers.isEmpty();
-    }
 
     QString sourceKey(Family family, const QString& stateDir)
     {
@@ -74,21 +64,11 @@ QHash<qint64, PidView> pidsInView(const Snapshot& snapshot)
 
 QStringList candidateStateDirs(const QString& workspace)
 {
-    const QDir ws(workspace);
-    QStringList dirs { ws.filePath(QStringLiteral(".trajectories")),
-        ws.filePath(QStringLiteral(".agentworkforce/trajectories")), ws.filePath(QStringLiteral(".codegraph")),
-        ws.filePath(QStringLiteral(".gstack")) };
-    // As TrajectoriesSource::stateDirs resolves it: a leading ~ expanded, relative to the workspace.
-    QString dataDir = qEnvironmentVariable("TRAJECTORIES_DATA_DIR");
-    if (dataDir == QLatin1String("~") || dataDir.startsWith(QLatin1String("~/")))
-        dataDir = QDir::homePath() + dataDir.mid(1);
-    if (!dataDir.isEmpty())
-        dirs.append(QDir::isRelativePath(dataDir) ? ws.filePath(dataDir) : dataDir);
-    const QString codexName = CodexSource::stateDirName(workspace);
-    for (const QString& root : CodexSource::stateRoots())
-        dirs.append(QDir(root).filePath(codexName));
-    for (QString& d : dirs)
-        d = cleanAbsolute(d);
+    QStringList dirs;
+    for (const SourceAdapter* adapter : sourceAdapters()) {
+        for (const QString& dir : adapter->candidateStateDirs(workspace))
+            dirs.append(cleanAbsolute(dir));
+    }
     dirs.removeDuplicates();
     return dirs;
 }
@@ -159,7 +139,7 @@ ScanResult runScan(const ScanRequest& request, const std::function<bool()>& supe
         known.insert(sourceKey(s.family, s.stateDir), &s);
 
     ScanContext context; // the /proc tables, read at most once for every state dir of this scan
-    context.setTrajectoryRecords(request.trajectoryRecords.get());
+    context.setCaches(request.caches.get());
     QStringList stateDirs;
     // Asked every time: cheap (a few stats), and a state dir may have appeared or gone.
     for (const SourceAdapter* adapter : sourceAdapters()) {
@@ -191,7 +171,7 @@ ScanResult runScan(const ScanRequest& request, const std::function<bool()>& supe
                 result.wholeWalkMs += walk.elapsed();
             }
             const bool parse = !before || forced || !TreeFingerprint::unchanged(before->tree, now.tree)
-                || (spec.backstop && agesWithTime(*before));
+                || (spec.backstop && adapter->agesWithTime(before->snapshot));
             if (parse) {
                 context.setTree(&now.tree);
                 now.snapshot = adapter->scan(request.workspace, dir, context);

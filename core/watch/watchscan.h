@@ -5,7 +5,6 @@
 #include "proc/filetree.h"
 #include "snapshot/snapshot.h"
 #include "sources/source.h"
-#include "sources/trajectoriessource.h"
 
 #include <QHash>
 #include <QList>
@@ -30,7 +29,7 @@ struct PidView
 QHash<qint64, PidView> pidsInView(const Snapshot& snapshot);
 
 // Every place a state directory of this workspace can appear, whether or not it exists now (the
-// adapters' stateDirs() report existing ones only; this mirrors their rules).
+// adapters' stateDirs() report existing ones only; their candidateStateDirs() all of them).
 QStringList candidateStateDirs(const QString& workspace);
 // The directories to watch so that a state directory appearing later is seen: for each candidate
 // (and each existing state dir) inside the workspace, the nearest existing real directory above
@@ -42,7 +41,7 @@ QList<TreeEntry> anchorsFor(const QString& workspace, const QStringList& stateDi
 // What the hub keeps per state directory between scans.
 struct SourceState
 {
-    Family family = Family::Codegraph;
+    Family family {};
     QString stateDir;
     Snapshot snapshot;
     TreeFingerprint tree;
@@ -70,8 +69,9 @@ struct ScanRequest
     quint64 generation = 0;
     ScanSpec spec;
     QList<SourceState> known; // what was delivered last, reused where nothing changed
-    // Records the workspace's earlier scans read: a re-parse reads only the files that changed.
-    std::shared_ptr<TrajectoryRecordCache> trajectoryRecords;
+    // What the adapters kept from the workspace's earlier scans (the trajectory records read: a
+    // re-parse reads only the files that changed).
+    std::shared_ptr<AdapterCaches> caches;
 };
 
 struct ScanResult

@@ -701,10 +701,10 @@ int main(int argc, char* argv[])
     // What a re-parse costs when every record is reused: listing, stat, index, findings, locks.
     std::vector<qint64> warmNs;
     {
-        TrajectoryRecordCache cache;
+        AdapterCaches caches;
         for (int i = 0; i < 6; ++i) {
             ScanContext context;
-            context.setTrajectoryRecords(&cache);
+            context.setCaches(&caches);
             QElapsedTimer t;
             t.start();
             const Snapshot s = TrajectoriesSource().scan(g.ws, g.stateDir, context);

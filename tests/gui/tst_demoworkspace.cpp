@@ -180,7 +180,7 @@ private slots:
         QCOMPARE(named->stateFile, demo.codexStateDir() + QLatin1String("/broker.json"));
         QCOMPARE(named->liveness, Liveness::Alive);
         QVERIFY2(named->identityVerified, qPrintable(named->identityEvidence));
-        QCOMPARE(named->reachable, 1);
+        QCOMPARE(named->reachable, std::optional<bool>(true));
         QCOMPARE(named->sessionDir, demo.sessionDirs().at(1));
         const Broker* orphan = brokerWithPid(*codex, demo.orphanBrokerPid());
         QVERIFY(orphan);
@@ -213,7 +213,7 @@ private slots:
         QVERIFY2(daemon.identityEvidence.contains(QLatin1String("matches bun run"))
                 && daemon.identityEvidence.contains(QLatin1String("names this file")),
             qPrintable(daemon.identityEvidence));
-        QCOMPARE(daemon.reachable, 1);
+        QCOMPARE(daemon.reachable, std::optional<bool>(true));
 
         // Every finding, and every repair a plan would make, stays in the demo's own folders.
         const QStringList own { demo.path() + QLatin1Char('/'), demo.codexStateDir() + QLatin1Char('/'),
@@ -229,8 +229,8 @@ private slots:
         const RepairPlan plan = planRepairs(snapshots, repairKinds());
         QSet<QString> planned;
         for (const RepairAction& a : plan.actions) {
-            planned.insert(a.kind);
-            for (const QString& kind : a.kinds) // one index rewrite carries several kinds
+            planned.insert(nameOf(a.kind));
+            for (const QString& kind : namesOf(a.kinds)) // one index rewrite carries several kinds
                 planned.insert(kind);
             QVERIFY2(isOwn(a.target), qPrintable(a.target));
         }

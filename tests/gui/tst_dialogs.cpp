@@ -124,7 +124,7 @@ class TestDialogs : public QObject
         f.plan = planRepairs(f.snapshots);
         QStringList kinds;
         for (const RepairAction& a : f.plan.actions)
-            kinds.append(a.kind);
+            kinds.append(nameOf(a.kind));
         QCOMPARE(kinds, QStringList({ QStringLiteral("sweep-tmp"), QStringLiteral("reindex") }));
     }
 
@@ -208,7 +208,7 @@ private slots:
     {
         RepairAction a;
         a.id = QStringLiteral("terminate-orphan:/ws/state#pid=4242");
-        a.kind = QStringLiteral("terminate-orphan");
+        a.kind = RepairKind::TerminateOrphan;
         a.kinds = { a.kind };
         a.family = Family::Codex;
         a.stateDir = QStringLiteral("/home/u/.claude/plugins/data/codex/state/ws-0123456789abcdef");

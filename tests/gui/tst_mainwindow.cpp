@@ -53,7 +53,7 @@ QList<RepairResult> repairThroughDialog(MainWindow& window, const char* action, 
     if (!dialog)
         return {};
     for (const RepairAction& a : dialog->checkedActions())
-        kinds->append(a.kind);
+        kinds->append(nameOf(a.kind));
     dialog->apply();
     if (!QTest::qWaitFor([dialog] { return dialog->isFinished(); }, 60000))
         return {};

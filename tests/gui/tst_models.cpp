@@ -60,7 +60,7 @@ Broker makeBroker(const QString& stateDir, int i)
     b.identityVerified = i % 2 == 0 && b.liveness == Liveness::Alive;
     b.identityEvidence = QStringLiteral("argv node app-server-broker.mjs serve --endpoint unix:/tmp/cxc-%1").arg(i);
     b.endpoint = QStringLiteral("unix:/tmp/cxc-%1/broker.sock").arg(i);
-    b.reachable = i % 3 - 1;
+    b.reachable = i % 3 == 0 ? std::nullopt : std::optional<bool>(i % 3 == 2);
     if (i % 5 != 4)
         b.referencedBy = { b.stateFile };
     return b;
@@ -113,7 +113,7 @@ Finding makeFinding(const QString& stateDir, int i)
     f.id = f.code + QLatin1Char(':') + f.subject;
     f.summary = QStringLiteral("stale pid-nonce lock %1").arg(i);
     f.evidence = QStringLiteral("Checked holder %1: gone").arg(i);
-    f.repairs = { QStringLiteral("clear-stale-lock") };
+    f.repairs = { RepairKind::ClearStaleLock };
     return f;
 }
 
@@ -210,7 +210,7 @@ const QList<Kind>& kinds()
     static const QList<Kind> all {
         kindOf<JobsModel, Job>(&Snapshot::jobs, makeJob, [](Job& j) { j.title += QStringLiteral(" (renamed)"); }),
         kindOf<BrokersModel, Broker>(
-            &Snapshot::brokers, makeBroker, [](Broker& b) { b.reachable = b.reachable == 1 ? 0 : 1; }),
+            &Snapshot::brokers, makeBroker, [](Broker& b) { b.reachable = b.reachable != true; }),
         kindOf<LocksModel, LockHolder>(
             &Snapshot::locks, makeLock, [](LockHolder& h) { h.verdict.reason += QStringLiteral("!"); }),
         kindOf<TempFilesModel, TempFile>(&Snapshot::tempFiles, makeTemp, [](TempFile& t) { t.size += 1; }),
@@ -552,7 +552,7 @@ private slots:
                 [](Broker& b) { b.liveness = Liveness::Zombie; },
                 [](Broker& b) { b.identityVerified = !b.identityVerified; },
                 [](Broker& b) { b.identityEvidence += u'x'; }, [](Broker& b) { b.endpoint += u'x'; },
-                [](Broker& b) { b.reachable = 1; }, [](Broker& b) { b.stateFile += u'x'; },
+                [](Broker& b) { b.reachable = true; }, [](Broker& b) { b.stateFile += u'x'; },
                 [](Broker& b) { b.sessionDir += u'x'; }, [](Broker& b) { b.referencedBy << QStringLiteral("x"); } });
         using H = LockHolder;
         check(s.locks.at(0),
@@ -586,8 +586,10 @@ private slots:
         check(s.findings.at(0),
             { [](Finding& f) { f.id += u'x'; }, [](Finding& f) { f.code += u'x'; },
                 [](Finding& f) { f.severity = Severity::Critical; }, [](Finding& f) { f.subject += u'x'; },
+                [](Finding& f) { f.target.path += u'x'; }, [](Finding& f) { f.target.entryId += u'x'; },
+                [](Finding& f) { f.target.pid = 7; }, [](Finding& f) { f.target.itemId += u'x'; },
                 [](Finding& f) { f.summary += u'x'; }, [](Finding& f) { f.evidence += u'x'; },
-                [](Finding& f) { f.repairs << QStringLiteral("x"); } });
+                [](Finding& f) { f.repairs << RepairKind::SweepTmp; } });
 
         // The comparisons name the fields one by one; when a core type grows, its size changes.
         // Then add the new field to compareItems() in ui/models/rows.cpp, above, and here.
@@ -600,7 +602,7 @@ private slots:
         QCOMPARE(sizeof(WriterJudgement), size_t(40));
         QCOMPARE(sizeof(TempFile), size_t(216));
         QCOMPARE(sizeof(TmpFileName), size_t(88));
-        QCOMPARE(sizeof(Finding), size_t(152));
+        QCOMPARE(sizeof(Finding), size_t(232));
 #endif
     }
 

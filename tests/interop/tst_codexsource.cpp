@@ -150,7 +150,7 @@ private slots:
         QVERIFY2(s.findings.isEmpty(), qPrintable(findingCodes(s).join(u',')));
         QCOMPARE(s.brokers.size(), 1);
         QVERIFY2(s.brokers.first().identityVerified, qPrintable(s.brokers.first().identityEvidence));
-        QCOMPARE(s.brokers.first().reachable, 1);
+        QCOMPARE(s.brokers.first().reachable, std::optional<bool>(true));
 
         QVERIFY(broker.signal(SIGKILL));
         QVERIFY(broker.reap() >= 0);
@@ -170,7 +170,7 @@ private slots:
         const Snapshot s = scan(ws.path(), dir);
         QCOMPARE(findingCodes(s), QStringList { QStringLiteral("broker-orphan") });
         QVERIFY(s.findings.first().summary.contains(QString::number(orphan.pid())));
-        QCOMPARE(s.findings.first().repairs, QStringList { QStringLiteral("terminate-orphan") });
+        QCOMPARE(namesOf(s.findings.first().repairs), QStringList { QStringLiteral("terminate-orphan") });
         QCOMPARE(s.brokers.size(), 2);
         for (const Broker& b : s.brokers) {
             if (b.pid == orphan.pid())
@@ -216,7 +216,7 @@ private slots:
         QStringList subjects;
         for (const Finding& f : s.findings) {
             QCOMPARE(f.code, QStringLiteral("session-dir-orphan"));
-            QCOMPARE(f.repairs, QStringList { QStringLiteral("remove-session-dir") });
+            QCOMPARE(namesOf(f.repairs), QStringList { QStringLiteral("remove-session-dir") });
             subjects.append(f.subject);
         }
         subjects.sort();

@@ -61,7 +61,7 @@ private slots:
         const Broker& b = s.brokers.first();
         QCOMPARE(b.pid, qint64(daemon.pid()));
         QVERIFY2(b.identityVerified, qPrintable(b.identityEvidence));
-        QCOMPARE(b.reachable, 1);
+        QCOMPARE(b.reachable, std::optional<bool>(true));
         QVERIFY(b.identityEvidence.contains(QStringLiteral("bun run")));
     }
 
@@ -95,7 +95,7 @@ private slots:
         QCOMPARE(findingCodes(s), QStringList { QStringLiteral("daemon-orphan") });
         QCOMPARE(s.brokers.size(), 1);
         QCOMPARE(s.brokers.first().pid, qint64(daemon.pid()));
-        QCOMPARE(s.findings.first().repairs, QStringList { QStringLiteral("terminate-orphan") });
+        QCOMPARE(namesOf(s.findings.first().repairs), QStringList { QStringLiteral("terminate-orphan") });
 
         // Killed (SIGKILL: no cleanup), its state file back in place: a stale state file.
         const qint64 pid = daemon.pid();
@@ -105,7 +105,7 @@ private slots:
         s = scan(ws.path());
         QCOMPARE(findingCodes(s), QStringList { QStringLiteral("daemon-dead") });
         QVERIFY(s.findings.first().evidence.contains(QString::number(pid)));
-        QCOMPARE(s.findings.first().repairs, QStringList { QStringLiteral("remove-state-file") });
+        QCOMPARE(namesOf(s.findings.first().repairs), QStringList { QStringLiteral("remove-state-file") });
     }
 
     // The orphan is signalled only through terminate-orphan, after the daemon's identity
@@ -119,9 +119,9 @@ private slots:
         QVERIFY(QFile::remove(ws.filePath(QStringLiteral(".gstack/browse.json"))));
         ScanContext context;
         QVERIFY(planRepairs(scanWorkspace(ws.path(), context)).actions.isEmpty()); // never without asking
-        const RepairPlan plan = planRepairs(scanWorkspace(ws.path(), context), { orphanBrokersKind() });
+        const RepairPlan plan = planRepairs(scanWorkspace(ws.path(), context), orphanCleanupKinds());
         QCOMPARE(plan.actions.size(), 1);
-        QCOMPARE(plan.actions.first().kind, QStringLiteral("terminate-orphan"));
+        QCOMPARE(nameOf(plan.actions.first().kind), QStringLiteral("terminate-orphan"));
         QCOMPARE(plan.actions.first().pid, qint64(daemon.pid()));
         // A racing start wrote browse.json naming it again before the repair ran: no longer an orphan.
         writeFile(ws.filePath(QStringLiteral(".gstack/browse.json")),

@@ -121,7 +121,7 @@ private slots:
                          "path":"active/traj_gone.json"}}})");
         const QMap<QString, QByteArray> before = treeContents(ws.path());
 
-        const RecoveredIndex r = recoverTrajectoriesIndex(root.path());
+        const RecoveredIndex r = recoverIndex(Family::Trajectories, root.path());
         QVERIFY2(r.ok(), qPrintable(r.error));
         QCOMPARE(r.indexPath, root.filePath(QStringLiteral("index.json")));
         QCOMPARE(r.ids,
@@ -189,7 +189,7 @@ private slots:
         const QDir root = oneRecordStateDir(ws);
         if (QByteArray(QTest::currentDataTag()) != "missing")
             writeFile(root.filePath(QStringLiteral("index.json")), index);
-        const RecoveredIndex r = recoverTrajectoriesIndex(root.path());
+        const RecoveredIndex r = recoverIndex(Family::Trajectories, root.path());
         QVERIFY2(r.ok(), qPrintable(r.error));
         QCOMPARE(r.ids, QStringList { QStringLiteral("traj_a1") });
         QCOMPARE(r.addedIds, r.ids);
@@ -201,7 +201,7 @@ private slots:
         QTemporaryDir ws;
         const QString dir = ws.filePath(QStringLiteral(".agentworkforce/trajectories"));
         QVERIFY(QDir().mkpath(dir + QLatin1String("/active")));
-        const RecoveredIndex r = recoverTrajectoriesIndex(dir);
+        const RecoveredIndex r = recoverIndex(Family::Trajectories, dir);
         QVERIFY(!r.ok());
         QVERIFY2(r.error.contains(QLatin1String("keeps no index")), qPrintable(r.error));
         QVERIFY(r.document.isEmpty());
@@ -222,7 +222,7 @@ private slots:
         QCOMPARE(current.size(), 55);
         const QMap<QString, QByteArray> before = treeContents(dir);
 
-        const RecoveredIndex r = recoverCodexState(dir);
+        const RecoveredIndex r = recoverIndex(Family::Codex, dir);
         QVERIFY2(r.ok(), qPrintable(r.error));
         QCOMPARE(r.ids.size(), CodexSource::kUpstreamJobLimit);
         QCOMPARE(r.leftOutIds.size(), 6);
@@ -257,7 +257,7 @@ private slots:
         const QString dir = makeCodexState(
             ws.path(), { QStringLiteral("--jobs"), QStringLiteral("4"), QStringLiteral("--corrupt-state=truncated") });
         QVERIFY(!dir.isEmpty());
-        const RecoveredIndex r = recoverCodexState(dir);
+        const RecoveredIndex r = recoverIndex(Family::Codex, dir);
         QVERIFY2(r.ok(), qPrintable(r.error));
         QCOMPARE(r.ids.size(), 4);
         QCOMPARE(r.addedIds.size(), 4);

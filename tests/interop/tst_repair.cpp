@@ -30,7 +30,7 @@ using namespace TestFiles;
 
 namespace {
 
-RepairPlan planFor(const QString& ws, const QStringList& kinds = {})
+RepairPlan planFor(const QString& ws, const QList<RepairKind>& kinds = {})
 {
     ScanContext context;
     return planRepairs(scanWorkspace(ws, context), kinds);
@@ -40,7 +40,7 @@ QStringList kindsOf(const RepairPlan& plan)
 {
     QStringList kinds;
     for (const RepairAction& a : plan.actions)
-        kinds.append(a.kind);
+        kinds.append(nameOf(a.kind));
     return kinds;
 }
 
@@ -264,7 +264,7 @@ private slots:
 
         // Without a kind nothing is signalled: termination needs someone to ask for it.
         QVERIFY(!kindsOf(planFor(ws.path())).contains(QStringLiteral("terminate-orphan")));
-        RepairPlan plan = planFor(ws.path(), { orphanBrokersKind() });
+        RepairPlan plan = planFor(ws.path(), orphanCleanupKinds());
         QCOMPARE(
             kindsOf(plan), QStringList({ QStringLiteral("terminate-orphan"), QStringLiteral("remove-session-dir") }));
         const RepairAction terminate = plan.actions.at(0);
@@ -301,7 +301,7 @@ private slots:
         QVERIFY(inspectProcess(decoy.pid()).isAlive());
         QVERIFY(QFileInfo::exists(namedSession + QLatin1String("/broker.sock")));
         QVERIFY(QFileInfo::exists(decoySession + QLatin1String("/broker.sock")));
-        QVERIFY(planFor(ws.path(), { orphanBrokersKind() }).actions.isEmpty());
+        QVERIFY(planFor(ws.path(), orphanCleanupKinds()).actions.isEmpty());
 
         // The orphan's log and the leaked dir were kept; undo writes the leaked dir back byte for byte.
         const QList<QuarantineInfo> kept = listQuarantines(dir);
@@ -334,7 +334,7 @@ private slots:
         writeFile(root.filePath(QStringLiteral("active/traj_new.json")), "{\"id\":\"traj_new\"");
         const QMap<QString, QByteArray> before = treeContents(root.path());
 
-        const RepairPlan plan = planFor(ws.path(), { QStringLiteral("quarantine-invalid") });
+        const RepairPlan plan = planFor(ws.path(), { RepairKind::QuarantineInvalid });
         QCOMPARE(plan.actions.size(), 2);
         QList<RepairResult> results = applyPlan(plan);
         QStringList outcomes;
@@ -439,7 +439,7 @@ private slots:
                 QStringLiteral("--orphan-job-file") });
         QVERIFY(!dir.isEmpty());
         const QMap<QString, QByteArray> before = treeContents(dir);
-        const RepairPlan plan = planFor(ws.path(), { QStringLiteral("mark-failed"), QStringLiteral("reindex") });
+        const RepairPlan plan = planFor(ws.path(), { RepairKind::MarkFailed, RepairKind::Reindex });
         QCOMPARE(kindsOf(plan), QStringList({ QStringLiteral("reindex"), QStringLiteral("mark-failed") }));
         const QString jobId = plan.actions.at(1).jobId;
         const QList<RepairResult> results = applyPlan(plan);
@@ -461,7 +461,7 @@ private slots:
             }
         }
         QVERIFY(found);
-        QVERIFY(planFor(ws.path(), { QStringLiteral("mark-failed"), QStringLiteral("reindex") }).actions.isEmpty());
+        QVERIFY(planFor(ws.path(), { RepairKind::MarkFailed, RepairKind::Reindex }).actions.isEmpty());
         // Undo in reverse order brings back every byte (the .stateward area aside).
         for (qsizetype i = results.size() - 1; i >= 0; --i)
             QVERIFY(undoQuarantine(dir, results.at(i).quarantineId).ok);
@@ -478,7 +478,7 @@ private slots:
         const QString dir = makeCodexState(
             ws.path(), { QStringLiteral("--jobs"), QStringLiteral("0"), QStringLiteral("--dead-running") });
         QVERIFY(!dir.isEmpty());
-        const RepairPlan plan = planFor(ws.path(), { QStringLiteral("mark-failed") });
+        const RepairPlan plan = planFor(ws.path(), { RepairKind::MarkFailed });
         QCOMPARE(kindsOf(plan), QStringList { QStringLiteral("mark-failed") });
         const QString jobPath = dir + QStringLiteral("/jobs/%1.json").arg(plan.actions.first().jobId);
         QJsonObject file = QJsonDocument::fromJson(readAll(jobPath)).object();
@@ -503,7 +503,7 @@ private slots:
         QCOMPARE(entry.value(QStringLiteral("status")).toString(), QStringLiteral("completed"));
         QCOMPARE(entry.value(QStringLiteral("completedAt")).toString(), QStringLiteral("2026-11-23T10:00:00.000Z"));
         QVERIFY(!entry.contains(QStringLiteral("rendered")));
-        QVERIFY(planFor(ws.path(), { QStringLiteral("mark-failed") }).actions.isEmpty());
+        QVERIFY(planFor(ws.path(), { RepairKind::MarkFailed }).actions.isEmpty());
     }
 
     void cliDryRunChangesNothing()

@@ -145,9 +145,9 @@ struct Tally
             const RepairResult& r = results.at(i);
             switch (r.outcome) {
             case RepairResult::Outcome::Applied:
-                ++applied[a.kind];
+                ++applied[nameOf(a.kind)];
                 ++appliedIn[a.stateDir];
-                if (kRewriteKinds.contains(a.kind))
+                if (kRewriteKinds.contains(nameOf(a.kind)))
                     ++rewritesIn[nameOf(a.family)];
                 if (const QRegularExpressionMatch m = retry.match(r.detail); m.hasMatch()) {
                     ++retried;
@@ -156,7 +156,7 @@ struct Tally
                 }
                 break;
             case RepairResult::Outcome::Skipped: {
-                ++skipped[a.kind];
+                ++skipped[nameOf(a.kind)];
                 gaveUp += r.detail.contains(QLatin1String("changed under every one of"));
                 QString reason = r.detail;
                 for (const auto& [path, name] : { std::pair { codex, "$CODEX" }, { ws, "$WS" } }) {
@@ -164,7 +164,7 @@ struct Tally
                         reason.replace(path, QLatin1String(name));
                 }
                 reason.replace(ids, QStringLiteral("ID"));
-                ++reasons[a.kind + QLatin1String(": ") + reason.replace(digits, QStringLiteral("N")).left(160)];
+                ++reasons[nameOf(a.kind) + QLatin1String(": ") + reason.replace(digits, QStringLiteral("N")).left(160)];
                 break;
             }
             case RepairResult::Outcome::Failed:
@@ -432,8 +432,8 @@ private slots:
         QStringList initialKinds;
         QString deadJob;
         for (const RepairAction& a : initial.actions) {
-            initialKinds.append(a.kind);
-            if (a.kind == QLatin1String("mark-failed"))
+            initialKinds.append(nameOf(a.kind));
+            if (a.kind == RepairKind::MarkFailed)
                 deadJob = a.jobId;
         }
         QVERIFY2(initialKinds.contains(QStringLiteral("clear-stale-lock"))

@@ -337,7 +337,7 @@ private slots:
                     QVERIFY2(
                         f.evidence.contains(QStringLiteral("'title %1' (active)").arg(reported.last().mid(9).toInt())),
                         qPrintable(f.evidence));
-                    QCOMPARE(f.repairs, QStringList { QStringLiteral("reindex") });
+                    QCOMPARE(namesOf(f.repairs), QStringList { QStringLiteral("reindex") });
                 }
                 QCOMPARE(sorted(reported), sorted(lost));
                 QCOMPARE(findingCodes(s), QStringList(lost.size(), QStringLiteral("index-missing-record")));
@@ -603,7 +603,7 @@ private slots:
         const Finding& f = s.findings.first();
         QCOMPARE(f.subject, dir + QLatin1String("/index.json#traj_gone2abcdef"));
         QVERIFY2(f.evidence.contains(gonePath), qPrintable(f.evidence));
-        QCOMPARE(f.repairs, QStringList { QStringLiteral("drop-dangling-entry") });
+        QCOMPARE(namesOf(f.repairs), QStringList { QStringLiteral("drop-dangling-entry") });
         QCOMPARE(s.jobs.size(), 1);
         QVERIFY(s.jobs.first().inIndex);
         // trail 0.4.1 lists index entries, so it shows the one whose file is gone.
@@ -658,7 +658,7 @@ private slots:
             qPrintable(f.evidence));
         QVERIFY2(f.evidence.contains(QStringLiteral("the file says 'completed' at %1/completed/2026-05/").arg(dir)),
             qPrintable(f.evidence));
-        QCOMPARE(f.repairs, QStringList { QStringLiteral("fix-index-entry") });
+        QCOMPARE(namesOf(f.repairs), QStringList { QStringLiteral("fix-index-entry") });
     }
 
     // The index names the workspace by its real path; the scan is given a symlinked spelling.
@@ -790,7 +790,7 @@ private slots:
         const Finding& f = s.findings.first();
         QCOMPARE(f.subject, dir + QLatin1Char('/') + file);
         QVERIFY2(f.evidence.contains(problem), qPrintable(f.evidence));
-        QCOMPARE(f.repairs, QStringList { QStringLiteral("quarantine-invalid") });
+        QCOMPARE(namesOf(f.repairs), QStringList { QStringLiteral("quarantine-invalid") });
         QVERIFY(s.jobs.isEmpty());
     }
 
@@ -886,7 +886,7 @@ private slots:
         QCOMPARE(f.severity, Severity::Error);
         QVERIFY2(f.evidence.contains(problem), qPrintable(f.evidence));
         QVERIFY2(f.evidence.contains(QLatin1String("2 trajectories")), qPrintable(f.evidence));
-        QCOMPARE(f.repairs, QStringList { QStringLiteral("replace-corrupt-index") });
+        QCOMPARE(namesOf(f.repairs), QStringList { QStringLiteral("replace-corrupt-index") });
         QCOMPARE(s.jobs.size(), 2);
         for (const Job& j : s.jobs)
             QVERIFY(!j.inIndex);
@@ -949,7 +949,7 @@ private slots:
         QCOMPARE(s.findings.first().subject, index);
         QVERIFY2(s.findings.first().evidence.contains(QLatin1String("2 valid trajectory files")),
             qPrintable(s.findings.first().evidence));
-        QCOMPARE(s.findings.first().repairs, QStringList { QStringLiteral("reindex") });
+        QCOMPARE(namesOf(s.findings.first().repairs), QStringList { QStringLiteral("reindex") });
         for (const Job& j : s.jobs)
             QVERIFY(!j.inIndex);
 
@@ -1107,7 +1107,7 @@ private slots:
         QStringList subjects;
         for (const Finding& f : s.findings) {
             subjects.append(f.subject);
-            QCOMPARE(f.repairs, QStringList { QStringLiteral("sweep-tmp") });
+            QCOMPARE(namesOf(f.repairs), QStringList { QStringLiteral("sweep-tmp") });
         }
         QCOMPARE(sorted(subjects), sorted({ fixedOld, deadWriter }));
         QCOMPARE(findings(s, QStringLiteral("orphan-tmp")).size(), 2);

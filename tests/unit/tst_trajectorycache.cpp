@@ -61,11 +61,20 @@ QByteArray json(Snapshot s)
     return text.toUtf8();
 }
 
-Snapshot scan(
-    const QString& ws, const QString& dir, TrajectoryRecordCache* cache, const TreeFingerprint* tree = nullptr)
+// A workspace's adapter caches, as WatchHub keeps them, with the trajectory records among them.
+struct Caches
+{
+    AdapterCaches all;
+    TrajectoryRecordCache& records() { return static_cast<TrajectoryRecordCache&>(*all.of(TrajectoriesSource())); }
+    quint64 hits() { return records().hits(); }
+    quint64 misses() { return records().misses(); }
+    qsizetype recordCount() { return records().recordCount(); }
+};
+
+Snapshot scan(const QString& ws, const QString& dir, Caches* cache, const TreeFingerprint* tree = nullptr)
 {
     ScanContext context;
-    context.setTrajectoryRecords(cache);
+    context.setCaches(cache ? &cache->all : nullptr);
     context.setTree(tree);
     return TrajectoriesSource().scan(ws, dir, context);
 }
@@ -106,7 +115,7 @@ class TestTrajectoryCache : public QObject
     QString m_dir;
 
     // One scan with the cache, one without: the same text, or the test fails with both.
-    Snapshot compareScans(TrajectoryRecordCache& cache)
+    Snapshot compareScans(Caches& cache)
     {
         const Snapshot cached = scan(m_ws, m_dir, &cache);
         const Snapshot fresh = scan(m_ws, m_dir, nullptr);
@@ -120,7 +129,7 @@ class TestTrajectoryCache : public QObject
     }
 
     // A scan counted: how many records it reused and read.
-    QPair<quint64, quint64> counted(TrajectoryRecordCache& cache, Snapshot* out = nullptr)
+    QPair<quint64, quint64> counted(Caches& cache, Snapshot* out = nullptr)
     {
         const quint64 hits = cache.hits();
         const quint64 misses = cache.misses();
@@ -178,7 +187,7 @@ private slots:
 
     void reusesUnchangedRecordsWithTheSameResult()
     {
-        TrajectoryRecordCache cache;
+        Caches cache;
         Snapshot s;
         // 20 records, the nested one, torn, misnamed, the stale copy, the empty one: 25 files read.
         auto [hits, misses] = counted(cache, &s);
@@ -195,7 +204,7 @@ private slots:
 
     void renameReplaceIsRead()
     {
-        TrajectoryRecordCache cache;
+        Caches cache;
         counted(cache);
         const QString path = m_dir + QLatin1String("/completed/2026-05/traj_rec05abcdef.json");
         renameOver(path,
@@ -209,7 +218,7 @@ private slots:
 
     void inPlaceRewriteKeepingSizeAndMtimeIsRead()
     {
-        TrajectoryRecordCache cache;
+        Caches cache;
         counted(cache);
         const QString path = m_dir + QLatin1String("/completed/2026-05/traj_rec06abcdef.json");
         struct stat before;
@@ -236,7 +245,7 @@ private slots:
 
     void recordsReadWithinTheRacyWindowAreReadAgain()
     {
-        TrajectoryRecordCache cache;
+        Caches cache;
         counted(cache);
         const QString path = m_dir + QLatin1String("/active/traj_rec04abcdef.json");
         writeFile(path, record(QStringLiteral("traj_rec04abcdef"), QStringLiteral("Fresh 1")));
@@ -253,7 +262,7 @@ private slots:
 
     void deletionsSymlinksAndTornWrites()
     {
-        TrajectoryRecordCache cache;
+        Caches cache;
         counted(cache);
         QVERIFY(QFile::remove(m_dir + QLatin1String("/completed/2026-05/traj_rec07abcdef.json")));
         Snapshot s;
@@ -333,7 +342,7 @@ private slots:
             record(QStringLiteral("traj_hdir1abcd"), QStringLiteral("Hidden nested")));
         QTest::qSleep(kSettleMs);
 
-        TrajectoryRecordCache cache;
+        Caches cache;
         for (int round = 0; round < 2; ++round) { // cold, then every record reused
             const TreeFingerprint tree = TreeFingerprint::of(m_dir);
             QVERIFY(tree.complete);
@@ -415,24 +424,25 @@ private slots:
     // WatchHub's path: runScan with the workspace's cache against runScan without one.
     void watchScansAgree()
     {
-        const auto cache = std::make_shared<TrajectoryRecordCache>();
+        const auto caches = std::make_shared<AdapterCaches>();
+        auto& cache = static_cast<TrajectoryRecordCache&>(*caches->of(TrajectoriesSource()));
         ScanRequest request;
         request.workspace = m_ws;
         request.spec.parseAll = true;
         const auto never = [] { return false; };
         const auto compare = [&] {
-            request.trajectoryRecords = cache;
+            request.caches = caches;
             const ScanResult cached = runScan(request, never);
-            request.trajectoryRecords.reset();
+            request.caches.reset();
             const ScanResult fresh = runScan(request, never);
             QCOMPARE(cached.sources.size(), fresh.sources.size());
             for (qsizetype i = 0; i < cached.sources.size(); ++i)
                 QCOMPARE(json(cached.sources.at(i).snapshot), json(fresh.sources.at(i).snapshot));
         };
         compare();
-        const quint64 hits = cache->hits();
+        const quint64 hits = cache.hits();
         compare();
-        QVERIFY(cache->hits() > hits);
+        QVERIFY(cache.hits() > hits);
         put(m_dir + QLatin1String("/active/traj_rec00abcdef.json"),
             record(QStringLiteral("traj_rec00abcdef"), QStringLiteral("Changed under the hub")));
         compare();
@@ -445,13 +455,13 @@ private slots:
                 QStringLiteral("completed")));
         ScanRequest events = request;
         events.known = last.sources;
-        events.trajectoryRecords = cache;
+        events.caches = caches;
         events.spec = {};
         events.spec.dirty.insert(m_dir);
         events.spec.changedPaths.insert(m_dir + QLatin1String("/completed/2026-05"));
         const ScanResult incremental = runScan(events, never);
         QCOMPARE(incremental.parsed, QStringList { m_dir });
-        request.trajectoryRecords.reset();
+        request.caches.reset();
         request.spec.parseAll = true;
         const ScanResult fresh = runScan(request, never);
         QCOMPARE(incremental.sources.size(), fresh.sources.size());

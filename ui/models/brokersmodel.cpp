@@ -47,18 +47,18 @@ namespace {
         return Glyph::NoProcess;
     }
 
-    QString reachableText(int reachable)
+    QString reachableText(std::optional<bool> reachable)
     {
-        if (reachable < 0)
+        if (!reachable)
             return BrokersModel::tr("not probed");
-        return reachable ? BrokersModel::tr("yes") : BrokersModel::tr("no");
+        return *reachable ? BrokersModel::tr("yes") : BrokersModel::tr("no");
     }
 
-    Glyph reachableGlyph(int reachable)
+    Glyph reachableGlyph(std::optional<bool> reachable)
     {
-        if (reachable < 0)
+        if (!reachable)
             return Glyph::NoProcess;
-        return reachable ? Glyph::Alive : Glyph::Dead;
+        return *reachable ? Glyph::Alive : Glyph::Dead;
     }
 
     QString brokerName(const Broker& b)
@@ -134,7 +134,7 @@ QVariant BrokersModel::rowData(const BrokerRow& row, int column, int role) const
         case IdentityColumn:
             return int(identityOf(b));
         case ReachableColumn:
-            return b.reachable;
+            return b.reachable ? int(*b.reachable) : -1; // not probed sorts first
         case ReferencedByColumn:
             return int(b.referencedBy.size());
         case WorkspaceColumn:

@@ -37,7 +37,7 @@ QVariant FindingsModel::rowData(const FindingRow& row, int column, int role) con
         case EvidenceColumn:
             return f.evidence;
         case RepairsColumn:
-            return f.repairs.join(QStringLiteral(", "));
+            return namesOf(f.repairs).join(QStringLiteral(", "));
         case FamilyColumn:
             return nameOf(row.origin.family);
         case WorkspaceColumn:

@@ -13,7 +13,7 @@ namespace Stateward {
 // dirs) into one table, so each row remembers its snapshot.
 struct Origin
 {
-    Family family = Family::Codegraph;
+    Family family {};
     QString workspace;
     QString stateDir;
     friend bool operator==(const Origin&, const Origin&) = default;
