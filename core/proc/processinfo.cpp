@@ -14,14 +14,7 @@
 
 namespace Stateward {
 
-namespace {
-
-    struct StatFields
-    {
-        QString comm;
-        QChar state;
-        qint64 ppid = -1, pgid = -1, sid = -1, startTicks = -1;
-    };
+namespace ProcParse {
 
     // The comm field is in parentheses and may itself contain spaces and ')': the fields that
     // follow start after the *last* ')'.
@@ -48,13 +41,35 @@ namespace {
         return f;
     }
 
-    QStringList splitNulSeparated(const QByteArray& data)
+    void parseStatus(QByteArrayView status, ProcessInfo& info)
+    {
+        for (QByteArrayView line : ProcFs::split(status, '\n')) {
+            if (line.startsWith("Uid:")) {
+                const QByteArray ids = line.sliced(4).toByteArray().simplified();
+                const QList<QByteArrayView> fields = ProcFs::split(ids, ' ');
+                if (fields.size() >= 2) {
+                    info.uid = fields[0].toLongLong();
+                    info.euid = fields[1].toLongLong();
+                }
+            } else if (line.startsWith("Tgid:")) {
+                info.tgid = line.sliced(5).trimmed().toLongLong();
+            }
+        }
+    }
+
+    QStringList splitNulSeparated(QByteArrayView data)
     {
         QStringList out;
         for (QByteArrayView part : ProcFs::split(data, '\0', ProcFs::SplitBehavior::SkipEmpty))
             out.append(QString::fromUtf8(part));
         return out;
     }
+
+} // namespace ProcParse
+
+using namespace ProcParse;
+
+namespace {
 
     bool isDeadState(QChar state)
     {
@@ -260,18 +275,7 @@ ProcessInfo inspectProcess(qint64 pid)
     info.liveness = isDeadState(info.state) ? Liveness::Zombie : Liveness::Alive;
 
     if (const ProcFs::ReadResult status = ProcFs::readAt(dirFd, "status", 64 * 1024); status.ok()) {
-        for (QByteArrayView line : ProcFs::split(status.data, '\n')) {
-            if (line.startsWith("Uid:")) {
-                const QByteArray ids = line.sliced(4).toByteArray().simplified();
-                const QList<QByteArrayView> fields = ProcFs::split(ids, ' ');
-                if (fields.size() >= 2) {
-                    info.uid = fields[0].toLongLong();
-                    info.euid = fields[1].toLongLong();
-                }
-            } else if (line.startsWith("Tgid:")) {
-                info.tgid = line.sliced(5).trimmed().toLongLong();
-            }
-        }
+        parseStatus(status.data, info);
     } else {
         noteProblem(info, "status", status.error);
     }

@@ -109,6 +109,20 @@ WriterJudgement judgeWriter(const ProcessInfo& process, const QDateTime& recordT
     std::chrono::milliseconds recordPrecision = std::chrono::milliseconds(0));
 QString nameOf(WriterVerdict verdict);
 
+// The parsers inspectProcess applies to what it reads from /proc/<pid>: bytes in, fields out
+// (tests/fuzz runs each over arbitrary bytes).
+namespace ProcParse {
+    struct StatFields
+    {
+        QString comm;
+        QChar state;
+        qint64 ppid = -1, pgid = -1, sid = -1, startTicks = -1;
+    };
+    std::optional<StatFields> parseStat(const QByteArray& stat); // nullopt: not stat's shape
+    void parseStatus(QByteArrayView status, ProcessInfo& info); // sets uid, euid and tgid
+    QStringList splitNulSeparated(QByteArrayView data); // cmdline, environ
+} // namespace ProcParse
+
 } // namespace Stateward
 
 Q_DECLARE_METATYPE(Stateward::ProcessInfo)
