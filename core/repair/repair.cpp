@@ -3,6 +3,7 @@
 
 #include "lock/atomicwrite.h"
 #include "lock/lockfile.h"
+#include "logging.h"
 #include "proc/openfiles.h"
 #include "proc/procfs.h"
 #include "proc/regularfile.h"
@@ -25,6 +26,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 namespace Stateward {
 
@@ -859,6 +861,10 @@ RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QList<RepairKind>
     // Locks first (a stale lock would block the rest), then litter, indexes, jobs, state files.
     std::stable_sort(plan.actions.begin(), plan.actions.end(),
         [](const RepairAction& a, const RepairAction& b) { return a.kind < b.kind; });
+    for (const RepairAction& a : std::as_const(plan.actions))
+        qCDebug(lcRepair) << "planned" << nameOf(a.kind) << a.target << a.summary;
+    for (const QString& note : std::as_const(plan.notes))
+        qCDebug(lcRepair) << "not planned:" << note;
     return plan;
 }
 
@@ -880,6 +886,7 @@ QList<RepairResult> applyPlan(
         audit.insert(QStringLiteral("target"), a.target);
         if (dir.isOpen() && unaudited.isEmpty())
             appendAudit(dir, audit);
+        qCDebug(lcRepair) << nameOf(r.outcome) << nameOf(a.kind) << a.target << r.detail;
         results.append(r);
         if (progress)
             progress(int(results.size()), int(plan.actions.size()), r);
