@@ -6,16 +6,13 @@
 
 #include <QDir>
 #include <QElapsedTimer>
-#include <QFile>
 #include <QFileInfo>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -200,28 +197,6 @@ QHash<QString, FileStamp> changedStamps(const QHash<QString, FileStamp>& expecte
             changed.insert(it.key(), now);
     }
     return changed;
-}
-
-QString inotifyRefusal(const QString& path)
-{
-    const int fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-    if (fd < 0) {
-        const int error = errno;
-        return error == EMFILE ? QStringLiteral("no inotify instance left (fs.inotify.max_user_instances reached)")
-                               : QStringLiteral("inotify_init1: %1").arg(QString::fromLocal8Bit(std::strerror(error)));
-    }
-    const int wd = ::inotify_add_watch(fd, QFile::encodeName(path).constData(), IN_ATTRIB | IN_DONT_FOLLOW);
-    const int error = errno;
-    ::close(fd);
-    if (wd >= 0)
-        return {};
-    if (error == ENOSPC) {
-        QFile limit(QStringLiteral("/proc/sys/fs/inotify/max_user_watches"));
-        const QByteArray value = limit.open(QIODevice::ReadOnly) ? limit.readAll().trimmed() : QByteArray("?");
-        return QStringLiteral("inotify watch limit reached (fs.inotify.max_user_watches = %1)")
-            .arg(QString::fromLatin1(value));
-    }
-    return QString::fromLocal8Bit(std::strerror(error));
 }
 
 } // namespace Stateward

@@ -94,7 +94,4 @@ ScanResult runScan(const ScanRequest& request, const std::function<bool()>& supe
 // The paths whose stamp differs from the one given (a missing path differs from any stamp).
 QHash<QString, FileStamp> changedStamps(const QHash<QString, FileStamp>& expected);
 
-// Why inotify refuses to watch path, asked of a fresh inotify instance ("" when it accepts it).
-QString inotifyRefusal(const QString& path);
-
 } // namespace Stateward
