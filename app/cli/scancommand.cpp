@@ -17,6 +17,8 @@ namespace {
     {
         QStringList out;
         out.append(QStringLiteral("%1  %2").arg(nameOf(s.family), s.stateDir));
+        if (s.recognised.known() || !s.recognised.evidence.isEmpty())
+            out.append(QStringLiteral("  recognised: %1").arg(s.recognised.describe()));
         out.append(QStringLiteral("  %1 jobs, %2 brokers, %3 locks, %4 tmp files, %5 findings")
                        .arg(s.jobs.size())
                        .arg(s.brokers.size())

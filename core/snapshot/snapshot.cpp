@@ -152,6 +152,22 @@ void Snapshot::addFinding(const QString& code, Severity severity, const FindingT
         Finding { code + QLatin1Char(':') + subject, code, severity, subject, target, summary, evidence, repairs });
 }
 
+QString Recognition::describe() const
+{
+    if (!known())
+        return QStringLiteral("unknown");
+    return layout.isEmpty() ? tool : QStringLiteral("%1 (%2)").arg(tool, layout);
+}
+
+QJsonObject Recognition::toJson() const
+{
+    return QJsonObject {
+        { QStringLiteral("tool"), tool.isEmpty() ? QJsonValue() : QJsonValue(tool) },
+        { QStringLiteral("layout"), layout },
+        { QStringLiteral("evidence"), evidence },
+    };
+}
+
 Severity Snapshot::worst() const
 {
     Severity w = Severity::Info;
@@ -166,6 +182,7 @@ QJsonObject Snapshot::toJson() const
         { QStringLiteral("family"), nameOf(family) },
         { QStringLiteral("workspace"), workspace },
         { QStringLiteral("stateDir"), stateDir },
+        { QStringLiteral("recognised"), recognised.toJson() },
         { QStringLiteral("scannedAt"), iso(scannedAt) },
         { QStringLiteral("jobs"), toArray(jobs) },
         { QStringLiteral("brokers"), toArray(brokers) },

@@ -125,11 +125,27 @@ struct Finding
     friend bool operator==(const Finding&, const Finding&) = default;
 };
 
+// What an adapter recognised a state directory as, from its content (never from the folder's name
+// alone): the upstream tool, the layout or era of its files, and the files that told it apart. A
+// directory nothing recognises keeps `tool` empty and is shown as unknown, never judged by a
+// neighbour's rules (docs/scan-schema.md).
+struct Recognition
+{
+    QString tool; // the upstream package, e.g. "agent-trajectories"; empty: unknown
+    QString layout; // the era or variant, e.g. "0.5.9-style, index-free"
+    QString evidence; // the files or content that told it apart
+    bool known() const { return !tool.isEmpty(); }
+    QString describe() const; // "agent-trajectories (0.5.9-style, index-free)" or "unknown"
+    QJsonObject toJson() const;
+    friend bool operator==(const Recognition&, const Recognition&) = default;
+};
+
 struct Snapshot
 {
     Family family {};
     QString workspace;
     QString stateDir;
+    Recognition recognised;
     QDateTime scannedAt;
     QList<Job> jobs;
     QList<Broker> brokers;
