@@ -48,6 +48,42 @@ void quitOnTerminationSignals()
         ::sigaction(sig, &action, nullptr);
 }
 
+void setIdentity()
+{
+    QCoreApplication::setApplicationName(QStringLiteral("stateward"));
+    QCoreApplication::setOrganizationName(QStringLiteral("Stateward"));
+    QCoreApplication::setApplicationVersion(Stateward::version());
+}
+
+// The GUI's command line, built once for the display-less --help/--version parse and once for the real one.
+struct Options
+{
+    QCommandLineParser parser;
+    const QCommandLineOption screenshot { QStringLiteral("screenshot"),
+        QStringLiteral(
+            "Render the main window to a PNG file and exit (works headless with QT_QPA_PLATFORM=offscreen)."),
+        QStringLiteral("file") };
+    const QCommandLineOption demo { QStringLiteral("demo"),
+        QStringLiteral("Open a temporary demo workspace with every tool's state, live stand-in daemons and typical "
+                       "problems to try the repairs on; all of it is removed on exit.") };
+    const QCommandLineOption colors { QStringLiteral("colors"),
+        QStringLiteral("Colour scheme for this run: system, light or dark (View → Colours remembers one)."),
+        QStringLiteral("scheme") };
+
+    Options()
+    {
+        parser.setApplicationDescription(
+            QStringLiteral("Watch and safely repair the state directories of local developer and agent tools."));
+        parser.addHelpOption();
+        parser.addVersionOption();
+        parser.addOption(screenshot);
+        parser.addOption(demo);
+        parser.addOption(colors);
+        parser.addPositionalArgument(
+            QStringLiteral("workspace"), QStringLiteral("Workspace folders to open."), QStringLiteral("[workspace…]"));
+    }
+};
+
 } // namespace
 
 int main(int argc, char* argv[])
@@ -56,33 +92,38 @@ int main(int argc, char* argv[])
     if (Stateward::DemoWorkspace::isStandInInvocation())
         return Stateward::DemoWorkspace::runStandIn(argc, argv);
 
+    // --help and --version answer without a display: QApplication aborts first when there is none.
+    // A plain QCoreApplication parses them (and only them; the full parse below reports the rest).
+    const auto wantsHelpOrVersion = [argc, argv] {
+        for (int i = 1; i < argc; ++i) {
+            const QByteArray a(argv[i]);
+            if (a == "--") // what follows is a workspace
+                return false;
+            if (a == "-h" || a == "--help" || a == "-?" || a == "--help-all" || a == "-v" || a == "--version")
+                return true;
+        }
+        return false;
+    };
+    if (wantsHelpOrVersion()) {
+        QCoreApplication core(argc, argv);
+        setIdentity();
+        Options options;
+        options.parser.parse(QCoreApplication::arguments());
+        if (options.parser.isSet(QStringLiteral("version")))
+            options.parser.showVersion();
+        options.parser.showHelp(); // both exit
+    }
+
     QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("stateward"));
-    QApplication::setOrganizationName(QStringLiteral("Stateward"));
+    setIdentity();
     QApplication::setApplicationDisplayName(QStringLiteral("Stateward"));
-    QApplication::setApplicationVersion(Stateward::version());
     QApplication::setDesktopFileName(Stateward::applicationId());
 
-    QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Watch and safely repair the state directories of local developer and agent tools."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
-        QStringLiteral(
-            "Render the main window to a PNG file and exit (works headless with QT_QPA_PLATFORM=offscreen)."),
-        QStringLiteral("file"));
-    parser.addOption(screenshot);
-    const QCommandLineOption demo(QStringLiteral("demo"),
-        QStringLiteral("Open a temporary demo workspace with every tool's state, live stand-in daemons and typical "
-                       "problems to try the repairs on; all of it is removed on exit."));
-    parser.addOption(demo);
-    const QCommandLineOption colors(QStringLiteral("colors"),
-        QStringLiteral("Colour scheme for this run: system, light or dark (View → Colours remembers one)."),
-        QStringLiteral("scheme"));
-    parser.addOption(colors);
-    parser.addPositionalArgument(
-        QStringLiteral("workspace"), QStringLiteral("Workspace folders to open."), QStringLiteral("[workspace…]"));
+    Options options;
+    QCommandLineParser& parser = options.parser;
+    const QCommandLineOption& screenshot = options.screenshot;
+    const QCommandLineOption& demo = options.demo;
+    const QCommandLineOption& colors = options.colors;
     parser.process(app);
     const QString scheme = parser.isSet(colors) ? parser.value(colors) : Stateward::savedColorScheme();
     if (!Stateward::applyColorScheme(scheme)) {
