@@ -40,6 +40,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSplitter>
@@ -785,7 +786,7 @@ void MainWindow::showRowMenu(View view, const QPoint& pos)
             [path] { QApplication::clipboard()->setText(path); })
         ->setEnabled(!path.isEmpty());
     menu.addAction(QIcon::fromTheme(QStringLiteral("folder")), tr("Open Containing Folder"), this,
-            [path] { QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(path).absolutePath())); })
+            [this, path] { openContainingFolder(path); })
         ->setEnabled(!path.isEmpty());
     menu.addAction(QIcon::fromTheme(QStringLiteral("edit-copy")), tr("Copy Record as JSON"), this, [index] {
         QApplication::clipboard()->setText(index.siblingAtColumn(0).data(KeyedModel::JsonRole).toString());
@@ -809,6 +810,20 @@ void MainWindow::selectId(const QString& id)
     }
 }
 
+void MainWindow::openContainingFolder(const QString& path)
+{
+    const QString folder = QFileInfo(path).absolutePath();
+    QString problem;
+    if (!QFileInfo(folder).isDir())
+        problem = tr("the folder no longer exists");
+    else if (!QDesktopServices::openUrl(QUrl::fromLocalFile(folder)))
+        problem = tr("no file manager answered (xdg-open failed)");
+    if (problem.isEmpty())
+        return;
+    statusBar()->showMessage(tr("Cannot open %1: %2").arg(folder, problem), 10000);
+    logEvent(tr("cannot open %1: %2").arg(folder, problem));
+}
+
 void MainWindow::logEvent(const QString& text)
 {
     m_log->appendPlainText(QStringLiteral("%1  %2").arg(QTime::currentTime().toString(Qt::ISODate), text));
@@ -827,12 +842,32 @@ void MainWindow::removeSelectedWorkspace()
     if (!current.isValid())
         return;
     const QString path = QDir::cleanPath(current.data(WorkspaceListModel::PathRole).toString());
-    m_workspaces->removeWorkspace(current.row());
-    m_hub->removeWorkspace(path);
-    m_snapshots.remove(path);
-    m_transient.remove(path);
-    logEvent(tr("stopped watching %1").arg(path));
-    applyAll();
+    // Del sits next to the keys a user types in the filter: a stray press must not drop a workspace.
+    // Window-modal and opened, not exec'd, so the event loop (and the watch) keeps running.
+    auto* ask = new QMessageBox(
+        QMessageBox::Question, tr("Remove Workspace"), tr("Stop watching %1?").arg(path), QMessageBox::NoButton, this);
+    ask->setObjectName(QStringLiteral("confirmRemoveWorkspace"));
+    ask->setInformativeText(tr("Stateward forgets the workspace. Nothing in the folder is touched; add it again "
+                               "at any time."));
+    QPushButton* remove = ask->addButton(tr("Stop Watching"), QMessageBox::AcceptRole);
+    ask->addButton(QMessageBox::Cancel);
+    ask->setDefaultButton(remove);
+    ask->setAttribute(Qt::WA_DeleteOnClose);
+    ask->setWindowModality(Qt::WindowModal);
+    connect(ask, &QMessageBox::buttonClicked, this, [this, remove, path](QAbstractButton* clicked) {
+        if (clicked != remove)
+            return;
+        const int row = m_workspaces->workspaces().indexOf(path);
+        if (row < 0)
+            return; // removed meanwhile
+        m_workspaces->removeWorkspace(row);
+        m_hub->removeWorkspace(path);
+        m_snapshots.remove(path);
+        m_transient.remove(path);
+        logEvent(tr("stopped watching %1").arg(path));
+        applyAll();
+    });
+    ask->open();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

@@ -114,6 +114,7 @@ private:
     void showRowMenu(View view, const QPoint& pos);
     void selectId(const QString& id);
     void logEvent(const QString& text);
+    void openContainingFolder(const QString& path);
     void saveSettings() const;
     QStringList stateDirs() const;
 

@@ -14,11 +14,14 @@
 #include "watch/watchhub.h"
 #include "workspacelist.h"
 
+#include <QAbstractButton>
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QApplication>
 #include <QFile>
 #include <QImage>
+#include <QListView>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QSettings>
@@ -105,6 +108,43 @@ private slots:
         }
         MainWindow reopened;
         QCOMPARE(reopened.workspaces()->workspaces(), QStringList { QDir(ws.path()).canonicalPath() });
+    }
+
+    // Del (Remove Workspace) asks first; Cancel keeps the workspace, Stop Watching removes it, and
+    // nothing in the folder is touched either way.
+    void removingAWorkspaceAsksFirst()
+    {
+        QTemporaryDir ws;
+        const QString marker = ws.filePath(QStringLiteral("keep.txt"));
+        QVERIFY(QFile(marker).open(QIODevice::WriteOnly));
+        MainWindow window(nullptr, false);
+        QVERIFY(window.openWorkspace(ws.path(), false));
+        window.show();
+        auto* list = window.findChild<QListView*>();
+        QVERIFY(list);
+        const QString canonical = QDir(ws.path()).canonicalPath();
+        const auto answer = [&window, &canonical](QMessageBox::ButtonRole role) {
+            window.action(QStringLiteral("removeWorkspace"))->trigger();
+            QMessageBox* ask = nullptr;
+            QTRY_VERIFY(
+                (ask = window.findChild<QMessageBox*>(QStringLiteral("confirmRemoveWorkspace"))) && ask->isVisible());
+            QVERIFY2(ask->text().contains(canonical), qPrintable(ask->text()));
+            for (QAbstractButton* b : ask->buttons()) {
+                if (ask->buttonRole(b) == role) {
+                    b->click();
+                    return;
+                }
+            }
+            QFAIL("no button with that role");
+        };
+        list->setCurrentIndex(window.workspaces()->index(0));
+        answer(QMessageBox::RejectRole);
+        QCOMPARE(window.workspaces()->rowCount(), 1);
+        list->setCurrentIndex(window.workspaces()->index(0));
+        answer(QMessageBox::AcceptRole);
+        QCOMPARE(window.workspaces()->rowCount(), 0);
+        QVERIFY(window.eventLog()->toPlainText().contains(QLatin1String("stopped watching")));
+        QVERIFY(QFile::exists(marker));
     }
 
     // What a first-time user does with `stateward --demo`: every view fills; Repair All Safe
