@@ -435,7 +435,12 @@ void RepairDialog::onFinished(const QList<RepairResult>& results)
     m_results = results;
     m_applying = false;
     m_finished = true;
-    int done = 0, skipped = 0, failed = 0, kept = 0;
+    QHash<QString, RepairKind> kindOf;
+    for (const RepairAction& a : m_plan.actions)
+        kindOf.insert(a.id, a.kind);
+    // A quarantine counts as restorable only for a kind Undo puts back: a cleared lock's copy is
+    // evidence, never restored (the preview says so too).
+    int done = 0, skipped = 0, failed = 0, kept = 0, evidence = 0;
     for (int i = 0; i < results.size(); ++i) {
         const RepairResult& r = results.at(i);
         if (QTreeWidgetItem* item = m_resultsTree->topLevelItem(i); item && item->text(1) != outcomeLabel(r.outcome))
@@ -443,7 +448,10 @@ void RepairDialog::onFinished(const QList<RepairResult>& results)
         done += r.outcome == RepairResult::Outcome::Applied;
         skipped += r.outcome == RepairResult::Outcome::Skipped;
         failed += r.outcome == RepairResult::Outcome::Failed;
-        kept += !r.quarantineId.isEmpty();
+        if (!r.quarantineId.isEmpty()) {
+            const auto kind = kindOf.constFind(r.actionId);
+            (kind != kindOf.cend() && !undoable(*kind) ? evidence : kept) += 1;
+        }
     }
     m_progress->setValue(m_progress->maximum());
     m_current->clear();
@@ -454,6 +462,10 @@ void RepairDialog::onFinished(const QList<RepairResult>& results)
         summary.append(kept == 1
                 ? tr("1 quarantine keeps what was moved or replaced: Undo restores it.")
                 : tr("%n quarantines keep what was moved or replaced: Undo restores them.", nullptr, kept));
+    if (evidence > 0)
+        summary.append(evidence == 1
+                ? tr("1 quarantine keeps a copy as evidence only: Undo does not put it back.")
+                : tr("%n quarantines keep copies as evidence only: Undo does not put them back.", nullptr, evidence));
     if (skipped > 0)
         summary.append(tr("A skipped change found its precondition no longer true and changed nothing."));
     if (failed > 0)

@@ -288,12 +288,52 @@ private slots:
             qPrintable(lines.join(u'\n')));
         QVERIFY2(dialog.headline().startsWith(QLatin1String("Done: 1 applied, 0 skipped, 0 failed")),
             qPrintable(dialog.headline()));
+        auto* summary = dialog.findChild<QLabel*>(QStringLiteral("summary"));
+        QVERIFY(summary);
+        QVERIFY2(summary->text().contains(QLatin1String("Undo restores it")), qPrintable(summary->text()));
         auto* buttons = dialog.findChild<QDialogButtonBox*>();
         QPushButton* close = buttons->button(QDialogButtonBox::Close);
         QVERIFY(close && close->isVisible() && close->isEnabled());
         saveShot(&dialog, QStringLiteral("repair-results"));
         close->click();
         QVERIFY(!dialog.isVisible());
+    }
+
+    // A cleared lock's copy is evidence: the result must not promise that Undo puts it back, as the
+    // preview already says it never does.
+    void clearedLockIsNotPromisedBack()
+    {
+        Fixture f;
+        makeFixture(f);
+        if (QTest::currentTestFailed())
+            return;
+        const qint64 dead = ChildProcess::deadPid();
+        QVERIFY(dead > 0);
+        const QString lock = QDir(f.root).filePath(QStringLiteral("index.json.lock"));
+        writeFile(lock, QByteArray::number(dead) + '\n' + QByteArray::number(dead) + "-0123456789abcdef\n");
+        backdate(lock, 120);
+        ScanContext context;
+        const RepairPlan plan = planRepairs(scanWorkspace(f.ws.path(), context));
+        QString clearId;
+        for (const RepairAction& a : plan.actions) {
+            if (a.kind == RepairKind::ClearStaleLock)
+                clearId = a.id;
+        }
+        QVERIFY2(!clearId.isEmpty(), "no clear-stale-lock planned");
+        RepairDialog dialog(plan, QStringLiteral("Repair all safe"));
+        dialog.show();
+        QVERIFY(dialog.headline().contains(QLatin1String("never put back")));
+        for (const RepairAction& a : plan.actions)
+            QVERIFY(dialog.setActionChecked(a.id, a.id == clearId));
+        dialog.apply();
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.isFinished(), 20000);
+        QCOMPARE(dialog.results().size(), 1);
+        QCOMPARE(dialog.results().first().outcome, RepairResult::Outcome::Applied);
+        QVERIFY(!dialog.results().first().quarantineId.isEmpty());
+        auto* summary = dialog.findChild<QLabel*>(QStringLiteral("summary"));
+        QVERIFY(summary);
+        QVERIFY2(!summary->text().contains(QLatin1String("Undo restores")), qPrintable(summary->text()));
+        QVERIFY2(summary->text().contains(QLatin1String("evidence only")), qPrintable(summary->text()));
     }
 
     // The index's lock is held by this (the GUI) thread and released from it only once the dialog
