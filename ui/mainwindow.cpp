@@ -668,9 +668,8 @@ void MainWindow::showDetail(const QString& text)
 void MainWindow::updateActions()
 {
     const bool any = !m_snapshots.isEmpty();
-    QTableView* view = m_views.value(m_tabs->currentIndex());
-    const bool selected = view && view->selectionModel()->hasSelection();
-    action(QStringLiteral("repairSelected"))->setEnabled(any && selected);
+    // Only when a selected row has a finding with a repair: a healthy broker has nothing to preview.
+    action(QStringLiteral("repairSelected"))->setEnabled(any && selectionHasRepairs());
     for (const char* name : { "repairAll", "cleanUpOrphans", "exportIndex", "undo", "rescan" })
         action(QLatin1String(name))->setEnabled(any);
     action(QStringLiteral("removeWorkspace"))->setEnabled(m_workspaceView->currentIndex().isValid());
@@ -686,14 +685,38 @@ RepairPlan MainWindow::planOrphanCleanup() const
     return planRepairs(snapshots(), orphanCleanupKinds());
 }
 
+QList<QVariant> MainWindow::selectedRows() const
+{
+    QList<QVariant> rows;
+    if (QTableView* view = m_views.value(m_tabs->currentIndex())) {
+        for (const QModelIndex& index : view->selectionModel()->selectedRows())
+            rows.append(index.data(KeyedModel::RowRole));
+    }
+    return rows;
+}
+
+bool MainWindow::selectionHasRepairs() const
+{
+    const QList<QVariant> rows = selectedRows();
+    if (rows.isEmpty())
+        return false;
+    for (const QList<Snapshot>& list : m_snapshots) {
+        for (const Snapshot& s : list) {
+            for (const Finding& f : s.findings) {
+                if (!f.repairs.isEmpty()
+                    && std::any_of(rows.cbegin(), rows.cend(), [&f](const QVariant& row) { return concerns(f, row); }))
+                    return true;
+            }
+        }
+    }
+    return false;
+}
+
 RepairPlan MainWindow::planSelected() const
 {
-    QTableView* view = m_views.value(m_tabs->currentIndex());
-    if (!view)
+    const QList<QVariant> rows = selectedRows();
+    if (rows.isEmpty())
         return {};
-    QList<QVariant> rows;
-    for (const QModelIndex& index : view->selectionModel()->selectedRows())
-        rows.append(index.data(KeyedModel::RowRole));
     QList<Snapshot> chosen = snapshots();
     for (Snapshot& s : chosen) {
         s.findings.removeIf([&rows](const Finding& f) {

@@ -8,6 +8,7 @@
 #include "mainwindow.h"
 #include "models/filterproxy.h"
 #include "models/keyedmodel.h"
+#include "models/rows.h"
 #include "proc/processinfo.h"
 #include "repairdialog.h"
 #include "undodialog.h"
@@ -183,6 +184,21 @@ private slots:
             QVERIFY2(codesShown(window).contains(code), qPrintable(codesShown(window).join(u' ')));
         window.selectFirstRow(MainWindow::View::Findings);
         QVERIFY(window.detailPane()->toPlainText().contains(QLatin1String("\"code\"")));
+
+        // Repair Selected is offered only for a row something can repair: not the healthy broker.
+        window.showView(MainWindow::View::Brokers);
+        QAbstractItemModel* brokers = window.tableView(MainWindow::View::Brokers)->model();
+        int healthy = -1;
+        for (int r = 0; r < brokers->rowCount(); ++r) {
+            if (brokers->index(r, 0).data(KeyedModel::RowRole).value<BrokerRow>().item.pid == demo.brokerPid())
+                healthy = r;
+        }
+        QVERIFY(healthy >= 0);
+        window.tableView(MainWindow::View::Brokers)->selectRow(healthy);
+        QVERIFY(!window.action(QStringLiteral("repairSelected"))->isEnabled());
+        window.selectFirstRow(MainWindow::View::Findings);
+        QCOMPARE(
+            window.action(QStringLiteral("repairSelected"))->isEnabled(), !window.planSelected().actions.isEmpty());
 
         // Repair All Safe: everything but signalling a process.
         QStringList kinds;
