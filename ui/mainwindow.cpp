@@ -256,6 +256,7 @@ void MainWindow::buildViews()
         table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 8);
         table->horizontalHeader()->setStretchLastSection(true);
         table->horizontalHeader()->setHighlightSections(false);
+        table->setTabKeyNavigation(false); // Tab leaves the table; arrows move between cells
         table->setContextMenuPolicy(Qt::CustomContextMenu);
         connect(table, &QWidget::customContextMenuRequested, this,
             [this, view](const QPoint& pos) { showRowMenu(view, pos); });

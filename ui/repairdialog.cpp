@@ -138,6 +138,12 @@ RepairDialog::RepairDialog(const RepairPlan& plan, const QString& title, QWidget
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_pages);
     layout->addWidget(m_buttons);
+    // Explicit: Qt 6.4's QDialogButtonBox leaves Apply out of the forward Tab order after the notes.
+    if (m_applyButton) {
+        QWidget::setTabOrder(m_previewTree, m_notes);
+        QWidget::setTabOrder(m_notes, m_applyButton);
+        QWidget::setTabOrder(m_applyButton, m_cancelButton);
+    }
     updatePreviewHeader();
 }
 

@@ -204,6 +204,39 @@ private slots:
         QCOMPARE(readAll(f.index), f.originalIndex);
     }
 
+    // Keyboard only: from the preview list, Tab reaches Apply (and Cancel) and does not stay in the list.
+    void tabReachesApply()
+    {
+        Fixture f;
+        makeFixture(f);
+        if (QTest::currentTestFailed())
+            return;
+        f.plan.notes.append(QStringLiteral("a note, so the notes box takes part in the tab order"));
+        RepairDialog dialog(f.plan, QStringLiteral("Repair all safe"));
+        dialog.show();
+        QApplication::setActiveWindow(&dialog);
+        QVERIFY(QTest::qWaitForWindowActive(&dialog));
+        auto* tree = dialog.findChild<QTreeWidget*>(QStringLiteral("previewTree"));
+        tree->setFocus();
+        QTRY_VERIFY(tree->hasFocus());
+        QPushButton* apply = nullptr;
+        for (QAbstractButton* b : dialog.findChild<QDialogButtonBox*>()->buttons()) {
+            if (dialog.findChild<QDialogButtonBox*>()->buttonRole(b) == QDialogButtonBox::ApplyRole)
+                apply = qobject_cast<QPushButton*>(b);
+        }
+        QVERIFY(apply);
+        QStringList visited;
+        for (int i = 0; i < 8 && QApplication::focusWidget() != apply; ++i) {
+            QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+            QWidget* w = QApplication::focusWidget();
+            const auto* b = qobject_cast<QAbstractButton*>(w);
+            visited.append(!w ? QStringLiteral("-")
+                    : b       ? b->text()
+                              : QString::fromLatin1(w->metaObject()->className()) + u':' + w->objectName());
+        }
+        QVERIFY2(QApplication::focusWidget() == apply, qPrintable(visited.join(u", ")));
+    }
+
     void previewNamesTheSignalledPid()
     {
         RepairAction a;

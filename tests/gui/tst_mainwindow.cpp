@@ -11,6 +11,7 @@
 #include "models/rows.h"
 #include "proc/processinfo.h"
 #include "repairdialog.h"
+#include "testfiles.h"
 #include "undodialog.h"
 #include "watch/watchhub.h"
 #include "workspacelist.h"
@@ -109,6 +110,38 @@ private slots:
         }
         MainWindow reopened;
         QCOMPARE(reopened.workspaces()->workspaces(), QStringList { QDir(ws.path()).canonicalPath() });
+    }
+
+    // Keyboard only: Tab leaves a table in one press instead of walking it cell by cell.
+    void tabLeavesATable()
+    {
+        // Two trajectories the index does not list: rows in Jobs and Findings to walk.
+        QTemporaryDir ws;
+        const QDir root(ws.filePath(QStringLiteral(".trajectories")));
+        QVERIFY(root.mkpath(QStringLiteral("active")));
+        for (const char* id : { "traj_t1", "traj_t2" })
+            TestFiles::writeFile(root.filePath(QStringLiteral("active/%1.json").arg(QLatin1String(id))),
+                QStringLiteral(R"({"id":"%1","version":1,"task":{"title":"t"},"status":"active",
+                    "startedAt":"2026-11-01T10:00:00.000Z","agents":[],"chapters":[],"commits":[],"filesChanged":[],
+                    "tags":[]})")
+                    .arg(QLatin1String(id))
+                    .toUtf8());
+        TestFiles::writeFile(root.filePath(QStringLiteral("index.json")), R"({"version":1,"trajectories":{}})");
+        MainWindow window(nullptr, false);
+        QVERIFY(window.openWorkspace(ws.path(), false));
+        window.show();
+        QApplication::setActiveWindow(&window);
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        for (auto v : { MainWindow::View::Jobs, MainWindow::View::Findings }) {
+            QTRY_VERIFY_WITH_TIMEOUT(window.model(v)->rowCount() >= 2, 20000);
+            window.showView(v);
+            QTableView* table = window.tableView(v);
+            table->selectRow(0);
+            table->setFocus();
+            QTRY_VERIFY(table->hasFocus());
+            QTest::keyClick(table, Qt::Key_Tab);
+            QVERIFY2(!table->hasFocus(), qPrintable(QApplication::focusWidget()->objectName()));
+        }
     }
 
     // Del (Remove Workspace) asks first; Cancel keeps the workspace, Stop Watching removes it, and
