@@ -122,6 +122,7 @@ ExportDialog::ExportDialog(const QList<Snapshot>& snapshots, QWidget* parent)
     m_exportButton->setObjectName(QStringLiteral("exportButton"));
     m_exportButton->setDefault(true);
     m_recomputeButton = buttons->addButton(tr("&Recompute"), QDialogButtonBox::ActionRole);
+    m_recomputeButton->setObjectName(QStringLiteral("recomputeButton"));
     m_recomputeButton->setShortcut(QKeySequence::Refresh);
     m_recomputeButton->setToolTip(tr("Recover again from the record files as they are now"));
     connect(m_exportButton, &QPushButton::clicked, this, &ExportDialog::exportIndex);
@@ -197,6 +198,9 @@ void ExportDialog::recompute()
     const quint64 generation = ++m_generation;
     m_recovered.reset();
     m_details->clear();
+    // The last export's outcome was about the previous preview (perhaps another family's index).
+    m_exportOk = false;
+    setMessage({}, QStyle::SP_CustomBase);
     m_summary->setText(tr("Reading the record files in %1…").arg(source.stateDir));
     m_background.run([source] { return recoverIndex(source.family, source.stateDir); },
         [this, generation, source](const RecoveredIndex& r) {

@@ -578,6 +578,11 @@ private slots:
                     .toObject()
                     .contains(QStringLiteral("traj_a1")));
         QVERIFY(dialog.message().startsWith(QStringLiteral("Written to ") + target));
+        // A new preview (another family's, or this one recomputed) does not keep the old success line.
+        dialog.findChild<QPushButton*>(QStringLiteral("recomputeButton"))->click();
+        QVERIFY2(dialog.message().isEmpty(), qPrintable(dialog.message()));
+        QVERIFY(!dialog.lastExportSucceeded());
+        QTRY_VERIFY(dialog.recovered().has_value() && !dialog.isBusy());
 
         const QString inside = QDir(f.root).filePath(QStringLiteral("index.recovered.json"));
         dialog.setOutputPath(inside);
