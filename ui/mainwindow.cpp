@@ -41,6 +41,7 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScreen>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSplitter>
@@ -177,11 +178,28 @@ MainWindow::MainWindow(QWidget* parent, bool restoreWorkspaces)
     }
     restoreGeometry(settings.value(kGeometryKey).toByteArray());
     m_stateRestored = restoreState(settings.value(kStateKey).toByteArray());
+    fitToScreen();
     onHealth(m_hub->health());
     applyAll();
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::fitToScreen()
+{
+    // 1280×800 (or what was saved) is too big for a small screen or a large scale factor: at
+    // QT_SCALE_FACTOR=1.5 a 1440×900 screen is 960×600 logical pixels. Keep the whole window, with
+    // its details, log and status bar, on the screen it opens on.
+    const QScreen* s = screen();
+    if (!s)
+        return;
+    const QRect available = s->availableGeometry();
+    const QSize fitted = size().boundedTo(available.size() * 0.95).expandedTo(QSize(320, 240));
+    if (fitted != size())
+        resize(fitted);
+    if (!available.contains(geometry()))
+        move(available.topLeft() + QPoint((available.width() - width()) / 2, (available.height() - height()) / 2));
+}
 
 void MainWindow::buildActions()
 {

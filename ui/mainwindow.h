@@ -115,6 +115,7 @@ private:
     void selectId(const QString& id);
     void logEvent(const QString& text);
     void openContainingFolder(const QString& path);
+    void fitToScreen();
     QList<QVariant> selectedRows() const; // the current view's, as KeyedModel::RowRole values
     bool selectionHasRepairs() const;
     void saveSettings() const;

@@ -300,6 +300,31 @@ private slots:
         qunsetenv("TMPDIR");
     }
 
+    // The first window fits the screen at any scale factor: QT_SCALE_FACTOR=1.5 on a 1440×900
+    // screen once opened a 1920×1200 window (details, log and status bar off screen).
+    void firstWindowFitsTheScreenAtScale15()
+    {
+        QTemporaryDir out;
+        const QString config = out.filePath(QStringLiteral("screen.json"));
+        TestFiles::writeFile(config, R"({"screens":[{"name":"S","x":0,"y":0,"width":1440,"height":900,
+            "logicalDpi":96,"logicalBaseDpi":96,"dpr":1}]})");
+        const QString png = out.filePath(QStringLiteral("window.png"));
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen:configfile=") + config);
+        env.insert(QStringLiteral("QT_SCALE_FACTOR"), QStringLiteral("1.5"));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), out.path()); // no saved geometry
+        p.setProcessEnvironment(env);
+        p.start(ChildProcess::binary("stateward"), { QStringLiteral("--screenshot"), png });
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 0);
+        const QImage image(png);
+        QVERIFY(!image.isNull());
+        QVERIFY2(image.width() <= 1440 && image.height() <= 900,
+            qPrintable(QStringLiteral("%1x%2").arg(image.width()).arg(image.height())));
+        QVERIFY(image.width() >= 900 && image.height() >= 500); // still a usable window
+    }
+
     void screenshotFromCommandLine()
     {
         QTemporaryDir out;
