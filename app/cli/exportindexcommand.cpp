@@ -83,9 +83,19 @@ int runExportIndex(const QStringList& arguments)
                                  : QStringLiteral("--family %1 is required").arg(indexed.join(QLatin1Char('|'))));
 
     QStringList dirs = adapter->stateDirs(ws);
-    dirs.removeIf([adapter](const QString& d) { return !adapter->index()->keptIn(d); }); // 0.5.9+ trajectories
+    // A directory whose files say it keeps no index (trajectories 0.5.9+, wherever it is) is
+    // refused with the reason the recovery gives, which names its layout.
+    QStringList indexFree;
+    for (const QString& d : std::as_const(dirs)) {
+        if (!adapter->index()->keptIn(d))
+            indexFree.append(d);
+    }
+    dirs.removeIf([&indexFree](const QString& d) { return indexFree.contains(d); });
+    const auto refuse = [&](const QString& dir) { return fail(command, recoverIndex(adapter->family(), dir).error); };
     if (parser.isSet(stateDir)) {
         const QString wanted = QFileInfo(parser.value(stateDir)).absoluteFilePath();
+        if (indexFree.contains(wanted))
+            return refuse(wanted);
         if (!dirs.contains(wanted))
             return fail(command,
                 QStringLiteral("%1 is not a %2 state directory of %3 (found: %4)")
@@ -93,6 +103,8 @@ int runExportIndex(const QStringList& arguments)
                         dirs.isEmpty() ? QStringLiteral("none") : dirs.join(QStringLiteral(", "))));
         dirs = { wanted };
     }
+    if (dirs.isEmpty() && indexFree.size() == 1)
+        return refuse(indexFree.first());
     if (dirs.isEmpty())
         return fail(
             command, QStringLiteral("no %1 state directory with an index for %2").arg(nameOf(adapter->family()), ws));
