@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Shared helpers for the agent-trajectories drivers. The only place that
-// knows where the two aliased installs live inside node_modules.
+// knows where the aliased installs live inside node_modules.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,8 +8,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-// alias in package.json -> exact upstream version it must be
-export const VERSIONS = { '041': ['trajectories-041', '0.4.1'], '061': ['trajectories-061', '0.6.1'] };
+// alias in package.json -> exact upstream version it must be: every published version from 0.3.1 on
+// (0.2.3 and 0.3.0 share 0.3.1's storage code).
+export const VERSIONS = Object.fromEntries(
+    ['0.3.1', '0.4.1', '0.5.2', '0.5.4', '0.5.6', '0.5.9', '0.6.1'].map((v) => {
+        const key = v.replaceAll('.', '');
+        return [key, [`trajectories-${key}`, v]];
+    }),
+);
 
 // agent-trajectories' "exports" map has only "." and "./sdk" (no
 // "./package.json"), so read package.json by path.
