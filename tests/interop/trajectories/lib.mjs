@@ -65,6 +65,39 @@ export function trail(ver, cwd, argv, env = trailEnv()) {
     return r.stdout;
 }
 
+// Trajectory n of a save loop, as a worker saves it with `lib` (loadLib(ver)) into `storage`: id
+// traj_<prefix><n, 3 digits>, saved active, then again with a chapter and a decision; every third
+// then completed, every `abandonEvery`-th (not a third) abandoned. Each version's schema is
+// checked first (0.3.1 and 0.4.1 want ^traj_[a-z0-9]+$). Returns the trajectory as last saved;
+// dies on a failed save.
+export async function saveLifecycle(lib, ver, storage, prefix, n, projectId, abandonEvery) {
+    const checked = (traj, what) => {
+        const v = lib.validateTrajectory(traj);
+        if (!v.success) {
+            const issue = v.errors?.issues?.[0];
+            die(`${what}: invalid for ${ver}'s schema: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown'}`, 2);
+        }
+        return traj;
+    };
+    const id = `traj_${prefix}${String(n).padStart(3, '0')}`;
+    let traj = checked({ ...lib.createTrajectory({ title: `${prefix} task ${n}`, projectId }), id }, id);
+    try {
+        await storage.save(traj);
+        traj = lib.addChapter(traj, { title: 'Work', agentName: `saver-${prefix}` });
+        traj = checked(lib.addEvent(traj, { type: 'decision', content: `step ${n} of ${prefix}`, significance: 'medium' }), id);
+        await storage.save(traj);
+        if (n % 3 === 0) {
+            traj = lib.completeTrajectory(traj, { summary: `done ${n}`, approach: 'save loop', confidence: 0.8 });
+            await storage.save(checked(traj, id));
+        } else if (n % abandonEvery === 0) {
+            await storage.save(checked((traj = lib.abandonTrajectory(traj, 'out of scope')), id));
+        }
+    } catch (e) {
+        die(`save ${id} in ${projectId}: ${e.message}`);
+    }
+    return traj;
+}
+
 // One implementation of the drivers' output helpers, shared with tests/interop.
 import { die, emit } from '../lib.mjs';
 export { die, emit };

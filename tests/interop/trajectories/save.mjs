@@ -13,7 +13,7 @@
 // do (up to 0.5.6 every save rewrites it in place, with no lock).
 // Prints `saved ID STATUS` once per trajectory, then `done COUNT`.
 import path from 'node:path';
-import { VERSIONS, die, emit, loadLib } from './lib.mjs';
+import { VERSIONS, die, emit, loadLib, saveLifecycle } from './lib.mjs';
 
 const a = process.argv.slice(2);
 if (a.length < 4 || a.length > 5) die('usage: save.mjs VERSION WS PREFIX COUNT [START_EPOCH_MS]', 2);
@@ -28,19 +28,8 @@ const count = Number(countArg);
 // Always the version's default directory, never an inherited override.
 delete process.env.TRAJECTORIES_DATA_DIR;
 
-const { FileStorage, abandonTrajectory, addChapter, addEvent, completeTrajectory, createTrajectory, validateTrajectory } =
-    await loadLib(ver);
-
-function checked(traj, what) {
-    const v = validateTrajectory(traj);
-    if (!v.success) {
-        const issue = v.errors?.issues?.[0];
-        die(`${what}: invalid for ${ver}'s schema: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown'}`, 2);
-    }
-    return traj;
-}
-
-const storage = new FileStorage(ws);
+const lib = await loadLib(ver);
+const storage = new lib.FileStorage(ws);
 if (startArg !== undefined) {
     const wait = Number(startArg) - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -51,22 +40,7 @@ try {
     die(`initialize ${ws}: ${e.message}`);
 }
 for (let n = 1; n <= count; n++) {
-    const id = `traj_${prefix}${String(n).padStart(3, '0')}`;
-    let traj = checked({ ...createTrajectory({ title: `${prefix} task ${n}`, projectId: ws }), id }, id);
-    try {
-        await storage.save(traj);
-        traj = addChapter(traj, { title: 'Work', agentName: `saver-${prefix}` });
-        traj = checked(addEvent(traj, { type: 'decision', content: `step ${n} of ${prefix}`, significance: 'medium' }), id);
-        await storage.save(traj);
-        if (n % 3 === 0) {
-            traj = completeTrajectory(traj, { summary: `done ${n}`, approach: 'save loop', confidence: 0.8 });
-            await storage.save(checked(traj, id));
-        } else if (n % 5 === 0) {
-            await storage.save(checked((traj = abandonTrajectory(traj, 'out of scope')), id));
-        }
-    } catch (e) {
-        die(`save ${id} in ${ws}: ${e.message}`);
-    }
-    emit(`saved ${id} ${traj.status}`);
+    const traj = await saveLifecycle(lib, VERSIONS[ver][1], storage, prefix, n, ws, 5);
+    emit(`saved ${traj.id} ${traj.status}`);
 }
 emit(`done ${count}`);
