@@ -45,7 +45,8 @@ int runExportIndex(const QStringList& arguments)
         QStringLiteral("Rebuild a tool's index from its record files and write it atomically to a file outside the "
                        "state directory (by default under ~/.local/share/stateward/recovered/). Changes nothing in "
                        "the state directory.\n"
-                       "trajectories: index.json of the index era (.trajectories/), every valid trajectory file, the "
+                       "trajectories: index.json of the index era (≤0.5.6, told by the files; an index-free 0.5.9+ "
+                       "directory is refused), every valid trajectory file, the "
                        "newest copy of a duplicated id, compactedInto kept.\n"
                        "codex: state.json from jobs/*.json and the current entries, newest first, at most 50 jobs.\n"
                        "Exit code 0 when every record made it in, 1 when some were skipped, dropped or left out, 2 on "
@@ -83,9 +84,19 @@ int runExportIndex(const QStringList& arguments)
                                  : QStringLiteral("--family %1 is required").arg(indexed.join(QLatin1Char('|'))));
 
     QStringList dirs = adapter->stateDirs(ws);
-    dirs.removeIf([adapter](const QString& d) { return !adapter->index()->keptIn(d); }); // 0.5.9+ trajectories
+    // A directory whose files say it keeps no index (trajectories 0.5.9+, wherever it is) is
+    // refused with the reason the recovery gives, which names its layout.
+    QStringList indexFree;
+    for (const QString& d : std::as_const(dirs)) {
+        if (!adapter->index()->keptIn(d))
+            indexFree.append(d);
+    }
+    dirs.removeIf([&indexFree](const QString& d) { return indexFree.contains(d); });
+    const auto refuse = [&](const QString& dir) { return fail(command, recoverIndex(adapter->family(), dir).error); };
     if (parser.isSet(stateDir)) {
         const QString wanted = QFileInfo(parser.value(stateDir)).absoluteFilePath();
+        if (indexFree.contains(wanted))
+            return refuse(wanted);
         if (!dirs.contains(wanted))
             return fail(command,
                 QStringLiteral("%1 is not a %2 state directory of %3 (found: %4)")
@@ -93,6 +104,8 @@ int runExportIndex(const QStringList& arguments)
                         dirs.isEmpty() ? QStringLiteral("none") : dirs.join(QStringLiteral(", "))));
         dirs = { wanted };
     }
+    if (dirs.isEmpty() && indexFree.size() == 1)
+        return refuse(indexFree.first());
     if (dirs.isEmpty())
         return fail(
             command, QStringLiteral("no %1 state directory with an index for %2").arg(nameOf(adapter->family()), ws));

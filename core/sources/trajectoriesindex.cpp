@@ -37,7 +37,11 @@ namespace {
     public:
         QString fileName() const override { return QStringLiteral("index.json"); }
         qint64 maxBytes() const override { return kMaxIndexBytes; }
-        bool keptIn(const QString& stateDir) const override { return !TrajectoriesSource::keepsNoIndex(stateDir, {}); }
+        bool keptIn(const QString& stateDir) const override
+        {
+            return TrajectoriesSource::recogniseLayout(stateDir, findTrajectoryRecords(stateDir)).era
+                == TrajectoriesSource::Era::Index;
+        }
         QString shapeProblem(const QJsonObject& root) const override
         {
             return root.value(QStringLiteral("trajectories")).isObject() ? QString()
@@ -64,9 +68,14 @@ void TrajectoriesIndex::recover(RecoveredIndex& r, const QJsonObject& current, c
 {
     const QString& stateDir = r.stateDir;
     const QList<TrajectoryRecord> records = findTrajectoryRecords(stateDir);
-    if (TrajectoriesSource::keepsNoIndex(stateDir, records)) {
-        r.error
-            = QStringLiteral("%1 is a trail 0.5.9+ directory: it keeps no index, trail reads the files").arg(stateDir);
+    const TrajectoriesSource::Layout layout = TrajectoriesSource::recogniseLayout(stateDir, records);
+    if (layout.era != TrajectoriesSource::Era::Index) {
+        r.error = layout.era == TrajectoriesSource::Era::Unknown
+            ? QStringLiteral("%1 is not an agent-trajectories directory (%2): no index to recover")
+                  .arg(stateDir, layout.recognition.evidence)
+            : QStringLiteral("%1 is %2 (%3): trail 0.5.9+ keeps no index.json and deletes one on its next start, "
+                             "so there is none to recover; trail reads the files")
+                  .arg(stateDir, layout.recognition.describe(), layout.recognition.evidence);
         return;
     }
 
@@ -120,9 +129,24 @@ void TrajectoriesIndex::recover(RecoveredIndex& r, const QJsonObject& current, c
         }
         recovered.insert(t.id, e);
     }
+    // An entry whose file the walk could not see (a symlink it does not follow, a directory it
+    // cannot list) is kept as it is: trail may still read it. The workspace is the state dir's
+    // parent for the default place, where a relative path would be resolved.
+    const QDir base(QFileInfo(QDir::cleanPath(stateDir)).path());
     for (auto it = entries.begin(); it != entries.end(); ++it) {
-        if (!recovered.contains(it.key()))
+        if (recovered.contains(it.key()))
+            continue;
+        const QString path = it.value().toObject().value(QStringLiteral("path")).toString();
+        const QString unseen = path.isEmpty()
+            ? QString()
+            : TrajectoriesSource::unseenReason(stateDir, QDir::cleanPath(base.absoluteFilePath(path)));
+        if (unseen.isEmpty()) {
             r.droppedIds.append(it.key());
+            continue;
+        }
+        recovered.insert(it.key(), it.value());
+        ++r.keptFromIndex;
+        r.notes.append(QStringLiteral("%1 kept as it was: its file cannot be checked (%2)").arg(it.key(), unseen));
     }
     if (!r.droppedIds.isEmpty())
         r.notes.append(QStringLiteral("%1 index entries name no valid trajectory file and are left out: %2")

@@ -14,6 +14,8 @@
 #include <QRegularExpression>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <optional>
 #include <sys/stat.h>
@@ -447,16 +449,102 @@ const QStringList& TrajectoriesSource::indexKeyOrder()
     return order;
 }
 
-bool TrajectoriesSource::keepsNoIndex(const QString& stateDir, const QList<TrajectoryRecord>& records)
+TrajectoriesSource::Layout TrajectoriesSource::recogniseLayout(
+    const QString& stateDir, const QList<TrajectoryRecord>& records)
 {
+    static const QString tool = QStringLiteral("agent-trajectories");
     const QString clean = cleanAbsolute(stateDir);
-    if (clean.endsWith(QLatin1String("/.agentworkforce/trajectories")))
-        return true;
-    const QFileInfo index(clean + QLatin1String("/index.json"));
-    if (clean.endsWith(QLatin1String("/.trajectories")) || index.exists() || index.isSymLink())
-        return false;
-    return std::any_of(records.cbegin(), records.cend(),
-        [](const TrajectoryRecord& r) { return r.path.endsWith(QLatin1String("/trajectory.json")); });
+    const auto present = [&clean](const char* name) {
+        struct stat st;
+        return ::lstat(QFile::encodeName(clean + QLatin1Char('/') + QLatin1String(name)).constData(), &st) == 0;
+    };
+    const bool index = present("index.json");
+    // Only valid records count: a file that is not a trajectory says nothing of who wrote it.
+    qsizetype nested = 0;
+    qsizetype flat = 0;
+    for (const TrajectoryRecord& r : records) {
+        if (r.problem.isEmpty())
+            ++(r.path.endsWith(QLatin1String("/trajectory.json")) ? nested : flat);
+    }
+    // The place says which version reads the directory: each one's default (or a data dir).
+    const bool oldPlace = clean.endsWith(QLatin1String("/.trajectories"));
+    const bool newPlace = clean.endsWith(QLatin1String("/.agentworkforce/trajectories"));
+    const QString indexFree = newPlace ? QStringLiteral("0.6.1-style, index-free")
+        : oldPlace                     ? QStringLiteral("0.5.9-style, index-free")
+                                       : QStringLiteral("0.5.9+ style, index-free");
+    const QString indexNote = index ? QStringLiteral("; an index.json, which 0.5.9+ deletes on its next start")
+                                    : QStringLiteral("; no index.json");
+    const QString flatNote = flat > 0 ? QStringLiteral(", %1 legacy flat <id>.json, still read").arg(flat) : QString();
+    if (nested > 0)
+        return { Era::IndexFree,
+            { tool, indexFree,
+                QStringLiteral("%1 record(s) as <id>/trajectory.json, which only 0.5.9+ writes%2%3")
+                    .arg(nested)
+                    .arg(flatNote, indexNote) } };
+    if (newPlace)
+        return { Era::IndexFree,
+            { tool, indexFree,
+                QStringLiteral("in .agentworkforce/trajectories, the default of 0.6.1+ only (its migration moves "
+                               ".trajectories here with the flat files as they are)%1%2")
+                    .arg(flatNote, indexNote) } };
+    if (index)
+        return { Era::Index,
+            { tool, QStringLiteral("index era (≤0.5.6)"),
+                QStringLiteral("index.json beside %1 flat <id>.json record(s); no <id>/trajectory.json (0.5.9+ writes "
+                               "those)")
+                    .arg(flat) } };
+    if (flat > 0)
+        return { Era::Index,
+            { tool, QStringLiteral("index era (≤0.5.6), index.json missing"),
+                QStringLiteral("%1 flat <id>.json record(s), no <id>/trajectory.json and no index.json: an index-era "
+                               "trail writes index.json on every start, so it was lost, or 0.5.9+ (which deletes it) "
+                               "opened this directory and has saved nothing here yet")
+                    .arg(flat) } };
+    // Nothing tells the eras apart yet. As the index era, an export is an empty index, and the
+    // scan has nothing to report either way.
+    if (present("active") || present("completed"))
+        return { Era::Index,
+            { tool, QStringLiteral("no trajectories yet"),
+                QStringLiteral("active/ or completed/ with no valid trajectory and no index.json: an index-era trail "
+                               "(≤0.5.6) would have written index.json when it started, 0.5.9+ deletes it") } };
+    return { Era::Unknown,
+        { {}, {},
+            QStringLiteral("no index.json, active/ or completed/ in %1: nothing agent-trajectories writes; its content "
+                           "is not judged")
+                .arg(clean) } };
+}
+
+QString TrajectoriesSource::unseenReason(const QString& stateDir, const QString& path)
+{
+    const QString root = cleanAbsolute(stateDir);
+    if (!path.startsWith(root + QLatin1Char('/')))
+        return {};
+    const QStringList parts = path.mid(root.size() + 1).split(QLatin1Char('/'), Qt::SkipEmptyParts);
+    QString at = root;
+    for (qsizetype i = 0; i < parts.size(); ++i) {
+        at += QLatin1Char('/') + parts.at(i);
+        const QByteArray native = QFile::encodeName(at);
+        struct stat st;
+        if (::lstat(native.constData(), &st) != 0) {
+            if (errno == ENOENT || errno == ENOTDIR)
+                return {}; // seen to be absent
+            return QStringLiteral("%1 cannot be examined (%2)").arg(at, QString::fromLocal8Bit(strerror(errno)));
+        }
+        if (S_ISLNK(st.st_mode))
+            return QStringLiteral("%1 is a symlink (to %2), which the scan does not follow")
+                .arg(at, QFileInfo(at).symLinkTarget());
+        const bool last = i == parts.size() - 1;
+        if (last)
+            return S_ISREG(st.st_mode) && ::access(native.constData(), R_OK) != 0
+                ? QStringLiteral("%1 cannot be read (%2)").arg(at, QString::fromLocal8Bit(strerror(errno)))
+                : QString();
+        if (!S_ISDIR(st.st_mode))
+            return {};
+        if (::access(native.constData(), R_OK | X_OK) != 0)
+            return QStringLiteral("the directory %1 cannot be listed (%2)")
+                .arg(at, QString::fromLocal8Bit(strerror(errno)));
+    }
+    return {};
 }
 
 QStringList TrajectoriesSource::candidateStateDirs(const QString& workspace) const
@@ -498,7 +586,15 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
     const QList<TrajectoryRecord> records = listing
         ? recordsListed(stateDir, *listing, cache, context.tree()->takenAtNs)
         : findTrajectoryRecords(stateDir, cache);
-    const bool newLayout = keepsNoIndex(stateDir, records);
+    // The era from the files, never from the folder's name: 0.5.9 keeps its index-free layout
+    // in .trajectories/ too. A directory nothing here recognises is shown as such, not judged.
+    const Layout layout = recogniseLayout(stateDir, records);
+    s.recognised = layout.recognition;
+    if (layout.era == Era::Unknown) {
+        scanLocksAndTempFiles(s, context); // by their own, tool-independent rules
+        return s;
+    }
+    const bool newLayout = layout.era == Era::IndexFree;
 
     // One record per id: the newest copy wins (0.5.9's list() rule, and the recovery rule).
     QHash<QString, QList<const TrajectoryRecord*>> byId;
@@ -524,8 +620,9 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
     if (newLayout) {
         if (indexInfo.exists() || indexInfo.isSymLink())
             s.addFinding(QStringLiteral("index-in-new-layout"), Severity::Info, indexPath,
-                QStringLiteral("an index.json in a 0.5.9+ directory"),
-                QStringLiteral("trail 0.5.9+ keeps no index and deletes this file on its next run"));
+                QStringLiteral("an index.json in an index-free (%1) directory").arg(layout.recognition.layout),
+                QStringLiteral("trail 0.5.9+ keeps no index and deletes this file on its next start; only an "
+                               "index-era trail (≤0.5.6) sharing this directory would read it"));
     } else if (indexInfo.isSymLink()) {
         s.addFinding(QStringLiteral("index-symlink"), Severity::Error, indexPath,
             QStringLiteral("index.json is a symlink; not followed"),
@@ -540,8 +637,12 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
         if (!index.exists()) {
             if (hidden > 0)
                 s.addFinding(QStringLiteral("index-missing"), Severity::Warning, indexPath,
-                    QStringLiteral("no index.json: trail list shows none of %1 trajectories").arg(hidden),
-                    QStringLiteral("%1 valid trajectory files on disk").arg(hidden), { RepairKind::Reindex });
+                    QStringLiteral("no index.json: trail ≤0.5.2 lists none of %1 trajectories").arg(hidden),
+                    QStringLiteral("%1 valid trajectory files on disk; trail 0.5.4–0.5.6 rebuild the index on their "
+                                   "next start, 0.5.9+ keeps none (%2)")
+                        .arg(hidden)
+                        .arg(layout.recognition.evidence),
+                    { RepairKind::Reindex });
         } else if (index.status == Status::Empty && index.bytes.isEmpty()) {
             s.addFinding(QStringLiteral("index-empty"), Severity::Warning, indexPath,
                 QStringLiteral("zero-byte index.json: trail reads it as an empty index"),
@@ -580,13 +681,16 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
     const QString canonicalWs = QFileInfo(workspace).canonicalFilePath();
     // Record paths are stateDir + names read from directories: clean and absolute when it is.
     const bool recordsClean = cleanDir == stateDir;
-    const auto samePlace = [&](const QString& entryPath, const QString& recordPath) {
-        if (recordsClean && !entryPath.isEmpty() && entryPath == recordPath)
-            return true; // the common case, without resolving anything
+    const auto resolveEntry = [&](const QString& entryPath) {
         QString resolved = QDir::cleanPath(QDir(cleanWs).absoluteFilePath(entryPath));
         if (!canonicalWs.isEmpty() && canonicalWs != cleanWs && resolved.startsWith(canonicalWs + QLatin1Char('/')))
             resolved = cleanWs + resolved.mid(canonicalWs.size());
-        return !entryPath.isEmpty() && resolved == cleanAbsolute(recordPath);
+        return resolved;
+    };
+    const auto samePlace = [&](const QString& entryPath, const QString& recordPath) {
+        if (recordsClean && !entryPath.isEmpty() && entryPath == recordPath)
+            return true; // the common case, without resolving anything
+        return !entryPath.isEmpty() && resolveEntry(entryPath) == cleanAbsolute(recordPath);
     };
 
     for (auto it = byId.cbegin(); it != byId.cend(); ++it) {
@@ -638,6 +742,19 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
         for (auto it = entries.constBegin(); it != entries.constEnd(); ++it) {
             if (byId.contains(it.key()))
                 continue;
+            // What the scan could not see (a symlink it does not follow, a directory it cannot
+            // list) may hold the record: trail may still read it, so it is never called dangling.
+            const QString entryPath = it.value().toObject().value(QStringLiteral("path")).toString();
+            if (const QString unseen
+                = entryPath.isEmpty() ? QString() : unseenReason(stateDir, resolveEntry(entryPath));
+                !unseen.isEmpty()) {
+                s.addFinding(QStringLiteral("index-entry-unchecked"), Severity::Warning,
+                    FindingTarget::entry(indexPath, it.key()),
+                    QStringLiteral("index entry %1 cannot be checked").arg(it.key().left(80)),
+                    QStringLiteral("its path '%1' cannot be seen: %2; trail may still read it, so it is left as is")
+                        .arg(entryPath, unseen));
+                continue;
+            }
             // The entry's path is quoted, never opened: it may point anywhere.
             s.addFinding(QStringLiteral("index-dangling"), Severity::Warning, FindingTarget::entry(indexPath, it.key()),
                 QStringLiteral("index entry %1 names no trajectory file").arg(it.key().left(80)),
@@ -648,9 +765,10 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
     }
     if (legacyDefault && QFileInfo(cleanWs + QLatin1String("/.agentworkforce/trajectories")).isDir()) {
         s.addFinding(QStringLiteral("both-layouts"), Severity::Warning, stateDir,
-            QStringLiteral("both the legacy and the 0.5.9+ trajectories directories exist"),
-            QStringLiteral(
-                "trail 0.5.9+ reads only .agentworkforce/trajectories: the %1 trajectories here are invisible to it")
+            QStringLiteral("both .trajectories and .agentworkforce/trajectories exist"),
+            QStringLiteral("trail 0.6.1+ reads only .agentworkforce/trajectories and, with both present, never moves "
+                           "this one there: the %1 trajectories here are invisible to it (trail ≤0.5.9 reads only "
+                           "this one)")
                 .arg(hidden));
     }
     scanLocksAndTempFiles(s, context);

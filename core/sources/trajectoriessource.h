@@ -16,8 +16,9 @@ struct TrajectoryRecord;
 // agent-trajectories (`trail`), docs/formats/trajectories.md. Index era (published ≤0.5.6):
 // <ws>/.trajectories/ with index.json, active/<id>.json, completed/[YYYY-MM/]<id>.json. 0.5.9+:
 // active/<id>/trajectory.json, completed/YYYY-MM/<id>/trajectory.json and no index, in
-// <ws>/.trajectories/ for 0.5.9 and in <ws>/.agentworkforce/trajectories/ from 0.6.1.
+// <ws>/.trajectories/ for 0.5.9 and in <ws>/.agentworkforce/trajectories/ from 0.6.1 on.
 // $TRAJECTORIES_DATA_DIR names the directory itself (~ expanded, relative to the workspace).
+// Which era a directory is in is read from its files (recogniseEra), never from its name alone.
 class TrajectoriesSource : public SourceAdapter
 {
 public:
@@ -29,9 +30,31 @@ public:
     const ToolIndex* index() const override; // index.json of the index era
 
     static constexpr qint64 kMaxRecordBytes = 64 * 1024 * 1024;
-    // 0.5.9+ keeps no index: .agentworkforce/trajectories, or a data dir (not .trajectories) with
-    // no index.json whose records are <id>/trajectory.json. The scan and the recovery agree on it.
-    static bool keepsNoIndex(const QString& stateDir, const QList<TrajectoryRecord>& records);
+
+    // What a state dir's files say about the trail that wrote them: records as <id>/trajectory.json
+    // (only 0.5.9+ writes them), index.json (every index-era trail writes it on start, 0.5.9+
+    // deletes it), flat <id>.json records, active/ and completed/. records: everything
+    // findTrajectoryRecords() found there. The scan, the recovery and export-index agree on it.
+    enum class Era
+    {
+        Unknown, // nothing agent-trajectories writes: never judged
+        Index, // ≤0.5.6: index.json is what trail list shows
+        IndexFree, // 0.5.9+: trail reads the files, keeps no index
+    };
+    struct Layout
+    {
+        Era era = Era::Unknown;
+        Recognition recognition;
+    };
+    static Layout recogniseLayout(const QString& stateDir, const QList<TrajectoryRecord>& records);
+    static bool keepsNoIndex(const QString& stateDir, const QList<TrajectoryRecord>& records)
+    {
+        return recogniseLayout(stateDir, records).era == Era::IndexFree;
+    }
+    // Why it cannot be told whether `path` (absolute, clean) holds a file: on its way from stateDir
+    // a symlink the scan does not follow, a directory it cannot list, or the file cannot be read.
+    // Empty when it can be told: the path is outside stateDir, or every step was seen.
+    static QString unseenReason(const QString& stateDir, const QString& path);
     // FileStorage's field order of index.json (docs/formats/trajectories.md), for toJsonText.
     static const QStringList& indexKeyOrder();
 };

@@ -531,6 +531,68 @@ private slots:
         QVERIFY2(error.isEmpty(), qPrintable(error));
     }
 
+    // The era is read from the files, never from the folder's name (issue 14): 0.5.9 keeps its
+    // index-free layout in .trajectories/ too; content no trail writes is shown, never judged.
+    void recognisedByContent_data()
+    {
+        QTest::addColumn<QString>("place"); // the state dir, relative to the workspace
+        QTest::addColumn<QString>("content"); // "nested", "nested+index", "flat+index", "flat", "foreign"
+        QTest::addColumn<QString>("tool");
+        QTest::addColumn<QString>("layout");
+        QTest::addColumn<QStringList>("codes");
+        const QString t = QStringLiteral("agent-trajectories");
+        const QString legacy = QStringLiteral(".trajectories");
+        QTest::newRow("0.5.9 in .trajectories")
+            << legacy << QStringLiteral("nested") << t << QStringLiteral("0.5.9-style, index-free") << QStringList();
+        QTest::newRow("0.5.9 with an index written into it")
+            << legacy << QStringLiteral("nested+index") << t << QStringLiteral("0.5.9-style, index-free")
+            << QStringList { QStringLiteral("index-in-new-layout") };
+        QTest::newRow("0.6.1") << QStringLiteral(".agentworkforce/trajectories") << QStringLiteral("nested") << t
+                               << QStringLiteral("0.6.1-style, index-free") << QStringList();
+        QTest::newRow("index era") << legacy << QStringLiteral("flat+index") << t
+                                   << QStringLiteral("index era (≤0.5.6)")
+                                   << QStringList(2, QStringLiteral("index-missing-record")); // an empty index
+        QTest::newRow("index era, index lost")
+            << legacy << QStringLiteral("flat") << t << QStringLiteral("index era (≤0.5.6), index.json missing")
+            << QStringList { QStringLiteral("index-missing") };
+        QTest::newRow("foreign content") << legacy << QStringLiteral("foreign") << QString() << QString()
+                                         << QStringList();
+    }
+
+    void recognisedByContent()
+    {
+        QFETCH(QString, place);
+        QFETCH(QString, content);
+        QFETCH(QString, tool);
+        QFETCH(QString, layout);
+        QFETCH(QStringList, codes);
+        QTemporaryDir ws;
+        const QString dir = ws.path() + QLatin1Char('/') + place;
+        const Traj a = traj(QStringLiteral("traj_rec1abcdefg"), QStringLiteral("active"));
+        const Traj b = traj(QStringLiteral("traj_rec2abcdefg"), QStringLiteral("completed"));
+        if (content.startsWith(QLatin1String("nested"))) {
+            put(dir, QStringLiteral("active/traj_rec1abcdefg/trajectory.json"), newRecord(a));
+            put(dir, QStringLiteral("completed/2026-05/traj_rec2abcdefg/trajectory.json"), newRecord(b));
+        } else if (content.startsWith(QLatin1String("flat"))) {
+            put(dir, QStringLiteral("active/traj_rec1abcdefg.json"), legacyRecord(a));
+            put(dir, QStringLiteral("completed/2026-05/traj_rec2abcdefg.json"), legacyRecord(b));
+        } else {
+            put(dir, QStringLiteral("html/traj_rec1abcdefg.json"), legacyRecord(a)); // where trail never looks
+            put(dir, QStringLiteral("notes.txt"), "not trail's\n");
+        }
+        if (content.endsWith(QLatin1String("+index")))
+            put(dir, QStringLiteral("index.json"), indexJson({}));
+        const Snapshot s = scanDir(ws.path(), dir);
+        QVERIFY(invariantsHold(s));
+        QCOMPARE(s.recognised.tool, tool);
+        QCOMPARE(s.recognised.layout, layout);
+        QVERIFY(!s.recognised.evidence.isEmpty());
+        QVERIFY2(findingCodes(s) == codes, qPrintable(describe(s)));
+        QCOMPARE(s.jobs.size(), tool.isEmpty() ? 0 : 2);
+        // export-index's rule is the scan's: only the index era keeps an index to recover.
+        QCOMPARE(TrajectoriesSource().index()->keptIn(dir), layout.startsWith(QLatin1String("index era")));
+    }
+
     void dataDirFromEnvironment_data()
     {
         QTest::addColumn<QString>("spelling"); // how $TRAJECTORIES_DATA_DIR names the directory

@@ -2,8 +2,8 @@
 #pragma once
 
 // The agent-trajectories drivers in tests/interop/trajectories (see the README there): the real
-// npm package at 0.4.1 and 0.6.1, run by Node. Failures come back as values, not QVERIFYs, so a
-// caller can retry, skip or assert as it needs.
+// npm package at every published version from 0.3.1 to 0.6.1, run by Node. Failures come back as values, not QVERIFYs,
+// so a caller can retry, skip or assert as it needs.
 #include "nodetools.h"
 
 #include <QDeadlineTimer>
@@ -31,7 +31,8 @@ inline QString missing()
 {
     if (const QString why = NodeTools::missingNode(); !why.isEmpty())
         return why;
-    for (const char* alias : { "trajectories-041", "trajectories-061" }) {
+    for (const char* alias : { "trajectories-031", "trajectories-041", "trajectories-052", "trajectories-054",
+             "trajectories-056", "trajectories-059", "trajectories-061" }) {
         if (!QFile::exists(driver("node_modules/") + QLatin1String(alias) + QLatin1String("/package.json")))
             return QStringLiteral("tests/interop/trajectories/node_modules/%1 is missing: run scripts/deps")
                 .arg(QLatin1String(alias));
@@ -122,7 +123,7 @@ inline int runSeedRace(const QString& ws, int n, QStringList* ids, qint64 startA
     return saved;
 }
 
-// The ids the real `trail list` of version "041" or "061" shows for WS (list.mjs). On failure
+// The ids the real `trail list` of version "031" … "061" shows for WS (list.mjs). On failure
 // returns {} and sets *error; an empty list with an empty error means trail listed none. 0.4.1
 // lists index entries only, at most 50; 0.6.1 scans the files. diagnostics receives trail's
 // stderr (e.g. 0.4.1's "Error loading trajectory index" for a malformed index).

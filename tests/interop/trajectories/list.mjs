@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// list.mjs WS [--version 041|061]
+// list.mjs WS [--version 031|041|052|054|056|059|061]
 // Runs the real `trail list` of that version (default 041) with cwd=WS and
 // prints the ids it shows, one per line, then `count N`.
-//   041: lists index.json entries only (<WS>/.trajectories); capped at 50.
+//   031-052: lists index.json entries only (<WS>/.trajectories).
+//   054, 056: the same, after initialize() added the files the index lacks.
+//   059: scans the files under <WS>/.trajectories.
 //   061: scans <WS>/.agentworkforce/trajectories; capped at 500.
-// Side effects are the CLI's own: 041 creates active/, completed/ and an
-// empty index.json if <WS>/.trajectories exists but they do not; 061
-// deletes <WS>/.agentworkforce/trajectories/index.json if present.
+// Side effects are the CLI's own: up to 056 it creates active/, completed/
+// and an empty index.json if <WS>/.trajectories exists but they do not (054
+// and 056 then rewrite it with every file it lacks); 059 and 061 delete the
+// index.json of their directory if present.
 import fs from 'node:fs';
 import path from 'node:path';
-import { die, emit, trail } from './lib.mjs';
+import { VERSIONS, die, emit, trail } from './lib.mjs';
 
 const a = process.argv.slice(2);
 let ver = '041';
@@ -18,7 +21,7 @@ if (vi >= 0) {
     ver = a[vi + 1];
     a.splice(vi, 2);
 }
-if (a.length !== 1 || !['041', '061'].includes(ver)) die('usage: list.mjs WS [--version 041|061]', 2);
+if (a.length !== 1 || !VERSIONS[ver]) die(`usage: list.mjs WS [--version ${Object.keys(VERSIONS).join('|')}]`, 2);
 const ws = path.resolve(a[0]);
 if (!fs.statSync(ws, { throwIfNoEntry: false })?.isDirectory()) die(`not a directory: ${ws}`);
 

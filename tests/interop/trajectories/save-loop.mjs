@@ -12,7 +12,7 @@
 // no lock), as real parallel workers do. Prints `saved ID STATUS` once per
 // trajectory, after its last save, then `done COUNT`.
 import path from 'node:path';
-import { die, emit, loadLib } from './lib.mjs';
+import { die, emit, loadLib, saveLifecycle } from './lib.mjs';
 
 const a = process.argv.slice(2);
 if (a.length < 3 || a.length > 4) die('usage: save-loop.mjs WS PREFIX COUNT [PAUSE_MS]', 2);
@@ -27,21 +27,10 @@ const pause = Number(pauseArg);
 // Always <WS>/.trajectories, never an inherited override.
 delete process.env.TRAJECTORIES_DATA_DIR;
 
-const { FileStorage, abandonTrajectory, addChapter, addEvent, completeTrajectory, createTrajectory, validateTrajectory } =
-    await loadLib('041');
-
+const lib = await loadLib('041');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function checked(traj, what) {
-    const v = validateTrajectory(traj);
-    if (!v.success) {
-        const issue = v.errors?.issues?.[0];
-        die(`${what}: invalid for 0.4.1's schema: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown'}`, 2);
-    }
-    return traj;
-}
-
-const storage = new FileStorage(ws);
+const storage = new lib.FileStorage(ws);
 try {
     await storage.initialize();
 } catch (e) {
@@ -49,23 +38,8 @@ try {
 }
 
 for (let n = 1; n <= count; n++) {
-    const id = `traj_${prefix}${String(n).padStart(3, '0')}`;
-    let traj = checked({ ...createTrajectory({ title: `${prefix} task ${n}`, projectId: ws }), id }, id);
-    try {
-        await storage.save(traj);
-        traj = addChapter(traj, { title: 'Work', agentName: `saver-${prefix}` });
-        traj = checked(addEvent(traj, { type: 'decision', content: `step ${n} of ${prefix}`, significance: 'medium' }), id);
-        await storage.save(traj);
-        if (n % 3 === 0) {
-            traj = completeTrajectory(traj, { summary: `done ${n}`, approach: 'save loop', confidence: 0.8 });
-            await storage.save(checked(traj, id));
-        } else if (n % 7 === 0) {
-            await storage.save(checked((traj = abandonTrajectory(traj, 'out of scope')), id));
-        }
-    } catch (e) {
-        die(`save ${id} in ${ws}: ${e.message}`);
-    }
-    emit(`saved ${id} ${traj.status}`);
+    const traj = await saveLifecycle(lib, '0.4.1', storage, prefix, n, ws, 7);
+    emit(`saved ${traj.id} ${traj.status}`);
     if (pause > 0) await sleep(pause);
 }
 emit(`done ${count}`);
