@@ -29,6 +29,12 @@ class TestCodegraphSource : public QObject
         const QStringList dirs = source.stateDirs(ws);
         return dirs.isEmpty() ? Snapshot {} : source.scan(ws, dirs.first(), context);
     }
+    // A sw-testchild that sleeps until its stdin closes: a live PID to name.
+    static bool startSleeper(ChildProcess& child)
+    {
+        return child.start(ChildProcess::binary("sw-testchild"), { QStringLiteral("sleep") })
+            && !child.waitForLine("ready").isEmpty();
+    }
 
 private slots:
     void noStateDirNoSnapshot()
@@ -111,11 +117,9 @@ private slots:
         const QString dir = ws.filePath(QStringLiteral(".codegraph"));
         QVERIFY(QDir().mkpath(dir));
         ChildProcess live;
-        QVERIFY(live.start(ChildProcess::binary("sw-testchild"), { QStringLiteral("sleep") }));
-        QVERIFY(!live.waitForLine("ready").isEmpty());
+        QVERIFY(startSleeper(live));
         ChildProcess gone;
-        QVERIFY(gone.start(ChildProcess::binary("sw-testchild"), { QStringLiteral("sleep") }));
-        QVERIFY(!gone.waitForLine("ready").isEmpty());
+        QVERIFY(startSleeper(gone));
         const QByteArray deadPid = QByteArray::number(gone.pid());
         gone.closeStdin();
         QVERIFY(gone.reap() >= 0);
@@ -192,8 +196,7 @@ private slots:
         const QString dir = ws.filePath(QStringLiteral(".codegraph"));
         QVERIFY(QDir().mkpath(dir));
         ChildProcess live;
-        QVERIFY(live.start(ChildProcess::binary("sw-testchild"), { QStringLiteral("sleep") }));
-        QVERIFY(!live.waitForLine("ready").isEmpty());
+        QVERIFY(startSleeper(live));
         const QByteArray livePid = QByteArray::number(live.pid());
         const QByteArray deadPid = QByteArray::number(ChildProcess::deadPid());
         writeFile(dir + QLatin1String("/codegraph.db"), "SQLite format 3");
