@@ -183,6 +183,23 @@ namespace {
         return r;
     }
 
+    // Whether a process runs either tool's program: its interpreter, script or binary is named
+    // `codegraph` (both tools' bin), `codegraph.js` (CodeGraph's bundle) or lies in either npm
+    // package. Only the program's own first arguments count, not the paths it was given.
+    bool runsCodegraph(const ProcessInfo& p)
+    {
+        constexpr qsizetype kProgramArgs = 4; // node, its flags, the script
+        for (qsizetype i = 0; i < qMin(p.argv.size(), kProgramArgs); ++i) {
+            const QString& arg = p.argv.at(i);
+            const QString name = QFileInfo(arg).fileName();
+            if (name == QLatin1String("codegraph") || name == QLatin1String("codegraph.js")
+                || arg.contains(QLatin1String("/@optave/codegraph"))
+                || arg.contains(QLatin1String("/@colbymchenry/codegraph")))
+                return true;
+        }
+        return false;
+    }
+
     // CodeGraph's codegraph.lock: its PID as text, written with O_EXCL; CodeGraph itself removes it
     // when that PID is dead, never by age (utils.js FileLock). Shown as it is, never removed by us.
     void showCodeGraphLock(Snapshot& s, ScanContext& context)
@@ -245,14 +262,13 @@ namespace {
                     b.startTicks = p.startTicks;
                     const WriterJudgement w = judgeWriter(
                         p, written.isValid() ? written : QDateTime::fromMSecsSinceEpoch(file.stamp.mtimeMs(), Qt::UTC));
-                    const bool named
-                        = p.argv.join(QLatin1Char(' ')).contains(QLatin1String("codegraph"), Qt::CaseInsensitive);
+                    const bool named = runsCodegraph(p);
                     b.identityVerified = named && w.verdict == WriterVerdict::Plausible;
                     b.identityEvidence = QStringLiteral("%1 (%2): PID %3 is alive, %4; %5")
                                              .arg(name, what)
                                              .arg(b.pid)
-                                             .arg(named ? QStringLiteral("its command line names codegraph")
-                                                        : QStringLiteral("its command line does not name codegraph"),
+                                             .arg(named ? QStringLiteral("it runs CodeGraph's program")
+                                                        : QStringLiteral("it does not run CodeGraph's program"),
                                                  w.reason);
                 } else {
                     b.identityEvidence = QStringLiteral("%1 (%2): PID %3 is %4; CodeGraph clears it itself")
@@ -273,7 +289,7 @@ namespace {
     // codegraph's native engine (3.x, @optave/codegraph-<platform>) writes changes.journal.tmp and
     // renames it over the journal without taking changes.journal.lock, so neither the lock nor the
     // file's age says it is abandoned while a codegraph process may be running for this workspace:
-    // one with graph.db open, or one whose command line names codegraph and runs in or for it.
+    // one with graph.db open, or one running codegraph in the workspace or on a path inside it.
     QString journalTmpWriter(const Snapshot& s, const QString& path, ScanContext& context)
     {
         if (recogniseTmpName(QFileInfo(path).fileName()).pattern != QLatin1String("changes.journal.tmp"))
@@ -290,15 +306,16 @@ namespace {
         }
         const QString ws = QDir::cleanPath(s.workspace);
         for (const ProcessInfo& p : context.processes()) {
-            if (p.pid == ::getpid() || !p.argv.join(QLatin1Char(' ')).contains(QLatin1String("codegraph")))
+            if (p.pid == ::getpid() || !runsCodegraph(p))
                 continue;
             const QString cwd = QFileInfo(QStringLiteral("/proc/%1/cwd").arg(p.pid)).symLinkTarget();
             bool forUs = !cwd.isEmpty() && within(QDir::cleanPath(cwd), ws);
             for (const QString& arg : p.argv)
                 forUs |= QDir::isAbsolutePath(arg) && within(QDir::cleanPath(arg), ws);
             if (forUs)
-                return QStringLiteral("codegraph process PID %1 runs for this workspace (its native engine writes "
-                                      "this file without the journal lock)")
+                return QStringLiteral(
+                    "codegraph process PID %1 runs in or for this workspace (its native engine writes "
+                    "this file without the journal lock)")
                     .arg(p.pid);
         }
         return {};

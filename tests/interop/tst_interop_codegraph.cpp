@@ -8,10 +8,12 @@
 #include "nodetools.h"
 #include "testfiles.h"
 
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QSysInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -57,6 +59,29 @@ class TestInteropCodegraph : public QObject
             out.append(r.toObject().value(QStringLiteral("outcome")).toString());
         return out;
     }
+    // The optional, platform-bound packages pinned for linux-x64 (codegraph's native engine,
+    // CodeGraph's bundle): installed, or missing on linux-x64 (run scripts/deps), or another platform.
+    enum class Package
+    {
+        Installed,
+        OtherPlatform,
+        Missing
+    };
+    static Package platformPackage(const char* name)
+    {
+        if (QFileInfo::exists(
+                NodeTools::script("node_modules/") + QLatin1String(name) + QLatin1String("/package.json")))
+            return Package::Installed;
+        return QSysInfo::currentCpuArchitecture() == QLatin1String("x86_64") ? Package::Missing
+                                                                             : Package::OtherPlatform;
+    }
+#define REQUIRE_PLATFORM_PACKAGE(name)                                                                                 \
+    do {                                                                                                               \
+        if (platformPackage(name) == Package::OtherPlatform)                                                           \
+            QSKIP(name " is pinned for linux-x64 only");                                                               \
+        QVERIFY2(platformPackage(name) == Package::Installed, name " is missing: run scripts/deps");                   \
+    } while (false)
+
     static void writeSources(const QString& ws)
     {
         QVERIFY(QDir(ws).mkpath(QStringLiteral("src")));
@@ -164,6 +189,7 @@ private slots:
         // codegraph 3.17.0's native engine stamps the journal (changes.journal.tmp, then rename)
         // without changes.journal.lock: a build finishes while a JS writer holds the lock, and the
         // journal it leaves is valid. Stateward reports exactly that: a held lock, no finding.
+        REQUIRE_PLATFORM_PACKAGE("@optave/codegraph-linux-x64-gnu");
         QTemporaryDir ws;
         writeSources(ws.path());
         ChildProcess holder;
@@ -211,6 +237,7 @@ private slots:
     {
         // A changes.journal.tmp is the native engine's, written without any lock: while a codegraph
         // process has the database open it may still be renamed into place, however old it is.
+        REQUIRE_PLATFORM_PACKAGE("@optave/codegraph-linux-x64-gnu");
         QTemporaryDir ws;
         writeSources(ws.path());
         ChildProcess build;
@@ -247,6 +274,7 @@ private slots:
     {
         // CodeGraph (@colbymchenry/codegraph) keeps its own .codegraph/: its real `codegraph init`
         // and its real locks give no optave finding and no repair; the locks are shown as they are.
+        REQUIRE_PLATFORM_PACKAGE("@colbymchenry/codegraph-linux-x64");
         QTemporaryDir ws;
         QTemporaryDir home;
         writeSources(ws.path());

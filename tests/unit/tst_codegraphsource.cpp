@@ -2,6 +2,7 @@
 // The codegraph adapter on crafted state: journal validity as codegraph reads it, bad input
 // (zero bytes, symlinks, malformed header, torn line), locks and tmp files with live and dead owners.
 #include "childprocess.h"
+#include "repair/repair.h"
 #include "sources/codegraphsource.h"
 #include "testfiles.h"
 #include "testprinters.h"
@@ -249,6 +250,62 @@ private slots:
         for (const Finding& f : s.findings)
             QVERIFY(!f.subject.endsWith(QLatin1String("codegraph.lock")));
         QCOMPARE(s.locks.size(), 2);
+    }
+
+    void journalTmpIsKeptWhileGraphDbIsOpen()
+    {
+        // codegraph's native engine writes changes.journal.tmp without the journal lock: while a
+        // process has graph.db open beside it, it is no orphan however old, and a sweep planned
+        // before that process appeared is skipped when applied.
+        QTemporaryDir ws;
+        const QString dir = ws.filePath(QStringLiteral(".codegraph"));
+        QVERIFY(QDir().mkpath(dir));
+        writeFile(dir + QLatin1String("/changes.journal"), "# codegraph-journal v1 1700000000000\n");
+        const QString tmp = dir + QLatin1String("/changes.journal.tmp");
+        writeFile(tmp, "# codegraph-journal v1 1700000000001\n");
+        backdate(tmp, 120);
+        const RepairPlan plan = planRepairs({ scan(ws.path()) });
+        QCOMPARE(plan.actions.size(), 1);
+        QCOMPARE(plan.actions.first().kind, RepairKind::SweepTmp);
+
+        ChildProcess build; // holds graph.db open, as a codegraph build or watcher does
+        QVERIFY(build.start(
+            ChildProcess::binary("sw-testchild"), { QStringLiteral("open"), dir + QLatin1String("/graph.db") }));
+        QVERIFY(!build.waitForLine("ready").isEmpty());
+        const Snapshot s = scan(ws.path());
+        QVERIFY2(s.findings.isEmpty(), qPrintable(findingCodes(s).join(u',')));
+        QCOMPARE(s.tempFiles.size(), 1);
+        QVERIFY(!s.tempFiles.first().orphan);
+        QVERIFY2(s.tempFiles.first().reason.contains(QStringLiteral("PID %1 has graph.db open").arg(build.pid())),
+            qPrintable(s.tempFiles.first().reason));
+        const QList<RepairResult> results = applyPlan(plan);
+        QCOMPARE(results.size(), 1);
+        QCOMPARE(results.first().outcome, RepairResult::Outcome::Skipped);
+        QVERIFY2(results.first().detail.contains(QStringLiteral("graph.db open")), qPrintable(results.first().detail));
+        QVERIFY(QFile::exists(tmp));
+
+        QVERIFY(build.send("exit\n"));
+        QVERIFY(build.reap() >= 0);
+        QCOMPARE(findingCodes(scan(ws.path())), QStringList { QStringLiteral("orphan-tmp") });
+
+        // A program named codegraph working on the workspace (`codegraph watch <ws>`) may be about to
+        // build: kept too. The workspace's path alone in some other program's arguments is not that.
+        QTemporaryDir bin;
+        const QString codegraph = bin.filePath(QStringLiteral("codegraph"));
+        QVERIFY(QFile::link(ChildProcess::binary("sw-testchild"), codegraph));
+        ChildProcess watcher;
+        QVERIFY(watcher.start(codegraph, { QStringLiteral("sleep"), ws.path() }));
+        QVERIFY(!watcher.waitForLine("ready").isEmpty());
+        const Snapshot watched = scan(ws.path());
+        QVERIFY2(watched.findings.isEmpty(), qPrintable(findingCodes(watched).join(u',')));
+        QVERIFY(
+            watched.tempFiles.first().reason.contains(QStringLiteral("codegraph process PID %1").arg(watcher.pid())));
+        QVERIFY(watcher.send("exit\n"));
+        QVERIFY(watcher.reap() >= 0);
+        ChildProcess other;
+        QVERIFY(other.start(ChildProcess::binary("sw-testchild"), { QStringLiteral("sleep"), ws.path() }));
+        QVERIFY(!other.waitForLine("ready").isEmpty());
+        QCOMPARE(findingCodes(scan(ws.path())), QStringList { QStringLiteral("orphan-tmp") });
     }
 };
 
