@@ -26,14 +26,16 @@ namespace {
                        .arg(s.tempFiles.size())
                        .arg(s.findings.size()));
         for (const Broker& b : s.brokers)
-            out.append(QStringLiteral("  daemon PID %1 %2, identity %3, %4%5")
+            out.append(QStringLiteral("  daemon PID %1 %2, identity %3, %4%5%6")
                            .arg(b.pid)
                            .arg(nameOf(b.liveness),
                                b.identityVerified ? QStringLiteral("verified") : QStringLiteral("not verified"),
                                b.endpoint.isEmpty() ? QStringLiteral("no endpoint") : b.endpoint,
                                !b.reachable       ? QString()
                                    : *b.reachable ? QStringLiteral(" (reachable)")
-                                                  : QStringLiteral(" (unreachable)")));
+                                                  : QStringLiteral(" (unreachable)"),
+                               // which file named it: CodeGraph's writer.pid names no daemon
+                               b.stateFile.isEmpty() ? QString() : QStringLiteral(", named by %1").arg(b.stateFile)));
         for (const LockHolder& l : s.locks)
             out.append(QStringLiteral("  lock  %1 %2 [%3]: %4")
                            .arg(nameOf(l.verdict.state).toUpper(), l.verdict.path, nameOf(l.verdict.dialect),

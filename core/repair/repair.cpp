@@ -559,6 +559,29 @@ namespace {
         }
     };
 
+    // A tmp file whose name carries no PID was judged orphaned by its age and by no writer of it
+    // running (codegraph's native engine writes changes.journal.tmp without any lock): one may have
+    // started since the plan, so the family's adapter judges it again first.
+    RepairResult sweepTmp(const RepairAction& a, const StateDir& dir, Applying& applying)
+    {
+        if (recogniseTmpName(QFileInfo(a.target).fileName()).ownerPid <= 0) {
+            ScanContext context;
+            const Snapshot now = adapterFor(a.family).scan(a.workspace, a.stateDir, context);
+            bool stillOrphan = false;
+            for (const Finding& f : now.findings)
+                stillOrphan |= a.findingIds.contains(f.id);
+            if (!stillOrphan) {
+                QString why = QStringLiteral("no longer judged orphaned");
+                for (const TempFile& t : now.tempFiles) {
+                    if (t.path == a.target)
+                        why = t.reason;
+                }
+                return outcome(a, RepairResult::Outcome::Skipped, QStringLiteral("%1: %2; kept").arg(a.target, why));
+            }
+        }
+        return moveToQuarantine(a, dir, &applying.openFilesOf(a.stateDir));
+    }
+
     using ApplyFunction = RepairResult (*)(const RepairAction&, const StateDir&, Applying&);
 
     struct KindRow
@@ -579,9 +602,7 @@ namespace {
         { RepairKind::ClearStaleLock, "clear-stale-lock", RepairSafety::Safe, false, false,
             [](const RepairAction& a, const StateDir& d, Applying&) { return clearLock(a, d); } },
         { RepairKind::SweepTmp, "sweep-tmp", RepairSafety::Safe, true, false,
-            [](const RepairAction& a, const StateDir& d, Applying& c) {
-                return moveToQuarantine(a, d, &c.openFilesOf(a.stateDir));
-            } },
+            [](const RepairAction& a, const StateDir& d, Applying& c) { return sweepTmp(a, d, c); } },
         { RepairKind::QuarantineInvalid, "quarantine-invalid", RepairSafety::Safe, true, false,
             [](const RepairAction& a, const StateDir& d, Applying& c) {
                 return quarantineInvalid(a, d, c.openFilesOf(a.stateDir));

@@ -5,7 +5,12 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
 #include <QSet>
+
+#include <unistd.h>
 
 namespace Stateward {
 
@@ -97,6 +102,225 @@ namespace {
         }
     }
 
+    // Files that only optave codegraph writes in its state dir (docs/formats/codegraph.md).
+    bool isOptaveFile(const QString& name)
+    {
+        static const QSet<QString> names { QStringLiteral("graph.db"), QStringLiteral("graph.db-wal"),
+            QStringLiteral("graph.db-shm"), QStringLiteral("graph.db.lock"), QStringLiteral("changes.journal"),
+            QStringLiteral("changes.journal.lock"), QStringLiteral("change-events.ndjson") };
+        return names.contains(name) || recogniseTmpName(name).family == QLatin1String("codegraph");
+    }
+
+    // Files that only CodeGraph (npm @colbymchenry/codegraph) writes in its .codegraph/.
+    bool isCodeGraphFile(const QString& name)
+    {
+        static const QSet<QString> names { QStringLiteral("codegraph.db"), QStringLiteral("codegraph.db-wal"),
+            QStringLiteral("codegraph.db-shm"), QStringLiteral("codegraph.lock"), QStringLiteral("writer.pid"),
+            QStringLiteral("rebuild.pid"), QStringLiteral("daemon.pid"), QStringLiteral("daemon.sock"),
+            QStringLiteral("daemon.log") };
+        // Its pid files' own tmp names: writer.pid.<pid>.tmp, writer.pid.<pid>.ready.tmp, daemon.pid.<pid>.tmp.
+        static const QRegularExpression tmp(QStringLiteral("^(writer|rebuild|daemon)\\.pid\\.\\d+(\\.ready)?\\.tmp$"));
+        return names.contains(name) || tmp.match(name).hasMatch();
+    }
+
+    // CodeGraph's `codegraph init` writes .codegraph/.gitignore with this first line.
+    const QByteArray kCodeGraphGitignore = "# CodeGraph data files";
+
+    struct Contents
+    {
+        QStringList optave; // file names, sorted
+        QStringList codeGraph;
+    };
+
+    Contents contentsOf(const QString& stateDir)
+    {
+        Contents c;
+        const QStringList names = QDir(stateDir).entryList(
+            QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot, QDir::Name);
+        for (const QString& name : names) {
+            if (isOptaveFile(name))
+                c.optave.append(name);
+            else if (isCodeGraphFile(name))
+                c.codeGraph.append(name);
+            else if (name == QLatin1String(".gitignore")) {
+                const RegularFile gitignore = readRegularFile(QDir(stateDir).filePath(name), 4096);
+                if (gitignore.ok() && gitignore.bytes.startsWith(kCodeGraphGitignore))
+                    c.codeGraph.append(name);
+            }
+        }
+        return c;
+    }
+
+    QString listed(const QStringList& names)
+    {
+        constexpr qsizetype kShown = 6;
+        QString text = names.mid(0, kShown).join(QStringLiteral(", "));
+        if (names.size() > kShown)
+            text += QStringLiteral(" and %1 more").arg(names.size() - kShown);
+        return text;
+    }
+
+    Recognition recognise(const Contents& c)
+    {
+        Recognition r;
+        if (!c.optave.isEmpty()) {
+            r.tool = QStringLiteral("@optave/codegraph");
+            r.layout = c.optave.contains(QStringLiteral("graph.db")) ? QStringLiteral("3.x, journal beside graph.db")
+                                                                     : QStringLiteral("3.x, no graph.db yet");
+            r.evidence = listed(c.optave);
+            if (!c.codeGraph.isEmpty()) {
+                r.layout += QStringLiteral("; shares the folder with CodeGraph (@colbymchenry/codegraph)");
+                r.evidence += QStringLiteral("; CodeGraph's: %1").arg(listed(c.codeGraph));
+            }
+        } else if (!c.codeGraph.isEmpty()) {
+            r.tool = QStringLiteral("@colbymchenry/codegraph");
+            r.layout = QStringLiteral("CodeGraph, not optave codegraph: shown, never judged or repaired");
+            r.evidence = listed(c.codeGraph);
+        } else {
+            r.evidence = QStringLiteral("no file of optave codegraph (graph.db, changes.journal, …) nor of CodeGraph "
+                                        "(codegraph.db, codegraph.lock, writer.pid, daemon.pid): not judged");
+        }
+        return r;
+    }
+
+    // Whether a process runs either tool's program: its interpreter, script or binary is named
+    // `codegraph` (both tools' bin), `codegraph.js` (CodeGraph's bundle) or lies in either npm
+    // package. Only the program's own first arguments count, not the paths it was given.
+    bool runsCodegraph(const ProcessInfo& p)
+    {
+        constexpr qsizetype kProgramArgs = 4; // node, its flags, the script
+        for (qsizetype i = 0; i < qMin(p.argv.size(), kProgramArgs); ++i) {
+            const QString& arg = p.argv.at(i);
+            const QString name = QFileInfo(arg).fileName();
+            if (name == QLatin1String("codegraph") || name == QLatin1String("codegraph.js")
+                || arg.contains(QLatin1String("/@optave/codegraph"))
+                || arg.contains(QLatin1String("/@colbymchenry/codegraph")))
+                return true;
+        }
+        return false;
+    }
+
+    // CodeGraph's codegraph.lock: its PID as text, written with O_EXCL; CodeGraph itself removes it
+    // when that PID is dead, never by age (utils.js FileLock). Shown as it is, never removed by us.
+    void showCodeGraphLock(Snapshot& s, ScanContext& context)
+    {
+        const QString path = QDir(s.stateDir).filePath(QStringLiteral("codegraph.lock"));
+        if (!QFileInfo(path).isFile() || QFileInfo(path).isSymLink())
+            return;
+        LockHolder holder { QStringLiteral("lock:") + path, context.judge().judge(path, LockDialect::PidOnly) };
+        holder.verdict.removable = false;
+        holder.verdict.reason += QStringLiteral(
+            "; CodeGraph's own lock: Stateward never removes it (CodeGraph clears a dead holder's lock itself)");
+        s.locks.append(holder);
+    }
+
+    // CodeGraph's writer.pid and rebuild.pid ({"pid","mode","startedAt","ready"}) and daemon.pid
+    // ({"pid","version","socketPath","startedAt"}, or a bare PID from older versions): who holds
+    // them, and whether that process is alive and can be their writer. Shown, never repaired.
+    void showCodeGraphPidFiles(Snapshot& s)
+    {
+        for (const QString& name :
+            { QStringLiteral("daemon.pid"), QStringLiteral("writer.pid"), QStringLiteral("rebuild.pid") }) {
+            const QString path = QDir(s.stateDir).filePath(name);
+            if (!QFileInfo(path).isFile() || QFileInfo(path).isSymLink())
+                continue;
+            Broker b;
+            b.id = QStringLiteral("codegraph-pid:") + path;
+            b.stateFile = path;
+            const RegularFile file = readRegularFile(path, 64 * 1024);
+            QDateTime written;
+            QString what;
+            if (!file.ok()) {
+                b.identityEvidence = QStringLiteral("%1 cannot be read: %2").arg(name, file.problem);
+            } else if (const std::optional<qint64> bare = parsePid(QString::fromUtf8(file.bytes.trimmed()))) {
+                b.pid = *bare; // daemon.pid of CodeGraph before its JSON record
+                what = QStringLiteral("a bare PID (CodeGraph's older daemon.pid)");
+            } else {
+                QJsonParseError error;
+                const QJsonObject o = QJsonDocument::fromJson(file.bytes, &error).object();
+                if (o.value(QStringLiteral("pid")).isDouble())
+                    b.pid = o.value(QStringLiteral("pid")).toInteger();
+                if (o.value(QStringLiteral("startedAt")).isDouble())
+                    written = QDateTime::fromMSecsSinceEpoch(o.value(QStringLiteral("startedAt")).toInteger(), Qt::UTC);
+                const QString socket = o.value(QStringLiteral("socketPath")).toString();
+                if (!socket.isEmpty())
+                    b.endpoint = QStringLiteral("unix:") + socket;
+                what = o.contains(QStringLiteral("mode"))
+                    ? QStringLiteral("%1 mode").arg(o.value(QStringLiteral("mode")).toString())
+                    : QStringLiteral("version %1").arg(o.value(QStringLiteral("version")).toString());
+                if (b.pid <= 0)
+                    b.identityEvidence
+                        = QStringLiteral("%1 names no PID: %2")
+                              .arg(name,
+                                  error.error == QJsonParseError::NoError ? QStringLiteral("no \"pid\" number")
+                                                                          : error.errorString());
+            }
+            if (b.pid > 0) {
+                const ProcessInfo p = inspectProcess(b.pid);
+                b.liveness = p.liveness;
+                if (p.isAlive()) {
+                    b.startTicks = p.startTicks;
+                    const WriterJudgement w = judgeWriter(
+                        p, written.isValid() ? written : QDateTime::fromMSecsSinceEpoch(file.stamp.mtimeMs(), Qt::UTC));
+                    const bool named = runsCodegraph(p);
+                    b.identityVerified = named && w.verdict == WriterVerdict::Plausible;
+                    b.identityEvidence = QStringLiteral("%1 (%2): PID %3 is alive, %4; %5")
+                                             .arg(name, what)
+                                             .arg(b.pid)
+                                             .arg(named ? QStringLiteral("it runs CodeGraph's program")
+                                                        : QStringLiteral("it does not run CodeGraph's program"),
+                                                 w.reason);
+                } else {
+                    b.identityEvidence = QStringLiteral("%1 (%2): PID %3 is %4; CodeGraph clears it itself")
+                                             .arg(name, what)
+                                             .arg(b.pid)
+                                             .arg(nameOf(p.liveness));
+                }
+            }
+            s.brokers.append(b);
+        }
+    }
+
+    bool within(const QString& path, const QString& dir)
+    {
+        return path == dir || path.startsWith(dir + QLatin1Char('/'));
+    }
+
+    // codegraph's native engine (3.x, @optave/codegraph-<platform>) writes changes.journal.tmp and
+    // renames it over the journal without taking changes.journal.lock, so neither the lock nor the
+    // file's age says it is abandoned while a codegraph process may be running for this workspace:
+    // one with graph.db open, or one running codegraph in the workspace or on a path inside it.
+    QString journalTmpWriter(const Snapshot& s, const QString& path, ScanContext& context)
+    {
+        if (recogniseTmpName(QFileInfo(path).fileName()).pattern != QLatin1String("changes.journal.tmp"))
+            return {};
+        const QString dir = QFileInfo(path).path();
+        for (const QString& db : { QStringLiteral("graph.db"), QStringLiteral("graph.db-wal") }) {
+            if (const auto key = FileKey::ofPath(QDir(dir).filePath(db))) {
+                if (const QList<qint64> holders = context.openFiles().holders(*key); !holders.isEmpty())
+                    return QStringLiteral("PID %1 has %2 open (a codegraph build or watcher, whose native engine "
+                                          "writes this file without the journal lock)")
+                        .arg(holders.first())
+                        .arg(db);
+            }
+        }
+        const QString ws = QDir::cleanPath(s.workspace);
+        for (const ProcessInfo& p : context.processes()) {
+            if (p.pid == ::getpid() || !runsCodegraph(p))
+                continue;
+            const QString cwd = QFileInfo(QStringLiteral("/proc/%1/cwd").arg(p.pid)).symLinkTarget();
+            bool forUs = !cwd.isEmpty() && within(QDir::cleanPath(cwd), ws);
+            for (const QString& arg : p.argv)
+                forUs |= QDir::isAbsolutePath(arg) && within(QDir::cleanPath(arg), ws);
+            if (forUs)
+                return QStringLiteral(
+                    "codegraph process PID %1 runs in or for this workspace (its native engine writes "
+                    "this file without the journal lock)")
+                    .arg(p.pid);
+        }
+        return {};
+    }
+
 } // namespace
 
 QStringList CodegraphSource::candidateStateDirs(const QString& workspace) const
@@ -109,8 +333,20 @@ Snapshot CodegraphSource::scan(const QString& workspace, const QString& stateDir
     Snapshot s;
     if (!beginSnapshot(s, Family::Codegraph, workspace, stateDir))
         return s;
+    const Contents contents = contentsOf(stateDir);
+    s.recognised = recognise(contents);
+    if (!contents.codeGraph.isEmpty()) {
+        showCodeGraphLock(s, context);
+        showCodeGraphPidFiles(s);
+    }
+    if (contents.optave.isEmpty())
+        return s; // CodeGraph's alone, or nobody's: never judged by optave's rules
+    // The journal, its lock and its tmp files live beside graph.db: the state dir.
     checkJournal(s);
-    scanLocksAndTempFiles(s, context);
+    LockScanOptions options;
+    options.foreign = [](const QString& path) { return isCodeGraphFile(QFileInfo(path).fileName()); };
+    options.liveWriter = [&s, &context](const QString& path) { return journalTmpWriter(s, path, context); };
+    scanLocksAndTempFiles(s, context, options);
     return s;
 }
 

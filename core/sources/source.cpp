@@ -119,10 +119,13 @@ bool isStateDirCandidate(const QString& path)
     return info.isDir() || info.isSymLink();
 }
 
-void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context)
+void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context, const LockScanOptions& options)
 {
+    const auto foreign = [&options](const QString& path) { return options.foreign && options.foreign(path); };
     const LockJudge judge = context.judge();
     for (const QString& path : LockJudge::findLocks(snapshot.stateDir, nullptr, context.tree())) {
+        if (foreign(path))
+            continue;
         LockHolder holder { QStringLiteral("lock:") + path, judge.judge(path) };
         const LockVerdict& v = holder.verdict;
         if (v.state == LockState::Stale) {
@@ -158,6 +161,7 @@ void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context)
                 tmpNamed.append({ path, it.fileInfo().isSymLink() });
         }
     }
+    tmpNamed.removeIf([&foreign](const std::pair<QString, bool>& entry) { return foreign(entry.first); });
     std::sort(tmpNamed.begin(), tmpNamed.end());
 
     const QDateTime now = QDateTime::currentDateTimeUtc();
@@ -192,6 +196,9 @@ void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context)
             t.orphan = w.verdict == WriterVerdict::Dead || w.verdict == WriterVerdict::Reused;
             t.reason = t.orphan ? QStringLiteral("its writer is gone: %1").arg(w.reason)
                                 : QStringLiteral("its writer PID %1 is alive").arg(name.ownerPid);
+        } else if (const QString writer = options.liveWriter ? options.liveWriter(path) : QString();
+                   !writer.isEmpty()) {
+            t.reason = QStringLiteral("names no writer, and one may be running: %1").arg(writer);
         } else {
             t.orphan = ageMs > kUnnamedTmpAgeMs;
             t.reason = QStringLiteral("names no writer; %1 s old and open by nobody").arg(ageMs / 1000);

@@ -8,6 +8,7 @@
 #include <QJsonObject>
 #include <QMutex>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -137,8 +138,20 @@ bool beginSnapshot(Snapshot& snapshot, Family family, const QString& workspace, 
 // What stateDirs() reports: a directory, or a symlink that beginSnapshot() will refuse loudly.
 bool isStateDirCandidate(const QString& path);
 
+// What an adapter adds to the shared lock and tmp scan.
+struct LockScanOptions
+{
+    // A file of another tool that shares the state dir (CodeGraph's codegraph.lock in optave's
+    // .codegraph/): neither listed nor judged here; its adapter shows it by its own rules.
+    std::function<bool(const QString& path)> foreign;
+    // Why a tmp file whose name carries no PID may still be renamed into place by a writer that is
+    // running now (codegraph's native engine writes changes.journal.tmp without any lock); empty
+    // when no such writer may be running.
+    std::function<QString(const QString& path)> liveWriter;
+};
+
 // Shared by every adapter: every lock and every recognised tmp file under stateDir, judged, with
 // findings for stale locks and orphaned tmp files.
-void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context);
+void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context, const LockScanOptions& options = {});
 
 } // namespace Stateward

@@ -77,3 +77,35 @@ export function emit(line) {
 export function sleepMs(ms) {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
+
+// codegraph 3.17.0's native engine, the platform package `--engine auto` loads
+// (@optave/codegraph-linux-x64-gnu, an optional dependency here). The npm
+// registry serves the native package of 3.17.0 but not the JS package, so the
+// drivers call the engine's own NAPI entry points, as 3.17.0's
+// native-orchestrator.ts does. Resolves to the addon's exports, or throws.
+export const NATIVE_VERSION = '3.17.0';
+export function loadNative() {
+    const pkgJson = require.resolve('@optave/codegraph-linux-x64-gnu/package.json');
+    const { version } = JSON.parse(fs.readFileSync(pkgJson, 'utf8'));
+    if (version !== NATIVE_VERSION) {
+        throw new Error(`expected @optave/codegraph-linux-x64-gnu ${NATIVE_VERSION}, found ${version}`);
+    }
+    const addon = require(path.join(path.dirname(pkgJson), 'codegraph-core.node'));
+    if (addon.engineVersion() !== NATIVE_VERSION) {
+        throw new Error(`the addon reports ${addon.engineVersion()}, expected ${NATIVE_VERSION}`);
+    }
+    return addon;
+}
+
+// CodeGraph (npm @colbymchenry/codegraph): its main package is a launcher for
+// the self-contained per-platform bundle, which holds the real program under
+// lib/dist (CommonJS) and its own Node. Returns the bundle's root, or throws.
+export const CODEGRAPH_CBM_VERSION = '1.6.1';
+export function codeGraphBundle() {
+    const pkgJson = require.resolve(`@colbymchenry/codegraph-${process.platform}-${process.arch}/package.json`);
+    const { version } = JSON.parse(fs.readFileSync(pkgJson, 'utf8'));
+    if (version !== CODEGRAPH_CBM_VERSION) {
+        throw new Error(`expected CodeGraph ${CODEGRAPH_CBM_VERSION}, found ${version}`);
+    }
+    return path.dirname(pkgJson);
+}
