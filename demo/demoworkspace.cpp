@@ -827,6 +827,12 @@ bool DemoWorkspace::startStandIn(const QString& kind, const QString& program, co
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QLatin1String(kStandInVariable), kind);
     env.insert(QLatin1String(DemoStandIn::kParentVariable), QString::number(qint64(::getpid())));
+    if (kind == QLatin1String(DemoStandIn::kCodexBroker)) {
+        // A companion without $CLAUDE_PLUGIN_DATA, in the demo's $TMPDIR: the environment that maps a
+        // broker to the codex-companion root the demo's state dir lies in.
+        env.remove(QStringLiteral("CLAUDE_PLUGIN_DATA"));
+        env.insert(QStringLiteral("TMPDIR"), QDir::tempPath());
+    }
     for (const QString& entry : environment) {
         const qsizetype eq = entry.indexOf(QLatin1Char('='));
         env.insert(entry.left(eq), entry.mid(eq + 1));

@@ -53,6 +53,8 @@ QString nameOf(LockDialect dialect)
         return QStringLiteral("qlockfile");
     case LockDialect::Git:
         return QStringLiteral("git");
+    case LockDialect::ChromiumSingleton:
+        return QStringLiteral("chromium-singleton");
     case LockDialect::Unknown:
         break;
     }
@@ -61,6 +63,8 @@ QString nameOf(LockDialect dialect)
 
 LockDialect classifyLock(const QString& fileName, bool isDirectory, bool insideGitDir, const QByteArray& content)
 {
+    if (fileName == QLatin1String("SingletonLock"))
+        return LockDialect::ChromiumSingleton;
     if (isDirectory)
         return LockDialect::Mkdir;
     if (insideGitDir)
@@ -83,6 +87,15 @@ LockContent parseLockContent(LockDialect dialect, const QByteArray& content)
 {
     LockContent c;
     c.empty = content.trimmed().isEmpty();
+    if (dialect == LockDialect::ChromiumSingleton) {
+        // "<host>-<pid>": the host name may itself hold '-', the PID follows the last one.
+        const qsizetype dash = content.lastIndexOf('-');
+        if (dash > 0 && isDecimal(QByteArrayView(content).sliced(dash + 1))) {
+            c.host = QString::fromUtf8(content.first(dash));
+            c.pid = content.sliced(dash + 1).toLongLong();
+        }
+        return c;
+    }
     const QList<QByteArrayView> l = lines(content);
     auto field = [&l](qsizetype i) { return i < l.size() ? l[i].trimmed() : QByteArrayView(); };
     if (!l.isEmpty() && isDecimal(field(0)))

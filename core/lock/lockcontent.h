@@ -16,6 +16,9 @@ enum class LockDialect
     Mkdir, // npm proper-lockfile: a directory <file>.lock, kept fresh by mtime
     QLockFile, // Qt: pid, app name, host name[, machine id, boot id]
     Git, // <file>.lock holding the new content; never stolen automatically
+    // Chromium's profile lock: a symlink SingletonLock whose target (never followed) is
+    // "<host>-<pid>". Judged by liveness; Chromium and gstack clear it themselves, never we.
+    ChromiumSingleton,
     Unknown,
 };
 QString nameOf(LockDialect dialect);
@@ -34,7 +37,8 @@ struct LockContent
     friend bool operator==(const LockContent&, const LockContent&) = default;
 };
 
-// Classifies by name first (the tools' fixed file names), then by shape of the content.
+// Classifies by name first (the tools' fixed file names), then by shape of the content. For a
+// Chromium SingletonLock the content is the symlink's target as readlink gives it.
 LockDialect classifyLock(const QString& fileName, bool isDirectory, bool insideGitDir, const QByteArray& content);
 LockContent parseLockContent(LockDialect dialect, const QByteArray& content);
 

@@ -441,6 +441,7 @@ ClearResult clearStaleLock(const QString& lockPath, LockRules rules)
         break;
     }
     case LockDialect::Git:
+    case LockDialect::ChromiumSingleton: // Chromium's and gstack's to clear, never ours
     case LockDialect::Unknown:
         break;
     }

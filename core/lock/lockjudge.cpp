@@ -7,6 +7,7 @@
 
 #include <QDir>
 #include <QDirIterator>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 
@@ -107,14 +108,34 @@ LockVerdict LockJudge::judge(const QString& path, std::optional<LockDialect> dia
     v.stamp = *stamp;
     v.mtime = QDateTime::fromMSecsSinceEpoch(stamp->mtimeMs(), Qt::UTC);
     v.ageMs = v.mtime.msecsTo(QDateTime::currentDateTimeUtc());
-    if (stamp->isSymlink) {
+    const bool chromium = dialect ? *dialect == LockDialect::ChromiumSingleton
+                                  : QFileInfo(path).fileName() == QLatin1String("SingletonLock");
+    if (stamp->isSymlink && !chromium) {
         v.state = LockState::Unknown;
         v.reason = QStringLiteral("is a symlink: not a lock any tool writes; left alone");
         return v;
     }
 
     QByteArray content;
-    if (!stamp->isDirectory) {
+    if (chromium) {
+        // The link's own text is the lock's content: read, never followed (it points nowhere real).
+        if (!stamp->isSymlink) {
+            v.dialect = LockDialect::ChromiumSingleton;
+            v.state = LockState::Unknown;
+            v.reason = QStringLiteral("not a symlink: Chromium's SingletonLock always is one; left alone");
+            return v;
+        }
+        char target[256];
+        const ssize_t n = ::readlink(QFile::encodeName(path).constData(), target, sizeof target);
+        if (n < 0 || n == ssize_t(sizeof target)) {
+            v.dialect = LockDialect::ChromiumSingleton;
+            v.state = LockState::Unknown;
+            v.reason = n < 0 ? QStringLiteral("cannot read the link: %1").arg(ProcFs::errorText(errno))
+                             : QStringLiteral("a link target longer than any host-PID; left alone");
+            return v;
+        }
+        content = QByteArray(target, n);
+    } else if (!stamp->isDirectory) {
         // Only a prefix classifies a lock; a FIFO, socket or device is no tool's lock and is not opened.
         RegularFile file = readRegularFile(path, kMaxLockBytes, Overflow::KeepPrefix);
         if (file.status == RegularFile::Status::NotRegular) {
@@ -147,7 +168,8 @@ LockVerdict LockJudge::judge(const QString& path, std::optional<LockDialect> dia
             return;
         }
         v.state = LockState::Stale;
-        v.removable = v.dialect != LockDialect::Git && v.dialect != LockDialect::Unknown;
+        v.removable = v.dialect != LockDialect::Git && v.dialect != LockDialect::Unknown
+            && v.dialect != LockDialect::ChromiumSingleton;
         v.reason = why + QStringLiteral("; no process has it open");
     };
 
@@ -215,6 +237,15 @@ LockVerdict LockJudge::judge(const QString& path, std::optional<LockDialect> dia
         judgeHolder(m_rules.pidNonceMaxAge.count());
         break;
     case LockDialect::PidOnly: // gstack, graph.db.lock: stale only when the holder is gone
+        judgeHolder(std::nullopt);
+        break;
+    case LockDialect::ChromiumSingleton: // host + PID, no age rule: held as long as its holder lives
+        if (c.pid <= 0) {
+            v.state = LockState::Unknown;
+            v.reason = QStringLiteral("link target '%1' is not <host>-<pid>; left alone")
+                           .arg(QString::fromUtf8(content.left(120)));
+            break;
+        }
         judgeHolder(std::nullopt);
         break;
     case LockDialect::Mkdir: {

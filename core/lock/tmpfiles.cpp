@@ -77,4 +77,26 @@ TmpFileName recogniseTmpName(const QString& fileName)
     return t;
 }
 
+TmpFileName recogniseGstackScratchName(const QString& fileName)
+{
+    // mktemp's six characters; BSD mktemp once left the template itself, "codex-err-XXXXXX.txt" (gstack #2091).
+    static const QRegularExpression re(
+        QStringLiteral("^codex-(?<kind>err|prompt|resp)-(?:[A-Za-z0-9]{6}|XXXXXX\\.txt)$"));
+    TmpFileName t;
+    const QRegularExpressionMatch m = re.match(fileName);
+    if (!m.hasMatch())
+        return t;
+    t.recognised = true;
+    t.family = QStringLiteral("gstack");
+    t.pattern = QStringLiteral("tmp/codex-%1-XXXXXX").arg(m.captured(u"kind"));
+    t.target = QStringLiteral("the /codex skill's %1")
+                   .arg(m.captured(u"kind") == QLatin1String("err")         ? QStringLiteral("stderr capture")
+                           : m.captured(u"kind") == QLatin1String("prompt") ? QStringLiteral("prompt")
+                                                                            : QStringLiteral("response"));
+    // The skill reads them back across several tool calls around a codex run of up to 10 minutes
+    // (its timeout wrapper); an hour unopened is well past any run.
+    t.idleLimitMs = 60 * 60 * 1000;
+    return t;
+}
+
 } // namespace Stateward

@@ -387,11 +387,15 @@ namespace {
 
     // Empties and removes one $TMPDIR/cxc-XXXXXX dir of ours that no live broker uses: every file is
     // first copied into the quarantine (sockets cannot be kept; they are listed), through a dir fd
-    // opened with O_NOFOLLOW. Returns why not, or empty; `done` lists each step.
-    QString cleanSessionDir(const QString& path, Quarantine& q, QStringList* done)
+    // opened with O_NOFOLLOW. Returns why not, or empty; `done` lists each step. A dir another
+    // workspace's broker.json names is that workspace's: never swept by stateDir's repair.
+    QString cleanSessionDir(const QString& path, const QString& stateDir, Quarantine& q, QStringList* done)
     {
         if (!CodexSource::isSessionDirPath(path))
             return QStringLiteral("%1 is not a $TMPDIR/cxc-XXXXXX session dir; never touched").arg(path);
+        if (const QStringList by = CodexSource::sessionDirNamedElsewhere(path, stateDir); !by.isEmpty())
+            return QStringLiteral("%1 is named by %2: it belongs to that workspace; left alone")
+                .arg(path, by.join(QStringLiteral(", ")));
         const QFileInfo info(path);
         const UniqueFd tmp(::open(QFile::encodeName(info.path()).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         const QByteArray name = QFile::encodeName(info.fileName());
@@ -488,7 +492,7 @@ namespace {
         if (!q.isValid())
             return outcome(a, RepairResult::Outcome::Failed, q.error());
         QStringList done;
-        const QString why = cleanSessionDir(a.sessionDir, q, &done);
+        const QString why = cleanSessionDir(a.sessionDir, a.stateDir, q, &done);
         QString error;
         q.commit(&error);
         RepairResult r = outcome(a, why.isEmpty() ? RepairResult::Outcome::Applied : RepairResult::Outcome::Skipped,
@@ -536,7 +540,7 @@ namespace {
             return r;
         Quarantine q(dir, a.id, a.toJson());
         QStringList done;
-        const QString why = q.isValid() ? cleanSessionDir(a.sessionDir, q, &done) : q.error();
+        const QString why = q.isValid() ? cleanSessionDir(a.sessionDir, a.stateDir, q, &done) : q.error();
         QString error;
         q.commit(&error);
         r.applied += done;

@@ -54,6 +54,12 @@ const ToolIndex* CodexSource::index() const
 void CodexIndex::recover(RecoveredIndex& r, const QJsonObject& current, const QString& problem) const
 {
     const QString& stateDir = r.stateDir;
+    // An index rebuilt from what cannot be read would list nothing: "jobs": [] copied over
+    // state.json makes the companion delete every job's files.
+    if (const QString why = CodexSource::unreadable(stateDir); !why.isEmpty()) {
+        r.error = QStringLiteral("%1: nothing is recovered from what cannot be read").arg(why);
+        return;
+    }
     if (!problem.isEmpty())
         r.notes.append(QStringLiteral("state.json %1: rebuilt from the job files alone").arg(problem));
     QHash<QString, QJsonObject> jobs;

@@ -3,6 +3,7 @@
 
 #include "jsonfile.h"
 #include "proc/probe.h"
+#include "proc/procfs.h"
 #include "proc/regularfile.h"
 
 #include <QCryptographicHash>
@@ -16,6 +17,9 @@
 #include <QRegularExpression>
 #include <QSet>
 
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace Stateward {
@@ -45,6 +49,49 @@ namespace {
         return f.object;
     }
 
+    // Paths compare by where they really are: $TMPDIR or the plugin data folder may be reached
+    // through a symlink, and a broker's environment names them as its companion saw them.
+    QString realDir(const QString& path)
+    {
+        const QString canonical = QFileInfo(path).canonicalFilePath();
+        return canonical.isEmpty() ? QDir::cleanPath(QFileInfo(path).absoluteFilePath()) : canonical;
+    }
+
+    // "codex 1.0.5" from <plugin root>/.claude-plugin/plugin.json; "" when it cannot be read.
+    QString pluginManifest(const QString& pluginRoot)
+    {
+        if (pluginRoot.isEmpty())
+            return {};
+        const JsonFile f = readJsonFile(pluginRoot + QLatin1String("/.claude-plugin/plugin.json"), 64 * 1024);
+        const QString name = f.object.value(QStringLiteral("name")).toString();
+        if (!f.ok() || name.isEmpty())
+            return {};
+        const QString version = f.object.value(QStringLiteral("version")).toString();
+        return version.isEmpty() ? name : name + QLatin1Char(' ') + version;
+    }
+
+    // Why path (when it exists) cannot be opened for reading, "" when it can or is absent.
+    QString openProblem(const QString& path, bool directory)
+    {
+        const QByteArray p = QFile::encodeName(path);
+        struct stat st
+        {
+        };
+        if (::lstat(p.constData(), &st) != 0)
+            return errno == ENOENT ? QString() : QStringLiteral("%1: %2").arg(path, ProcFs::errorText(errno));
+        if (directory != S_ISDIR(st.st_mode))
+            return {}; // not what it should be: the scan reports that itself
+        const int fd
+            = ::open(p.constData(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | (directory ? O_DIRECTORY : 0));
+        if (fd < 0)
+            return QStringLiteral("%1: %2").arg(path, ProcFs::errorText(errno));
+        // A directory we may list but not enter shows names whose files cannot be opened.
+        const bool searchable = !directory || ::faccessat(fd, ".", X_OK, AT_EACCESS) == 0;
+        const int error = errno;
+        ::close(fd);
+        return searchable ? QString() : QStringLiteral("%1: %2").arg(path, ProcFs::errorText(error));
+    }
+
     QDateTime isoTime(const QJsonObject& o, const char* key)
     {
         return QDateTime::fromString(o.value(QLatin1String(key)).toString(), Qt::ISODateWithMs);
@@ -62,6 +109,26 @@ namespace {
         j.startedAt = isoTime(o, "startedAt").isValid() ? isoTime(o, "startedAt") : isoTime(o, "createdAt");
         j.updatedAt = isoTime(o, "updatedAt");
         return j;
+    }
+
+    // Every session dir the broker.json of a state dir other than stateDir names (in every state
+    // root), to the broker.json files naming it.
+    QMultiHash<QString, QString> sessionDirsNamed(const QString& exceptStateDir)
+    {
+        QMultiHash<QString, QString> named;
+        for (const QString& root : CodexSource::stateRoots()) {
+            for (const QString& name : QDir(root).entryList(QDir::Dirs | QDir::NoDotAndDotDot | QDir::Hidden)) {
+                const QString other = QDir(root).filePath(name);
+                if (realDir(other) == realDir(exceptStateDir))
+                    continue;
+                const QString brokerJson = other + QLatin1String("/broker.json");
+                const JsonFile f = readJsonFile(brokerJson, CodexSource::kMaxStateBytes);
+                const QString session = f.object.value(QStringLiteral("sessionDir")).toString();
+                if (f.ok() && !session.isEmpty())
+                    named.insert(QDir::cleanPath(session), brokerJson);
+            }
+        }
+        return named;
     }
 
     // What a session dir holds, and how long ago anything in it changed (lstat: never followed).
@@ -114,10 +181,14 @@ namespace {
     void findOrphanSessionDirs(Snapshot& s, const QHash<QString, qint64>& liveSessions, const QString& namedSession)
     {
         const QDir tmp(QDir::tempPath());
+        // Another workspace's broker.json naming a dir makes it that workspace's (its own scan
+        // reports it, its repair keeps the files in its quarantine, its undo sees them).
+        const QMultiHash<QString, QString> namedElsewhere = sessionDirsNamed(s.stateDir);
         for (const QFileInfo& d : tmp.entryInfoList(
                  { QStringLiteral("cxc-*") }, QDir::Dirs | QDir::NoDotAndDotDot | QDir::NoSymLinks | QDir::Hidden)) {
             const QString path = d.absoluteFilePath();
-            if (!CodexSource::isSessionDirPath(path) || d.ownerId() != ::geteuid() || liveSessions.contains(path))
+            if (!CodexSource::isSessionDirPath(path) || d.ownerId() != ::geteuid() || liveSessions.contains(path)
+                || namedElsewhere.contains(path))
                 continue;
             qint64 age = 0;
             const QString contents = describeSessionDir(path, &age);
@@ -137,10 +208,94 @@ namespace {
 
 } // namespace
 
+namespace {
+    // The companion's broker script and the root its companion falls back to without
+    // $CLAUDE_PLUGIN_DATA: upstream's, and that of a plugin that copies it under other names
+    // (thxCode/kimi-code-plugin-cc: acp-broker.mjs, $TMPDIR/kimi-companion, kxc-* session dirs).
+    struct BrokerScript
+    {
+        QLatin1StringView script;
+        QLatin1StringView tmpRoot;
+    };
+    constexpr BrokerScript kBrokerScripts[] {
+        { QLatin1StringView("app-server-broker.mjs"), QLatin1StringView("codex-companion") },
+        { QLatin1StringView("acp-broker.mjs"), QLatin1StringView("kimi-companion") },
+    };
+
+    const BrokerScript* brokerScriptOf(const ProcessInfo& p)
+    {
+        if (p.argv.size() < 3 || p.argv.at(2) != QLatin1String("serve"))
+            return nullptr;
+        const QString name = QFileInfo(p.argv.at(1)).fileName();
+        for (const BrokerScript& b : kBrokerScripts) {
+            if (name == b.script)
+                return &b;
+        }
+        return nullptr;
+    }
+    // Which plugin's codex-companion layout this is, from its content and place (never the folder's
+    // name alone): state.json of the companion's shape, job files, broker.json; the plugin from the
+    // named broker's plugin.json, else the plugin data folder it lies in.
+    Recognition recognise(
+        const CodexSource::Placement& placement, const QString& stateDir, const Snapshot& s, const QString& namedPlugin)
+    {
+        const QDir dir(stateDir);
+        QStringList files;
+        const JsonFile state = readJsonFile(dir.filePath(QStringLiteral("state.json")), CodexSource::kMaxStateBytes);
+        if (state.ok() && state.object.value(QStringLiteral("jobs")).isArray())
+            files.append(QStringLiteral("state.json {version, config, jobs}"));
+        else if (state.exists())
+            files.append(QStringLiteral("state.json (unreadable as the companion's)"));
+        const int jobFiles = int(QDir(dir.filePath(QStringLiteral("jobs")))
+                                     .entryList({ QStringLiteral("*.json") }, QDir::Files | QDir::Hidden)
+                                     .size());
+        if (jobFiles > 0)
+            files.append(QStringLiteral("%1 jobs/*.json").arg(jobFiles));
+        if (QFileInfo::exists(dir.filePath(QStringLiteral("broker.json"))))
+            files.append(QStringLiteral("broker.json"));
+        Recognition r;
+        if (files.isEmpty()) {
+            r.evidence = QStringLiteral("none of state.json, jobs/*.json, broker.json in %1").arg(placement.where);
+            return r;
+        }
+        // generateJobId: task-… and review-…; copies of the layout use their own prefixes.
+        bool codexIds = !s.jobs.isEmpty();
+        for (const Job& j : s.jobs)
+            codexIds &= j.jobId.startsWith(QLatin1String("task-")) || j.jobId.startsWith(QLatin1String("review-"));
+        const QString namedName = namedPlugin.section(QLatin1Char(' '), 0, 0);
+        const bool codex = !namedName.isEmpty() ? namedName == QLatin1String("codex")
+            : placement.pluginId.isEmpty()
+            ? true // the companion's own tmp root
+            : placement.pluginId == QLatin1String("codex") || placement.pluginId.startsWith(QLatin1String("codex-"))
+                || (!placement.where.startsWith(QLatin1Char('~')) && (codexIds || s.jobs.isEmpty()));
+        r.tool = codex ? QStringLiteral("codex companion (openai/codex-plugin-cc)")
+                       : QStringLiteral("%1 (copies the codex companion's layout)")
+                             .arg(namedName.isEmpty() ? placement.pluginId : namedName);
+        r.layout
+            = QStringLiteral("v1.0.5-style, state.json + jobs/%1")
+                  .arg(files.contains(QStringLiteral("broker.json")) ? QStringLiteral(" + broker.json") : QString());
+        r.evidence
+            = QStringLiteral("%1 in %2%3")
+                  .arg(files.join(QStringLiteral(", ")), placement.where,
+                      namedPlugin.isEmpty() ? QString()
+                                            : QStringLiteral("; the named broker runs plugin %1").arg(namedPlugin));
+        return r;
+    }
+} // namespace
+
 bool looksLikeCodexBroker(const ProcessInfo& p)
 {
-    return p.argv.size() >= 3 && p.argv.at(1).endsWith(QLatin1String("app-server-broker.mjs"))
-        && p.argv.at(2) == QLatin1String("serve");
+    return brokerScriptOf(p) != nullptr;
+}
+
+QString brokerPluginRoot(const ProcessInfo& p)
+{
+    if (p.argv.size() < 2)
+        return {};
+    const QFileInfo script(p.argv.at(1));
+    if (!script.isAbsolute() || QFileInfo(script.path()).fileName() != QLatin1String("scripts"))
+        return {};
+    return QFileInfo(script.path()).path();
 }
 
 // Job ids become file names: anything but upstream's shape is a finding, never a path.
@@ -169,6 +324,16 @@ QString CodexSource::orphanBrokerMismatch(const ProcessInfo& p, const QString& s
     const QString cwd = argumentAfter(p.argv, u"--cwd");
     if (cwd.isEmpty() || stateDirName(cwd) != QFileInfo(stateDir).fileName())
         return QStringLiteral("PID %1 serves another workspace (--cwd %2)").arg(p.pid).arg(cwd);
+    // Per plugin: the same workspace has a state dir under each plugin's data folder (and the tmp
+    // root); a broker is an orphan only of the one its companion used.
+    QString why;
+    const QString root = brokerStateRoot(p, &why);
+    if (root.isEmpty())
+        return QStringLiteral("PID %1: %2; which plugin's state it serves cannot be told").arg(p.pid).arg(why);
+    if (realDir(root) != realDir(QFileInfo(stateDir).path()))
+        return QStringLiteral("PID %1 belongs to the state root %2 (its companion's environment), not %3")
+            .arg(p.pid)
+            .arg(root, QFileInfo(stateDir).path());
     if (p.pid == namedPid)
         return QStringLiteral("PID %1 is the broker broker.json names").arg(p.pid);
     if (descendsFrom(p, namedPid))
@@ -235,6 +400,66 @@ QStringList CodexSource::stateRoots()
     return roots;
 }
 
+CodexSource::Placement CodexSource::placementOf(const QString& stateDir)
+{
+    Placement p;
+    p.root = QFileInfo(QDir::cleanPath(stateDir)).path();
+    const QString tmpRoot = QDir(QDir::tempPath()).filePath(QStringLiteral("codex-companion"));
+    if (realDir(p.root) == realDir(tmpRoot)) {
+        p.where = QStringLiteral("$TMPDIR/codex-companion (a companion run without $CLAUDE_PLUGIN_DATA)");
+        return p;
+    }
+    const QString pluginData = QFileInfo(p.root).path(); // <data>/<id> above state/
+    p.pluginId = QFileInfo(pluginData).fileName();
+    const QString plugins = QDir::home().filePath(QStringLiteral(".claude/plugins/data"));
+    p.where = realDir(QFileInfo(pluginData).path()) == realDir(plugins)
+        ? QStringLiteral("~/.claude/plugins/data/%1/state").arg(p.pluginId)
+        : QStringLiteral("$CLAUDE_PLUGIN_DATA/state (%1)").arg(pluginData);
+    return p;
+}
+
+QString CodexSource::brokerStateRoot(const ProcessInfo& p, QString* why)
+{
+    if (!p.environReadable) {
+        *why = QStringLiteral("its environment is unreadable (%1)").arg(p.environError);
+        return {};
+    }
+    if (const QString data = p.environmentValue(u"CLAUDE_PLUGIN_DATA"); !data.isEmpty())
+        return QDir::cleanPath(data + QLatin1String("/state"));
+    // node's os.tmpdir(): TMPDIR, TMP, TEMP, else /tmp; then the companion's (or copy's) folder.
+    QString tmp;
+    for (QStringView key : { u"TMPDIR", u"TMP", u"TEMP" }) {
+        if (tmp.isEmpty())
+            tmp = p.environmentValue(key);
+    }
+    const BrokerScript* script = brokerScriptOf(p);
+    if (!script) {
+        *why = QStringLiteral("not a broker");
+        return {};
+    }
+    return QDir::cleanPath((tmp.isEmpty() ? QStringLiteral("/tmp") : tmp) + QLatin1Char('/') + script->tmpRoot);
+}
+
+QStringList CodexSource::sessionDirNamedElsewhere(const QString& sessionDir, const QString& stateDir)
+{
+    return sessionDirsNamed(stateDir).values(QDir::cleanPath(sessionDir));
+}
+
+QString CodexSource::unreadable(const QString& stateDir)
+{
+    QStringList problems;
+    for (const auto& [path, directory] :
+        { std::pair { stateDir, true }, std::pair { QDir(stateDir).filePath(QStringLiteral("jobs")), true },
+            std::pair { QDir(stateDir).filePath(QStringLiteral("state.json")), false } }) {
+        if (const QString why = openProblem(path, directory); !why.isEmpty()) {
+            problems.append(why);
+            if (path == stateDir)
+                break; // nothing inside can be told apart
+        }
+    }
+    return problems.join(QStringLiteral("; "));
+}
+
 QStringList CodexSource::candidateStateDirs(const QString& workspace) const
 {
     const QString name = stateDirName(workspace);
@@ -261,6 +486,17 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
     Snapshot s;
     if (!beginSnapshot(s, Family::Codex, workspace, stateDir))
         return s;
+    const Placement placement = placementOf(stateDir);
+    // What cannot be read is a finding, never an empty state: listing a directory we may not read
+    // gives nothing, and "0 jobs, 0 findings" would hide every job in it.
+    if (const QString why = unreadable(stateDir); !why.isEmpty()) {
+        s.recognised.evidence
+            = QStringLiteral("%1 cannot be read, so its content cannot tell which tool wrote it").arg(placement.where);
+        s.addFinding(QStringLiteral("state-unreadable"), Severity::Error, stateDir,
+            QStringLiteral("the codex state directory cannot be read: its jobs are not seen"),
+            QStringLiteral("%1; nothing in it is judged, rebuilt or exported until it can be read").arg(why));
+        return s;
+    }
     const QDir dir(stateDir);
     const QDir jobsDir(dir.filePath(QStringLiteral("jobs")));
     QSet<QString> jobFiles; // ids with jobs/<id>.json
@@ -359,6 +595,7 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
     const QString brokerPath = dir.filePath(QStringLiteral("broker.json"));
     qint64 namedBroker = -1;
     QString namedSession;
+    QString namedPlugin; // plugin.json of the named broker's plugin root, when it is verified
     if (QFileInfo::exists(brokerPath) || QFileInfo(brokerPath).isSymLink()) {
         QString problem;
         const QJsonObject o = readStateFile(brokerPath, &problem);
@@ -392,9 +629,18 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
                               : QStringLiteral("no PID recorded"),
                     { RepairKind::RemoveStateFile });
             } else {
+                // The PID alone proves nothing (stale broker.json files name unrelated live
+                // processes): the argv must be the broker's, and the process must have started
+                // before broker.json was written (upstream writes it once the broker answers).
+                const std::optional<FileStamp> written = FileStamp::ofPath(brokerPath);
+                const WriterJudgement start = judgeWriter(
+                    p, written ? QDateTime::fromMSecsSinceEpoch(written->mtimeMs(), Qt::UTC) : QDateTime());
                 b.identityVerified = looksLikeCodexBroker(p) && argumentAfter(p.argv, u"--endpoint") == b.endpoint
-                    && argumentAfter(p.argv, u"--pid-file") == pidFile;
-                b.identityEvidence = QStringLiteral("argv %1").arg(p.argv.join(QLatin1Char(' ')).left(240));
+                    && argumentAfter(p.argv, u"--pid-file") == pidFile && start.verdict != WriterVerdict::Reused;
+                b.identityEvidence
+                    = QStringLiteral("argv %1; %2").arg(p.argv.join(QLatin1Char(' ')).left(240), start.reason);
+                if (b.identityVerified)
+                    namedPlugin = pluginManifest(brokerPluginRoot(p));
                 if (!b.identityVerified) {
                     s.addFinding(QStringLiteral("broker-unverified"), Severity::Warning,
                         FindingTarget::item(brokerPath, b.id),
@@ -424,6 +670,10 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
     for (const ProcessInfo& p : context.processes()) {
         if (!orphanBrokerMismatch(p, stateDir, namedBroker).isEmpty())
             continue;
+        // A broker still starting is named by nobody yet. The repair acts only on the very process
+        // (its start ticks) the scan judged past this grace.
+        if (!startupGraceLeft(p, context.now(), kBrokerGraceSecs).isEmpty())
+            continue;
         Broker orphan;
         orphan.id = QStringLiteral("codex-orphan:%1:%2").arg(stateDir).arg(p.pid);
         orphan.pid = p.pid;
@@ -442,6 +692,7 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
     findOrphanSessionDirs(s, liveSessions, namedSession);
 
     scanLocksAndTempFiles(s, context);
+    s.recognised = recognise(placement, stateDir, s, namedPlugin);
     return s;
 }
 

@@ -42,15 +42,42 @@ public:
     // The PID broker.json names now, -1 when none.
     static qint64 namedBrokerPid(const QString& stateDir);
 
+    // Where a state dir lies, which says whose it is: `root` is its parent; `pluginId` the plugin
+    // data folder's name (~/.claude/plugins/data/<id>/state, or $CLAUDE_PLUGIN_DATA's folder), empty
+    // under $TMPDIR/codex-companion, the companion's root when it runs without $CLAUDE_PLUGIN_DATA.
+    struct Placement
+    {
+        QString root;
+        QString pluginId;
+        QString where; // for the evidence: "~/.claude/plugins/data/codex-openai-codex/state", …
+    };
+    static Placement placementOf(const QString& stateDir);
+    // The state root the companion that started broker p used (resolveStateDir): $CLAUDE_PLUGIN_DATA/state
+    // from p's environment, else $TMPDIR/codex-companion as p's os.tmpdir() gives it. Empty, with
+    // `why`, when p's environment cannot be read: then it is matched to no state dir.
+    static QString brokerStateRoot(const ProcessInfo& p, QString* why);
+    // The broker.json files of every other state dir (in every state root) naming sessionDir: a
+    // session dir named by another workspace's state belongs to that workspace.
+    static QStringList sessionDirNamedElsewhere(const QString& sessionDir, const QString& stateDir);
+    // Why the state dir, its jobs/ or its state.json cannot be read (each that exists is opened);
+    // empty when all can. What cannot be read is never judged, rebuilt or exported as empty.
+    static QString unreadable(const QString& stateDir);
+
     static constexpr int kUpstreamJobLimit = 50;
     static constexpr qint64 kMaxStateBytes = 16 * 1024 * 1024;
     static constexpr int kSocketTimeoutMs = 150; // upstream's own readiness window
     // A session dir younger than this may belong to a broker still starting (upstream waits 2 s).
     static constexpr qint64 kSessionGraceSecs = 10;
+    // A broker younger than this may not be named yet: upstream writes broker.json only once the
+    // broker answers, waiting up to 2 s (ensureBrokerSession). The same margin as session dirs.
+    static constexpr qint64 kBrokerGraceSecs = kSessionGraceSecs;
 };
 
-// argv: <node> …/app-server-broker.mjs serve --endpoint E --cwd C --pid-file P
+// argv: <node> <plugin root>/scripts/app-server-broker.mjs serve --endpoint E --cwd C --pid-file P
+// (or acp-broker.mjs, the script of a plugin that copies the companion; docs/formats/codex.md).
 bool looksLikeCodexBroker(const ProcessInfo& process);
+// <plugin root> of a broker's argv (the folder above scripts/), "" when argv[1] is not in one.
+QString brokerPluginRoot(const ProcessInfo& process);
 QString argumentAfter(const QStringList& argv, QStringView flag);
 
 } // namespace Stateward

@@ -2,6 +2,7 @@
 #include "gstacksource.h"
 
 #include "jsonfile.h"
+#include "lock/tmpfiles.h"
 #include "proc/probe.h"
 
 #include <QDir>
@@ -44,6 +45,54 @@ namespace {
         return QString::number(value);
     }
 
+    // gstack by what its files are: browse.json of the daemon's shape, its lock and tmp names, the
+    // /codex skill's scratch files in tmp/. The era from browse.json's fields and the tmp naming.
+    Recognition recognise(const Snapshot& s, const JsonFile& state, const QStringList& scratch)
+    {
+        QStringList files;
+        QString layout;
+        if (state.ok() && state.object.value(QStringLiteral("pid")).isDouble()
+            && state.object.contains(QStringLiteral("port"))) {
+            files.append(QStringLiteral("browse.json {pid, port, …}"));
+            layout = state.object.contains(QStringLiteral("configHash"))
+                    || state.object.contains(QStringLiteral("xvfbPid"))
+                ? QStringLiteral("browse daemon, v1.68-style browse.json")
+                : QStringLiteral("browse daemon");
+        }
+        const QString ownDir = s.stateDir + QLatin1Char('/');
+        for (const LockHolder& l : s.locks) {
+            if (QFileInfo(l.verdict.path).fileName() == QLatin1String("browse.json.lock"))
+                files.append(QStringLiteral("browse.json.lock"));
+        }
+        int tmpFiles = 0;
+        bool perWriterTmp = false;
+        for (const TempFile& t : s.tempFiles) {
+            if (t.name.family == QLatin1String("gstack") && t.path.startsWith(ownDir)) {
+                ++tmpFiles;
+                perWriterTmp |= t.name.pattern.startsWith(QLatin1String("browse.json.tmp.<pid>"));
+            }
+        }
+        if (tmpFiles > scratch.size())
+            files.append(
+                QStringLiteral("%1 gstack tmp files%2")
+                    .arg(tmpFiles - scratch.size())
+                    .arg(perWriterTmp ? QStringLiteral(" (browse.json.tmp.<pid>.<hex>: v1.30 or later)") : QString()));
+        if (!scratch.isEmpty())
+            files.append(QStringLiteral("%1 /codex scratch files in tmp/").arg(scratch.size()));
+        if (!state.ok() && !s.brokers.isEmpty()) // orphans: gstack's argv, started for this browse.json
+            files.append(QStringLiteral("a gstack daemon started for this browse.json"));
+        Recognition r;
+        if (files.isEmpty()) {
+            r.evidence
+                = QStringLiteral("none of browse.json, browse.json.lock or a gstack tmp name in %1").arg(s.stateDir);
+            return r;
+        }
+        r.tool = QStringLiteral("gstack (garrytan/gstack)");
+        r.layout = layout.isEmpty() ? QStringLiteral("no daemon state") : layout;
+        r.evidence = files.join(QStringLiteral(", "));
+        return r;
+    }
+
 } // namespace
 
 bool looksLikeGstackDaemon(const ProcessInfo& p)
@@ -52,6 +101,13 @@ bool looksLikeGstackDaemon(const ProcessInfo& p)
     return p.argv.size() == 3 && QFileInfo(p.argv.at(0)).fileName() == QLatin1String("bun")
         && p.argv.at(1) == QLatin1String("run") && QFileInfo(p.argv.at(2)).fileName() == QLatin1String("server.ts")
         && QFileInfo(p.argv.at(2)).isAbsolute();
+}
+
+QString GstackSource::chromiumProfileLock()
+{
+    // resolveGstackHome(): $GSTACK_HOME, else ~/.gstack.
+    const QString home = qEnvironmentVariable("GSTACK_HOME", QDir::home().filePath(QStringLiteral(".gstack")));
+    return QDir(home).filePath(QStringLiteral("chromium-profile/SingletonLock"));
 }
 
 QStringList GstackSource::candidateStateDirs(const QString& workspace) const
@@ -203,6 +259,9 @@ Snapshot GstackSource::scan(const QString& workspace, const QString& stateDir, S
     for (const ProcessInfo& p : context.processes()) {
         if (!orphanDaemonMismatch(p, stateFile, namedPid).isEmpty())
             continue;
+        // Not written yet by a daemon still starting; the repair acts only on this very process.
+        if (!startupGraceLeft(p, context.now(), kDaemonGraceSecs).isEmpty())
+            continue;
         Broker orphan;
         orphan.id = QStringLiteral("gstack-orphan:%1:%2").arg(stateFile).arg(p.pid);
         orphan.pid = p.pid;
@@ -219,6 +278,36 @@ Snapshot GstackSource::scan(const QString& workspace, const QString& stateDir, S
     }
 
     scanLocksAndTempFiles(s, context);
+
+    // .gstack/tmp/: gstack's TMP_ROOT when neither TMPDIR nor TMP is set, where the /codex skill's
+    // mktemp scratch files stay behind when a run is cut short (gstack #2627). Listed without
+    // following anything; a name of no gstack file there is left alone.
+    QStringList scratch;
+    const QString tmpArea = QDir(stateDir).filePath(QStringLiteral("tmp"));
+    if (const std::optional<FileStamp> area = FileStamp::ofPath(tmpArea); area && area->isDirectory) {
+        for (const QString& name :
+            QDir(tmpArea).entryList(QDir::Files | QDir::System | QDir::Hidden | QDir::NoDotAndDotDot, QDir::Name)) {
+            const TmpFileName tmp = recogniseGstackScratchName(name);
+            const QString path = QDir(tmpArea).filePath(name);
+            const std::optional<FileStamp> st = FileStamp::ofPath(path);
+            if (tmp.recognised && st && !st->isDirectory) {
+                addTempFile(s, context, path, st->isSymlink, tmp);
+                scratch.append(QStringLiteral("tmp/") + name);
+            }
+        }
+    }
+
+    // Chromium's SingletonLock: one profile for every project, so it is shown with each.
+    const QString profileLock = chromiumProfileLock();
+    if (FileStamp::ofPath(profileLock)) {
+        LockHolder holder { QStringLiteral("lock:") + profileLock,
+            context.judge().judge(profileLock, LockDialect::ChromiumSingleton) };
+        // Shown with its verdict and never a finding here: a dead holder's lock is Chromium's to
+        // take over (on this host) and gstack's to clear before its next launch, never ours.
+        s.locks.append(holder);
+    }
+
+    s.recognised = recognise(s, file, scratch);
     return s;
 }
 

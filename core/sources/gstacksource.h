@@ -29,8 +29,15 @@ public:
     // The PID browse.json names now, -1 when none.
     static qint64 namedDaemonPid(const QString& stateDir);
 
+    // ~/.gstack/chromium-profile/SingletonLock ($GSTACK_HOME when set): Chromium's own profile
+    // lock, one for every project on the machine (docs/formats/gstack.md).
+    static QString chromiumProfileLock();
+
     static constexpr qint64 kMaxStateBytes = 1024 * 1024;
     static constexpr int kHealthTimeoutMs = 1000;
+    // A daemon writes browse.json once its port is bound; gstack's CLI waits for that up to 15 s
+    // (30 s under CI): a younger daemon no file names may still be starting.
+    static constexpr qint64 kDaemonGraceSecs = 30;
 };
 
 // The daemon's argv shape: bun run <…>/server.ts (docs/formats/gstack.md).

@@ -164,52 +164,71 @@ void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context, const LockS
     tmpNamed.removeIf([&foreign](const std::pair<QString, bool>& entry) { return foreign(entry.first); });
     std::sort(tmpNamed.begin(), tmpNamed.end());
 
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-    for (const auto& [path, isSymlink] : std::as_const(tmpNamed)) {
-        const TmpFileName name = recogniseTmpName(path.mid(path.lastIndexOf(QLatin1Char('/')) + 1));
-        if (isSymlink) {
-            // Moving the link aside is safe (rename never follows it); reading through it is not.
-            snapshot.addFinding(QStringLiteral("tmp-symlink"), Severity::Warning, path,
-                QStringLiteral("a %1 tmp name that is a symlink; not followed").arg(name.family),
-                QStringLiteral("points to %1; no tool writes its tmp files as symlinks")
-                    .arg(QFileInfo(path).symLinkTarget()),
-                { RepairKind::SweepTmp });
-            continue;
-        }
-        const auto stamp = FileStamp::ofPath(path);
-        if (!stamp)
-            continue; // gone since listed: it was renamed into place
-        TempFile t;
-        t.id = QStringLiteral("tmp:") + path;
-        t.path = path;
-        t.name = name;
-        t.size = stamp->size;
-        t.mtime = QDateTime::fromMSecsSinceEpoch(stamp->mtimeMs(), Qt::UTC);
-        t.openBy = context.openFiles().holders(stamp->key);
-        const qint64 ageMs = t.mtime.msecsTo(now);
-        if (!t.openBy.isEmpty()) {
-            t.reason = QStringLiteral("open by PID %1: being written").arg(t.openBy.first());
-        } else if (name.ownerPid > 0) {
-            const ProcessInfo owner = inspectProcess(name.ownerPid);
-            t.ownerLiveness = owner.liveness;
-            const WriterJudgement w = judgeWriter(owner, t.mtime);
-            t.orphan = w.verdict == WriterVerdict::Dead || w.verdict == WriterVerdict::Reused;
-            t.reason = t.orphan ? QStringLiteral("its writer is gone: %1").arg(w.reason)
-                                : QStringLiteral("its writer PID %1 is alive").arg(name.ownerPid);
-        } else if (const QString writer = options.liveWriter ? options.liveWriter(path) : QString();
-                   !writer.isEmpty()) {
-            t.reason = QStringLiteral("names no writer, and one may be running: %1").arg(writer);
-        } else {
-            t.orphan = ageMs > kUnnamedTmpAgeMs;
-            t.reason = QStringLiteral("names no writer; %1 s old and open by nobody").arg(ageMs / 1000);
-        }
-        if (t.orphan) {
-            snapshot.addFinding(QStringLiteral("orphan-tmp"), Severity::Warning, FindingTarget::item(path, t.id),
-                QStringLiteral("orphaned %1 tmp file for %2 (%3 bytes)").arg(name.family, name.target).arg(t.size),
-                t.reason, { RepairKind::SweepTmp });
-        }
-        snapshot.tempFiles.append(t);
-    }
+    for (const auto& [path, isSymlink] : std::as_const(tmpNamed))
+        addTempFile(snapshot, context, path, isSymlink,
+            recogniseTmpName(path.mid(path.lastIndexOf(QLatin1Char('/')) + 1)), options.liveWriter);
 }
 
+void addTempFile(Snapshot& snapshot, ScanContext& context, const QString& path, bool isSymlink, const TmpFileName& name,
+    const std::function<QString(const QString& path)>& liveWriter)
+{
+    if (isSymlink) {
+        // Moving the link aside is safe (rename never follows it); reading through it is not.
+        snapshot.addFinding(QStringLiteral("tmp-symlink"), Severity::Warning, path,
+            QStringLiteral("a %1 tmp name that is a symlink; not followed").arg(name.family),
+            QStringLiteral("points to %1; no tool writes its tmp files as symlinks")
+                .arg(QFileInfo(path).symLinkTarget()),
+            { RepairKind::SweepTmp });
+        return;
+    }
+    const auto stamp = FileStamp::ofPath(path);
+    if (!stamp)
+        return; // gone since listed: it was renamed into place
+    TempFile t;
+    t.id = QStringLiteral("tmp:") + path;
+    t.path = path;
+    t.name = name;
+    t.size = stamp->size;
+    t.mtime = QDateTime::fromMSecsSinceEpoch(stamp->mtimeMs(), Qt::UTC);
+    t.openBy = context.openFiles().holders(stamp->key);
+    const qint64 ageMs = t.mtime.msecsTo(QDateTime::currentDateTimeUtc());
+    if (!t.openBy.isEmpty()) {
+        t.reason = QStringLiteral("open by PID %1: being written").arg(t.openBy.first());
+    } else if (name.ownerPid > 0) {
+        const ProcessInfo owner = inspectProcess(name.ownerPid);
+        t.ownerLiveness = owner.liveness;
+        const WriterJudgement w = judgeWriter(owner, t.mtime);
+        t.orphan = w.verdict == WriterVerdict::Dead || w.verdict == WriterVerdict::Reused;
+        t.reason = t.orphan ? QStringLiteral("its writer is gone: %1").arg(w.reason)
+                            : QStringLiteral("its writer PID %1 is alive").arg(name.ownerPid);
+    } else if (const QString writer = liveWriter ? liveWriter(path) : QString(); !writer.isEmpty()) {
+        t.reason = QStringLiteral("names no writer, and one may be running: %1").arg(writer);
+    } else {
+        const qint64 limitMs = name.idleLimitMs > 0 ? name.idleLimitMs : kUnnamedTmpAgeMs;
+        t.orphan = ageMs > limitMs;
+        t.reason = QStringLiteral("names no writer; %1 s old (idle limit %2 s) and open by nobody")
+                       .arg(ageMs / 1000)
+                       .arg(limitMs / 1000);
+    }
+    if (t.orphan) {
+        snapshot.addFinding(QStringLiteral("orphan-tmp"), Severity::Warning, FindingTarget::item(path, t.id),
+            QStringLiteral("orphaned %1 tmp file for %2 (%3 bytes)").arg(name.family, name.target).arg(t.size),
+            t.reason, { RepairKind::SweepTmp });
+    }
+    snapshot.tempFiles.append(t);
+}
+
+QString startupGraceLeft(const ProcessInfo& p, const QDateTime& now, qint64 graceSecs)
+{
+    if (!p.startTime.isValid())
+        return QStringLiteral("PID %1's start time is unreadable: it may still be starting").arg(p.pid);
+    const qint64 ageMs = p.startTime.msecsTo(now);
+    if (ageMs > graceSecs * 1000)
+        return {};
+    return QStringLiteral("PID %1 started %2 s ago: within the %3 s start-up grace (its tool names it only once it "
+                          "is ready)")
+        .arg(p.pid)
+        .arg(QString::number(double(std::max<qint64>(ageMs, 0)) / 1000.0, 'f', 1))
+        .arg(graceSecs);
+}
 } // namespace Stateward

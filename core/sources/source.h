@@ -61,8 +61,13 @@ public:
     // an incomplete one, is not to be used.
     const TreeFingerprint* tree() const { return m_tree; }
     void setTree(const TreeFingerprint* tree) { m_tree = tree; }
+    // The scan's clock, for verdicts that depend on how long ago something started (a daemon's
+    // start-up grace): now, unless set. Tests set it to judge a process as of a moment they choose.
+    QDateTime now() const { return m_now.value_or(QDateTime::currentDateTimeUtc()); }
+    void setNow(const QDateTime& now) { m_now = now; }
 
 private:
+    std::optional<QDateTime> m_now;
     std::optional<QList<ProcessInfo>> m_processes;
     std::optional<OpenFileTable> m_openFiles;
     std::optional<KernelLockTable> m_kernelLocks;
@@ -153,5 +158,16 @@ struct LockScanOptions
 // Shared by every adapter: every lock and every recognised tmp file under stateDir, judged, with
 // findings for stale locks and orphaned tmp files.
 void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context, const LockScanOptions& options = {});
+// One recognised tmp file judged by the owner-aware rules (open by someone: live; a PID in its name:
+// its writer's liveness; else its age against the name's idle limit), added to the snapshot with an
+// orphan-tmp finding when nobody will use it again. Shared with adapters that list tmp areas of their own.
+// `liveWriter`: as LockScanOptions::liveWriter.
+void addTempFile(Snapshot& snapshot, ScanContext& context, const QString& path, bool isSymlink, const TmpFileName& name,
+    const std::function<QString(const QString& path)>& liveWriter = {});
+
+// Why a daemon or broker that started `graceSecs` or less before `now` is not judged an orphan
+// yet (it may still be starting: its tool writes the state file naming it only once it is
+// ready); empty once past the grace. Decided from the process's start time, never from a PID.
+QString startupGraceLeft(const ProcessInfo& process, const QDateTime& now, qint64 graceSecs);
 
 } // namespace Stateward

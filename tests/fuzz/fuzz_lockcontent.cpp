@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     using namespace Stateward;
     const QByteArray content(reinterpret_cast<const char*>(data), qsizetype(size));
     static const QStringList names { QStringLiteral("changes.journal.lock"), QStringLiteral("browse.json.lock"),
-        QStringLiteral("graph.db.lock"), QStringLiteral("state.json.lock") };
+        QStringLiteral("graph.db.lock"), QStringLiteral("state.json.lock"), QStringLiteral("SingletonLock") };
     for (const QString& name : names) {
         const LockDialect dialect = classifyLock(name, false, false, content);
         const LockContent parsed = parseLockContent(dialect, content);
@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         nameOf(dialect);
     }
     for (LockDialect d : { LockDialect::PidNonce, LockDialect::PidOnly, LockDialect::Mkdir, LockDialect::QLockFile,
-             LockDialect::Git, LockDialect::Unknown })
+             LockDialect::Git, LockDialect::ChromiumSingleton, LockDialect::Unknown })
         parseLockContent(d, content);
     return 0;
 }

@@ -11,6 +11,7 @@
 #include "models/rows.h"
 #include "proc/processinfo.h"
 #include "repairdialog.h"
+#include "sources/codexsource.h"
 #include "testfiles.h"
 #include "undodialog.h"
 #include "watch/watchhub.h"
@@ -205,6 +206,12 @@ private slots:
             resets.append(std::make_shared<QSignalSpy>(window.model(v), &QAbstractItemModel::modelReset));
         }
         window.hub()->setBackstopInterval(0);
+        // The orphan broker is one only past its start-up grace (it might still be starting before):
+        // the window opens once it is, as a user who opens the demo a little later sees it.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            inspectProcess(demo.orphanBrokerPid()).startTime.secsTo(QDateTime::currentDateTimeUtc())
+                > CodexSource::kBrokerGraceSecs,
+            60000);
         QVERIFY(window.openWorkspace(demo.path(), false));
         window.show();
         QTRY_VERIFY_WITH_TIMEOUT(codesShown(window).contains(QStringLiteral("broker-orphan")), 30000);

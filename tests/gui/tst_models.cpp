@@ -579,8 +579,8 @@ private slots:
             { [](TempFile& t) { t.id += u'x'; }, [](TempFile& t) { t.path += u'x'; },
                 [](TempFile& t) { t.name.recognised = !t.name.recognised; }, [](TempFile& t) { t.name.family += u'x'; },
                 [](TempFile& t) { t.name.pattern += u'x'; }, [](TempFile& t) { t.name.target += u'x'; },
-                [](TempFile& t) { ++t.name.ownerPid; }, [](TempFile& t) { ++t.size; },
-                [](TempFile& t) { t.mtime = t.mtime.addMSecs(1); },
+                [](TempFile& t) { ++t.name.ownerPid; }, [](TempFile& t) { ++t.name.idleLimitMs; },
+                [](TempFile& t) { ++t.size; }, [](TempFile& t) { t.mtime = t.mtime.addMSecs(1); },
                 [](TempFile& t) { t.ownerLiveness = Liveness::Zombie; }, [](TempFile& t) { t.openBy << 1; },
                 [](TempFile& t) { t.orphan = !t.orphan; }, [](TempFile& t) { t.reason += u'x'; } });
         check(s.findings.at(0),
@@ -600,8 +600,8 @@ private slots:
         QCOMPARE(sizeof(LockContent), size_t(152));
         QCOMPARE(sizeof(FileStamp), size_t(40));
         QCOMPARE(sizeof(WriterJudgement), size_t(40));
-        QCOMPARE(sizeof(TempFile), size_t(216));
-        QCOMPARE(sizeof(TmpFileName), size_t(88));
+        QCOMPARE(sizeof(TempFile), size_t(224));
+        QCOMPARE(sizeof(TmpFileName), size_t(96));
         QCOMPARE(sizeof(Finding), size_t(232));
 #endif
     }

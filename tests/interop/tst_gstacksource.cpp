@@ -4,6 +4,7 @@
 // killed, PID-reused, and malformed state files.
 #include "childprocess.h"
 #include "gstackdaemon.h"
+#include "lock/lockfile.h"
 #include "nodetools.h"
 #include "repair/repair.h"
 #include "sources/gstacksource.h"
@@ -14,6 +15,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSysInfo>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
@@ -29,11 +31,15 @@ class TestGstackSource : public QObject
     Q_OBJECT
 
     GstackDaemonTools m_gstack;
+    QTemporaryDir m_gstackHome; // $GSTACK_HOME: the machine's own Chromium profile takes no part
 
-    static Snapshot scan(const QString& ws)
+    // `now`: the moment the scan judges as of (a daemon's start-up grace); default the real one.
+    static Snapshot scan(const QString& ws, const QDateTime& now = {})
     {
         GstackSource source;
         ScanContext context;
+        if (now.isValid())
+            context.setNow(now);
         return source.scan(ws, source.stateDirs(ws).value(0), context);
     }
 
@@ -47,6 +53,12 @@ private slots:
     {
         const QString why = m_gstack.setUp();
         QVERIFY2(why.isEmpty(), qPrintable(why));
+        qputenv("GSTACK_HOME", QFile::encodeName(m_gstackHome.path()));
+    }
+
+    static QDateTime pastGrace(qint64 pid)
+    {
+        return inspectProcess(pid).startTime.addSecs(GstackSource::kDaemonGraceSecs + 1);
     }
 
     void healthyDaemon()
@@ -91,7 +103,7 @@ private slots:
 
         // A racing start deleted browse.json: the daemon lives on, named by nothing.
         QVERIFY(QFile::remove(stateFile));
-        Snapshot s = scan(ws.path());
+        Snapshot s = scan(ws.path(), pastGrace(daemon.pid()));
         QCOMPARE(findingCodes(s), QStringList { QStringLiteral("daemon-orphan") });
         QCOMPARE(s.brokers.size(), 1);
         QCOMPARE(s.brokers.first().pid, qint64(daemon.pid()));
@@ -118,6 +130,7 @@ private slots:
         QVERIFY(startDaemon(daemon, ws.path()));
         QVERIFY(QFile::remove(ws.filePath(QStringLiteral(".gstack/browse.json"))));
         ScanContext context;
+        context.setNow(pastGrace(daemon.pid())); // past its start-up grace
         QVERIFY(planRepairs(scanWorkspace(ws.path(), context)).actions.isEmpty()); // never without asking
         const RepairPlan plan = planRepairs(scanWorkspace(ws.path(), context), orphanCleanupKinds());
         QCOMPARE(plan.actions.size(), 1);
@@ -134,6 +147,137 @@ private slots:
         results = applyPlan(plan);
         QVERIFY2(results.first().outcome == RepairResult::Outcome::Applied, qPrintable(results.first().detail));
         QVERIFY(daemon.reap(5000) >= 0);
+    }
+
+    // D10 for daemons: one started a moment ago, before it wrote browse.json (it does once its port
+    // is bound; gstack's CLI waits up to 15 s), is no orphan; past the start-up grace it is.
+    void daemonStillStartingIsNoOrphan()
+    {
+        QTemporaryDir ws;
+        QVERIFY(QDir(ws.path()).mkdir(QStringLiteral(".gstack")));
+        ChildProcess daemon;
+        QVERIFY(startDaemon(daemon, ws.path()));
+        QVERIFY(QFile::remove(ws.filePath(QStringLiteral(".gstack/browse.json"))));
+        const QDateTime started = inspectProcess(daemon.pid()).startTime;
+        QVERIFY(started.isValid());
+        Snapshot s = scan(ws.path(), started.addMSecs(300));
+        QVERIFY2(s.findings.isEmpty(), qPrintable(findingCodes(s).join(u',')));
+        QVERIFY(planRepairs({ s }, orphanCleanupKinds()).actions.isEmpty());
+        s = scan(ws.path(), started.addSecs(GstackSource::kDaemonGraceSecs + 1));
+        QCOMPARE(findingCodes(s), QStringList { QStringLiteral("daemon-orphan") });
+        QVERIFY(s.recognised.known());
+    }
+
+    // gstack #2627: with neither TMPDIR nor TMP set, the /codex skill's mktemp scratch files land in
+    // .gstack/tmp/ and stay when a run is cut short. Litter by the owner-aware rules: open by someone,
+    // or younger than a skill run, is in use; a name no gstack file has is left alone.
+    void codexScratchLitter()
+    {
+        QTemporaryDir ws;
+        const QString tmp = ws.filePath(QStringLiteral(".gstack/tmp"));
+        QVERIFY(QDir().mkpath(tmp));
+        const QString old = tmp + QLatin1String("/codex-err-a1B2c3"), held = tmp + QLatin1String("/codex-resp-Zz9Yy8"),
+                      fresh = tmp + QLatin1String("/codex-prompt-Qq1Ww2"),
+                      literal = tmp + QLatin1String("/codex-err-XXXXXX.txt"),
+                      foreign = tmp + QLatin1String("/notes-a1B2c3");
+        for (const QString& f : { old, held, fresh, literal, foreign })
+            writeFile(f, "scratch\n");
+        for (const QString& f : { old, held, literal, foreign })
+            backdate(f, 2 * 3600);
+        QFile open(held);
+        QVERIFY(open.open(QIODevice::ReadOnly)); // a codex run still writing it
+        const Snapshot s = scan(ws.path());
+        QStringList orphans;
+        for (const Finding& f : s.findings) {
+            QCOMPARE(f.code, QStringLiteral("orphan-tmp"));
+            QCOMPARE(namesOf(f.repairs), QStringList { QStringLiteral("sweep-tmp") });
+            orphans.append(f.target.path);
+        }
+        orphans.sort();
+        QStringList expected { old, literal };
+        expected.sort();
+        QCOMPARE(orphans, expected);
+        QStringList listed;
+        for (const TempFile& t : s.tempFiles)
+            listed.append(t.path);
+        listed.sort();
+        expected = QStringList { old, literal, fresh, held };
+        expected.sort();
+        QCOMPARE(listed, expected);
+        QCOMPARE(s.recognised.tool, QStringLiteral("gstack (garrytan/gstack)"));
+        QVERIFY2(s.recognised.evidence.contains(QLatin1String("4 /codex scratch files in tmp/")),
+            qPrintable(s.recognised.evidence));
+
+        const RepairPlan plan = planRepairs({ s });
+        QCOMPARE(plan.actions.size(), 2);
+        for (const RepairResult& r : applyPlan(plan))
+            QVERIFY2(r.outcome == RepairResult::Outcome::Applied, qPrintable(r.detail));
+        for (const QString& f : { held, fresh, foreign })
+            QVERIFY(QFileInfo::exists(f));
+        QVERIFY(!QFileInfo::exists(old) && !QFileInfo::exists(literal));
+    }
+
+    // gstack #2817: Chromium's SingletonLock in ~/.gstack/chromium-profile/ (one profile for every
+    // project) is a symlink whose target is "<host>-<pid>". Its target is read, never followed; the
+    // holder is judged by liveness, a PID on another host is not judged at all, and it is never
+    // removed (Chromium and gstack clear a dead holder's lock themselves).
+    void chromiumSingletonLock()
+    {
+        QTemporaryDir ws;
+        QVERIFY(QDir(ws.path()).mkdir(QStringLiteral(".gstack")));
+        const QString lock = GstackSource::chromiumProfileLock();
+        QCOMPARE(lock, m_gstackHome.filePath(QStringLiteral("chromium-profile/SingletonLock")));
+        QVERIFY(QDir().mkpath(QFileInfo(lock).path()));
+        const QString host = QSysInfo::machineHostName();
+        const auto verdictWith = [&](const QString& target) {
+            QFile::remove(lock);
+            if (!QFile::link(target, lock))
+                return LockVerdict {};
+            const Snapshot s = scan(ws.path());
+            for (const LockHolder& l : s.locks) {
+                if (l.verdict.path == lock) {
+                    if (!s.findings.isEmpty())
+                        qWarning() << findingCodes(s);
+                    return s.findings.isEmpty() ? l.verdict : LockVerdict {};
+                }
+            }
+            return LockVerdict {};
+        };
+
+        ChildProcess chromium;
+        QVERIFY(chromium.start(ChildProcess::binary("sw-testchild"), { QStringLiteral("sleep") }));
+        QVERIFY(!chromium.waitForLine("ready").isEmpty());
+        LockVerdict v = verdictWith(host + QLatin1Char('-') + QString::number(chromium.pid()));
+        QCOMPARE(v.dialect, LockDialect::ChromiumSingleton);
+        QCOMPARE(v.state, LockState::Held);
+        QCOMPARE(v.content.pid, qint64(chromium.pid()));
+        QCOMPARE(v.content.host, host);
+
+        const qint64 pid = chromium.pid();
+        QVERIFY(chromium.signal(SIGKILL));
+        QVERIFY(chromium.reap() >= 0);
+        v = verdictWith(host + QLatin1Char('-') + QString::number(pid));
+        QCOMPARE(v.state, LockState::Stale);
+        QVERIFY(!v.removable);
+        QVERIFY2(v.reason.contains(QString::number(pid)), qPrintable(v.reason));
+        const ClearResult cleared = clearStaleLock(lock);
+        QVERIFY(!cleared.cleared);
+        QVERIFY(QFileInfo(lock).isSymLink());
+
+        // Another host's Chromium: its PID means nothing here.
+        v = verdictWith(QStringLiteral("other-host.example-%1").arg(pid));
+        QCOMPARE(v.state, LockState::Unknown);
+        QCOMPARE(v.content.host, QStringLiteral("other-host.example"));
+        QVERIFY(v.foreignHost);
+
+        // A link to a real file: its text is the content, the file is never opened.
+        const QString decoy = m_gstackHome.filePath(QStringLiteral("decoy"));
+        writeFile(decoy, QByteArray::number(::getpid()) + '\n');
+        v = verdictWith(decoy);
+        QCOMPARE(v.dialect, LockDialect::ChromiumSingleton);
+        QCOMPARE(v.state, LockState::Unknown);
+        QCOMPARE(v.content.pid, qint64(-1));
+        QVERIFY(QFile::remove(lock));
     }
 
     void reusedAndForeignPids()
