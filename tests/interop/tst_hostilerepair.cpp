@@ -1,19 +1,26 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Repairs under hostile conditions (issue 17, part 4): a huge quarantined file (D3), a repair killed
 // half-way or run on a full disk (D5), through the built stateward-cli as a user runs it.
+#include "childprocess.h"
 #include "clirun.h"
+#include "lock/lockfile.h"
 #include "proc/processinfo.h"
 #include "repair/quarantine.h"
 #include "testfiles.h"
 
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <csignal>
+#include <cstring>
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -46,11 +53,11 @@ struct MeasuredRun
     QByteArray output;
 };
 
-MeasuredRun runMeasured(const QStringList& arguments, const QString& outputFile)
+// Arguments as bytes: QProcess encodes QStrings lossily, and some tests pass bytes that are not UTF-8.
+MeasuredRun runMeasured(const QList<QByteArray>& arguments, const QString& outputFile)
 {
     QList<QByteArray> args { QFile::encodeName(cliBinary()) };
-    for (const QString& a : arguments)
-        args.append(QFile::encodeName(a));
+    args += arguments;
     QList<char*> argv;
     for (QByteArray& a : args)
         argv.append(a.data());
@@ -113,6 +120,71 @@ QMap<QString, QByteArray> stateOf(const QString& stateDir)
         return it.key().startsWith(QLatin1String(".stateward")) || it.key() == QLatin1String("index.json.lock");
     });
     return tree;
+}
+
+QList<QByteArray> bytesOf(const QStringList& arguments)
+{
+    QList<QByteArray> out;
+    for (const QString& a : arguments)
+        out.append(QFile::encodeName(a));
+    return out;
+}
+
+// A small tmpfs at `path`, unmounted when it goes: a disk the test can fill or make read-only.
+// Needs CAP_SYS_ADMIN (root): `error` says why not.
+struct SmallDisk
+{
+    QByteArray path;
+    bool mounted = false;
+    QString error;
+    explicit SmallDisk(const QString& where)
+        : path(QFile::encodeName(where))
+    {
+        QDir().mkpath(where);
+        mounted
+            = ::mount("stateward-test", path.constData(), "tmpfs", MS_NOSUID | MS_NODEV, "size=256k,mode=0755") == 0;
+        if (!mounted)
+            error = QStringLiteral("cannot mount a small tmpfs (%1; needs root)")
+                        .arg(QString::fromLocal8Bit(std::strerror(errno)));
+    }
+    bool makeReadOnly()
+    {
+        return ::mount(nullptr, path.constData(), nullptr, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) == 0;
+    }
+    ~SmallDisk()
+    {
+        if (mounted)
+            ::umount2(path.constData(), MNT_DETACH);
+    }
+};
+
+// Removes path and all below it by bytes: QTemporaryDir cannot, where a name is not UTF-8.
+void removeTree(const QByteArray& path)
+{
+    ::nftw(
+        path.constData(), [](const char* p, const struct stat*, int, FTW*) { return ::remove(p); }, 16,
+        FTW_DEPTH | FTW_PHYS);
+}
+
+// Every finding with this code in `scan --json` output.
+QList<QJsonObject> findingsCoded(const QByteArray& json, const QString& code)
+{
+    QList<QJsonObject> out;
+    const auto walk = [&](const auto& self, const QJsonValue& v) -> void {
+        if (v.isArray()) {
+            for (const QJsonValue& item : v.toArray())
+                self(self, item);
+        } else if (v.isObject()) {
+            const QJsonObject o = v.toObject();
+            if (o.value(QStringLiteral("code")).toString() == code)
+                out.append(o);
+            for (const QJsonValue& item : o)
+                self(self, item);
+        }
+    };
+    const QJsonDocument doc = QJsonDocument::fromJson(json);
+    walk(walk, doc.isArray() ? QJsonValue(doc.array()) : QJsonValue(doc.object()));
+    return out;
 }
 
 bool stoppedBySignal(qint64 pid)
@@ -183,8 +255,8 @@ private slots:
             QVERIFY(f.resize(kRecordBytes)); // sparse: the machine's disk is not filled
         }
         backdate(record, 3600);
-        const MeasuredRun r = runMeasured({ QStringLiteral("repair"), ws, QStringLiteral("--kind"),
-                                              QStringLiteral("quarantine-invalid"), QStringLiteral("--yes") },
+        const MeasuredRun r = runMeasured(bytesOf({ QStringLiteral("repair"), ws, QStringLiteral("--kind"),
+                                              QStringLiteral("quarantine-invalid"), QStringLiteral("--yes") }),
             root.filePath(QStringLiteral("out.txt")));
         QVERIFY2(r.exitCode == 0, r.output.constData());
         const QFileInfo moved(stateDir + QStringLiteral("/invalid/active/traj_big.json"));
@@ -257,13 +329,9 @@ private slots:
     {
         QTemporaryDir root;
         const QString disk = root.filePath(QStringLiteral("disk"));
-        QVERIFY(QDir().mkpath(disk));
-        if (::mount("stateward-test", QFile::encodeName(disk).constData(), "tmpfs", MS_NOSUID | MS_NODEV,
-                "size=256k,mode=0755")
-            != 0)
-            QSKIP(qPrintable(QStringLiteral("cannot mount a small tmpfs for a full disk (%1; needs root)")
-                                 .arg(QString::fromLocal8Bit(std::strerror(errno)))));
-        const auto unmount = qScopeGuard([&] { ::umount2(QFile::encodeName(disk).constData(), MNT_DETACH); });
+        SmallDisk small(disk);
+        if (!small.mounted)
+            QSKIP(qPrintable(small.error));
         const QString ws = disk + QStringLiteral("/ws");
         const QString stateDir = trajectoriesIn(ws, true);
         const QString bad = stateDir + QStringLiteral("/active/traj_bad.json");
@@ -296,6 +364,99 @@ private slots:
         r = runCli({ QStringLiteral("undo"), ws, kept.first().id });
         QVERIFY2(r.exitCode == 0, qPrintable(text(r)));
         QCOMPARE(stateOf(stateDir), before);
+    }
+
+    // A stale lock that cannot be removed says why: on a read-only filesystem, EROFS, not "it
+    // changed or was taken while being cleared".
+    void readOnlyLockNamesTheCause()
+    {
+        QTemporaryDir root;
+        SmallDisk small(root.filePath(QStringLiteral("disk")));
+        if (!small.mounted)
+            QSKIP(qPrintable(small.error));
+        const QString lock = QFile::decodeName(small.path) + QStringLiteral("/ws/.gstack/browse.json.lock");
+        QVERIFY(QDir().mkpath(QFileInfo(lock).path()));
+        writeFile(lock, QByteArray::number(ChildProcess::deadPid()) + '\n');
+        backdate(lock, 600);
+        QVERIFY(small.makeReadOnly());
+        const ClearResult r = clearStaleLock(lock);
+        QVERIFY2(r.verdict.state == LockState::Stale, qPrintable(r.message));
+        QVERIFY(!r.cleared);
+        QVERIFY2(r.message.contains(QString::fromLocal8Bit(std::strerror(EROFS))), qPrintable(r.message));
+        QVERIFY(QFileInfo::exists(lock));
+    }
+
+    // A workspace whose path is not valid UTF-8 is scanned and repaired, not "not a directory".
+    void nonUtf8WorkspaceIsScanned()
+    {
+        QTemporaryDir root;
+        const QByteArray ws = QFile::encodeName(root.path()) + "/ws-\xff\xfe";
+        QVERIFY(::mkdir(ws.constData(), 0755) == 0 && ::mkdir(ws + "/.gstack", 0755) == 0);
+        const auto cleanUp = qScopeGuard([&] { removeTree(ws); });
+        const QByteArray lock = ws + "/.gstack/browse.json.lock";
+        {
+            const int fd = ::open(lock.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+            QVERIFY(fd >= 0);
+            const QByteArray pid = QByteArray::number(ChildProcess::deadPid()) + '\n';
+            QCOMPARE(::write(fd, pid.constData(), size_t(pid.size())), ssize_t(pid.size()));
+            const timespec old[2] = { { ::time(nullptr) - 600, 0 }, { ::time(nullptr) - 600, 0 } };
+            QVERIFY(::futimens(fd, old) == 0);
+            ::close(fd);
+        }
+        const QString out = root.filePath(QStringLiteral("out.txt"));
+        MeasuredRun r = runMeasured({ "scan", ws, "--json" }, out);
+        QVERIFY2(r.exitCode == 1, r.output.constData()); // findings
+        QVERIFY2(r.output.contains("not valid UTF-8"), r.output.constData()); // and says how it reads it
+        QCOMPARE(findingsCoded(r.output.mid(r.output.indexOf('{')), QStringLiteral("stale-lock")).size(), 1);
+        r = runMeasured({ "repair", ws, "--yes" }, out);
+        QVERIFY2(r.exitCode == 0, r.output.constData());
+        struct stat st
+        {
+        };
+        QVERIFY2(::lstat(lock.constData(), &st) != 0 && errno == ENOENT, r.output.constData());
+    }
+
+    // An entry whose name is not valid UTF-8 is reported (its directory, its bytes escaped), and no
+    // repair touches it.
+    void undecodableNamesAreReportedNotTouched()
+    {
+        QTemporaryDir root;
+        const QString ws = root.filePath(QStringLiteral("ws"));
+        const QString stateDir = trajectoriesIn(ws, true);
+        const QByteArray record = QFile::encodeName(stateDir) + "/active/traj_\xff.json";
+        const QByteArray tmp = QFile::encodeName(stateDir) + "/index.json.\xfe.tmp";
+        const QByteArray torn = "{\"id\":\"traj_";
+        const auto cleanUp = qScopeGuard([&] { removeTree(QFile::encodeName(ws)); });
+        for (const QByteArray& path : { record, tmp }) {
+            const int fd = ::open(path.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+            QVERIFY(fd >= 0);
+            QCOMPARE(::write(fd, torn.constData(), size_t(torn.size())), ssize_t(torn.size()));
+            const timespec old[2] = { { ::time(nullptr) - 3600, 0 }, { ::time(nullptr) - 3600, 0 } };
+            QVERIFY(::futimens(fd, old) == 0);
+            ::close(fd);
+        }
+        const CliRun scan = runCli({ QStringLiteral("scan"), ws, QStringLiteral("--json") });
+        const QList<QJsonObject> found = findingsCoded(scan.out, QStringLiteral("undecodable-name"));
+        QStringList evidence;
+        for (const QJsonObject& f : found)
+            evidence.append(f.value(QStringLiteral("evidence")).toString());
+        evidence.sort();
+        QCOMPARE(evidence.size(), 2);
+        QVERIFY2(evidence.at(0).startsWith(stateDir + QStringLiteral("/active/traj_\\xff.json")),
+            qPrintable(evidence.at(0)));
+        QVERIFY2(
+            evidence.at(1).startsWith(stateDir + QStringLiteral("/index.json.\\xfe.tmp")), qPrintable(evidence.at(1)));
+
+        const CliRun repair = runCli({ QStringLiteral("repair"), ws, QStringLiteral("--yes") });
+        QVERIFY2(repair.exitCode >= 0, qPrintable(text(repair)));
+        for (const QByteArray& path : { record, tmp }) {
+            const int fd = ::open(path.constData(), O_RDONLY | O_CLOEXEC);
+            QVERIFY2(fd >= 0, path.constData());
+            char buffer[64] = {};
+            QCOMPARE(::read(fd, buffer, sizeof buffer), ssize_t(torn.size()));
+            ::close(fd);
+            QCOMPARE(QByteArray(buffer, torn.size()), torn);
+        }
     }
 };
 
