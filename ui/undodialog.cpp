@@ -342,6 +342,8 @@ void UndoDialog::undoSelected()
                     lines.append(tr("Refused: %1").arg(p));
                 for (const QString& p : r.notRestorable)
                     lines.append(tr("Not restorable: %1").arg(p));
+                for (const QString& p : r.unchanged) // an interrupted repair had not changed it yet
+                    lines.append(tr("Unchanged: %1").arg(p));
             }
             setMessage(lines.join(QLatin1Char('\n')), icon);
             emit undone(r);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cli.h"
+#include "proc/paths.h"
 #include "version.h"
 
 #include <QCoreApplication>
@@ -40,7 +41,16 @@ int main(int argc, char* argv[])
     QCoreApplication::setOrganizationName(QStringLiteral("Stateward"));
     QCoreApplication::setApplicationVersion(Stateward::version());
 
-    const QStringList args = QCoreApplication::arguments();
+    // Not QCoreApplication::arguments(): it decodes lossily, and a workspace path with a byte that
+    // is not UTF-8 would then name no directory (core/proc/paths.h).
+    QStringList args;
+    for (int i = 0; i < argc; ++i) {
+        bool viaDescriptor = false;
+        args.append(i == 0 ? QCoreApplication::arguments().value(0) : pathFromBytes(argv[i], &viaDescriptor));
+        if (viaDescriptor)
+            std::fprintf(stderr, "stateward-cli: %s is not valid UTF-8; it is read as %s\n",
+                qPrintable(Cli::terminalSafe(escapedBytes(argv[i]))), qPrintable(args.last()));
+    }
     if (args.size() < 2) {
         printUsage(stderr);
         return Cli::ExitError;

@@ -176,9 +176,15 @@ int runUndo(const QStringList& arguments)
                 QJsonObject o = q.toJson();
                 o.insert(QStringLiteral("stateDir"), dir);
                 list.append(o);
-                lines.append(QStringLiteral("%1  %2  %3%4")
+                if (!q.problem.isEmpty()) {
+                    lines.append(QStringLiteral("%1  (unusable: %2)").arg(q.id, q.problem));
+                    continue;
+                }
+                lines.append(QStringLiteral("%1  %2  %3%4%5")
                                  .arg(q.id, q.action.value(QStringLiteral("kind")).toString(),
                                      q.action.value(QStringLiteral("target")).toString(),
+                                     q.interrupted ? QStringLiteral("  (interrupted: undo restores what it changed)")
+                                                   : QString(),
                                      q.restoredAt.isValid() ? QStringLiteral("  (undone)") : QString()));
             }
         }
@@ -206,6 +212,8 @@ int runUndo(const QStringList& arguments)
                     out.append(QStringLiteral("refused  %1").arg(p));
                 for (const QString& p : r.notRestorable)
                     out.append(QStringLiteral("kept     %1").arg(p));
+                for (const QString& p : r.unchanged)
+                    out.append(QStringLiteral("unchanged %1").arg(p));
                 printText(out.join(QLatin1Char('\n')));
             }
             return r.ok ? ExitClean : ExitFindings;

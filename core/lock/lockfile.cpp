@@ -413,41 +413,61 @@ ClearResult clearStaleLock(const QString& lockPath, LockRules rules)
         return r;
     }
     const QByteArray path = QFile::encodeName(lockPath);
+    QString why; // why it was not cleared: the cause, never a guess (a read-only filesystem is not a race)
     auto unchanged = [&] {
         const auto now = FileStamp::ofPath(lockPath);
-        return now && *now == v.stamp;
+        if (!now || *now != v.stamp)
+            why = now ? QStringLiteral("it changed since it was judged") : QStringLiteral("it went away meanwhile");
+        return why.isEmpty();
+    };
+    auto done = [&](int rc) {
+        if (rc != 0)
+            why = ProcFs::errorText(errno);
+        return rc == 0;
     };
     switch (v.dialect) {
     case LockDialect::PidNonce: {
-        if (!lockPath.endsWith(QLatin1String(".lock")))
+        if (!lockPath.endsWith(QLatin1String(".lock"))) {
+            why = QStringLiteral("not named <target>.lock");
             break;
+        }
         LockFile ours(lockPath.chopped(5), rules); // steal, then release: the codegraph way
-        if (ours.tryLock() == LockFile::Status::Acquired && ours.stole())
+        const LockFile::Status s = ours.tryLock();
+        if (s == LockFile::Status::Acquired && ours.stole())
             r.cleared = ours.unlock();
+        if (!r.cleared)
+            why = !ours.errorString().isEmpty() ? ours.errorString()
+                : s == LockFile::Status::Busy   ? QStringLiteral("it was taken meanwhile")
+                                                : QStringLiteral("it went away meanwhile");
         break;
     }
     case LockDialect::PidOnly:
-        r.cleared = unchanged() && ::unlink(path.constData()) == 0;
+        r.cleared = unchanged() && done(::unlink(path.constData()));
         break;
     case LockDialect::Mkdir:
-        r.cleared = unchanged() && ::rmdir(path.constData()) == 0;
+        r.cleared = unchanged() && done(::rmdir(path.constData()));
         break;
     case LockDialect::QLockFile: {
         const int fd = ::open(path.constData(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
-        if (fd >= 0) {
-            r.cleared = ::flock(fd, LOCK_EX | LOCK_NB) == 0 && unchanged() && ::unlink(path.constData()) == 0;
-            ::close(fd);
+        if (fd < 0) {
+            why = QStringLiteral("cannot open it: %1").arg(ProcFs::errorText(errno));
+            break;
         }
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0)
+            why = QStringLiteral("it was taken meanwhile (flock)");
+        else
+            r.cleared = unchanged() && done(::unlink(path.constData()));
+        ::close(fd);
         break;
     }
     case LockDialect::Git:
     case LockDialect::ChromiumSingleton: // Chromium's and gstack's to clear, never ours
     case LockDialect::Unknown:
+        why = QStringLiteral("not a lock Stateward clears");
         break;
     }
-    r.message = r.cleared
-        ? QStringLiteral("%1: removed stale %2 lock: %3").arg(lockPath, nameOf(v.dialect), v.reason)
-        : QStringLiteral("%1: not removed: it changed or was taken while being cleared").arg(lockPath);
+    r.message = r.cleared ? QStringLiteral("%1: removed stale %2 lock: %3").arg(lockPath, nameOf(v.dialect), v.reason)
+                          : QStringLiteral("%1: not removed: %2").arg(lockPath, why);
     qCDebug(lcLock).noquote() << r.message;
     return r;
 }

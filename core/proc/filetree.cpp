@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "filetree.h"
 
+#include "paths.h"
+
 #include <QDir>
 #include <QFile>
 #include <QHash>
@@ -80,6 +82,8 @@ namespace {
                 continue;
             if (full(tree))
                 break;
+            if (!decodesExactly(name))
+                continue; // its lossy spelling may be another file's name: undecodableNames() reports it
             struct stat st;
             if (::fstatat(fd, name.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0)
                 continue; // gone since listed: the parent's stamp tells the rest
@@ -337,6 +341,44 @@ TreeFingerprint TreeFingerprint::updated(
 bool TreeFingerprint::unchanged(const TreeFingerprint& before, const TreeFingerprint& now)
 {
     return before.complete && now.complete && !before.racy && before.entries == now.entries;
+}
+
+QStringList undecodableNames(const QString& dir, const QByteArray& skipTop)
+{
+    QStringList out;
+    qsizetype seen = 0;
+    // Depth first through directory fds opened with O_NOFOLLOW, as the tree walk goes.
+    const auto walk = [&](const auto& self, int fd, const QString& path, int depth) -> void {
+        DIR* d = ::fdopendir(fd);
+        if (!d) {
+            ::close(fd);
+            return;
+        }
+        while (const struct dirent* e = ::readdir(d)) {
+            const QByteArray name(e->d_name);
+            if (name == "." || name == ".." || (depth == 0 && name == skipTop))
+                continue;
+            if (++seen > TreeFingerprint::kMaxEntries)
+                break;
+            if (!decodesExactly(name)) {
+                out.append(path + QLatin1Char('/') + escapedBytes(name));
+                continue;
+            }
+            if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
+                continue;
+            if (depth + 1 >= TreeFingerprint::kMaxDepth)
+                continue;
+            const int child = openChild(::dirfd(d), e->d_name);
+            if (child >= 0)
+                self(self, child, path + QLatin1Char('/') + QFile::decodeName(name), depth + 1);
+        }
+        ::closedir(d);
+    };
+    const int fd = ::open(QFile::encodeName(dir).constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0)
+        walk(walk, fd, dir, 0);
+    out.sort();
+    return out;
 }
 
 } // namespace Stateward

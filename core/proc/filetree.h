@@ -6,6 +6,7 @@
 #include <QList>
 #include <QSet>
 #include <QString>
+#include <QStringList>
 
 namespace Stateward {
 
@@ -64,5 +65,11 @@ struct TreeFingerprint
     // directory, and complete (an unreadable directory or a bound hit: a listing reports more).
     bool lists(const QString& dir) const;
 };
+
+// The entries under dir whose names are not valid UTF-8 (core/proc/paths.h): no QString names
+// them, so every listing through Qt misses them and the tree walk leaves them out. Each as
+// "<its directory>/<name with \xNN escapes>", for a finding; never a path to open. Never through
+// a symlink; `skipTop` at the top is left out; bounded as the tree walk is.
+QStringList undecodableNames(const QString& dir, const QByteArray& skipTop);
 
 } // namespace Stateward

@@ -6,6 +6,7 @@
 #include "proc/regularfile.h"
 #include "sources/codexsource.h"
 #include "sources/jsonfile.h"
+#include "testhook.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -100,8 +101,9 @@ namespace {
 
     // A removed session-dir file goes back only to a $TMPDIR/cxc-XXXXXX dir of ours (the manifest
     // is a file anyone with write access could edit: its path is checked, never trusted).
-    QString restoreRemoved(
-        const QuarantineEntry& e, const UniqueFd& storedDir, const QByteArray& storedLeaf, const QString& openError)
+    // *unchanged: the file is there with the kept bytes (a repair stopped before removing it).
+    QString restoreRemoved(const QuarantineEntry& e, const UniqueFd& storedDir, const QByteArray& storedLeaf,
+        const QString& openError, bool* unchanged)
     {
         const QFileInfo target(e.path);
         if (!CodexSource::isSessionDirPath(target.path()) || target.fileName().contains(QLatin1Char('/'))
@@ -122,6 +124,11 @@ namespace {
         }
         if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
             return QStringLiteral("%1 is not a directory of ours").arg(target.path());
+        if (const RegularFile there = readRegularFile(e.path, kMaxReadBackBytes);
+            there.ok() && sha256Hex(there.bytes) == e.sha256) {
+            *unchanged = true;
+            return {};
+        }
         AtomicWriteOptions options;
         options.expectAbsent = true;
         options.newFileMode = e.mode ? e.mode : 0600;
@@ -186,6 +193,8 @@ QJsonObject QuarantineInfo::toJson() const
         { QStringLiteral("entries"), list },
         { QStringLiteral("restoredAt"),
             restoredAt.isValid() ? QJsonValue(restoredAt.toString(Qt::ISODateWithMs)) : QJsonValue() } };
+    if (interrupted)
+        o.insert(QStringLiteral("interrupted"), true);
     if (!problem.isEmpty())
         o.insert(QStringLiteral("problem"), problem);
     return o;
@@ -265,20 +274,6 @@ bool Quarantine::moveEntry(const QString& relative, const FileStamp& expected, i
         errno = ESTALE;
         return false;
     }
-    if (renameNoReplace(parent.get(), leaf.constData(), toDir, toLeaf.constData()) != 0) {
-        const int e = errno;
-        *error = QStringLiteral("%1: cannot move it to %2: %3")
-                     .arg(m_stateDir.absolutePath(relative), stored, ProcFs::errorText(e));
-        errno = e;
-        return false;
-    }
-    // A writer may have renamed a new file over the path between the check and the move.
-    if (::fstatat(toDir, toLeaf.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0 || FileStamp::fromStat(st) != expected) {
-        renameNoReplace(toDir, toLeaf.constData(), parent.get(), leaf.constData());
-        *error = QStringLiteral("%1: replaced while being moved; put back").arg(m_stateDir.absolutePath(relative));
-        errno = ESTALE;
-        return false;
-    }
     QuarantineEntry e;
     e.op = QuarantineEntry::Op::Moved;
     e.path = relative;
@@ -288,11 +283,40 @@ bool Quarantine::moveEntry(const QString& relative, const FileStamp& expected, i
     e.size = st.st_size;
     e.mode = st.st_mode & 07777;
     e.mtimeNs = expected.mtimeNs;
+    if (!record(e, error)) {
+        errno = EIO; // not EEXIST: moveAside must not try another name
+        return false;
+    }
+    testStopPoint("quarantine-before-change");
+    const auto forget = [this] { // the move did not happen: the manifest must not say it did
+        m_entries.removeLast();
+        if (!m_entries.isEmpty()) {
+            QString ignored;
+            writeManifest(false, &ignored);
+        }
+    };
+    if (renameNoReplace(parent.get(), leaf.constData(), toDir, toLeaf.constData()) != 0) {
+        const int err = errno;
+        *error = QStringLiteral("%1: cannot move it to %2: %3")
+                     .arg(m_stateDir.absolutePath(relative), stored, ProcFs::errorText(err));
+        forget();
+        errno = err;
+        return false;
+    }
+    // A writer may have renamed a new file over the path between the check and the move.
+    if (::fstatat(toDir, toLeaf.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0 || FileStamp::fromStat(st) != expected) {
+        renameNoReplace(toDir, toLeaf.constData(), parent.get(), leaf.constData());
+        *error = QStringLiteral("%1: replaced while being moved; put back").arg(m_stateDir.absolutePath(relative));
+        forget();
+        errno = ESTALE;
+        return false;
+    }
+    // Hashed after the move, from the inode now in the quarantine, in chunks (it may be huge);
+    // commit() writes it into the manifest.
     if (S_ISREG(st.st_mode)) {
         if (const auto hash = sha256OfRegularFile(toDir, toLeaf.constData()))
-            e.sha256 = *hash;
+            m_entries.last().sha256 = *hash;
     }
-    m_entries.append(e);
     return true;
 }
 
@@ -313,9 +337,18 @@ bool Quarantine::keepBytes(QuarantineEntry e, const QByteArray& bytes, QString* 
     e.stored = QLatin1String("files/") + name;
     e.sha256 = sha256Hex(bytes);
     e.size = bytes.size();
-    if (!writeAt(m_files.get(), QFile::encodeName(name), bytes, error))
+    m_recordFailed = false;
+    QString why;
+    if (!writeAt(m_files.get(), QFile::encodeName(name), bytes, &why)) {
+        *error = QStringLiteral("%1/files/%2; nothing changed").arg(path(), why);
+        m_recordFailed = true;
         return false;
-    m_entries.append(e);
+    }
+    if (!record(e, error)) {
+        ::unlinkat(m_files.get(), QFile::encodeName(name).constData(), 0);
+        return false;
+    }
+    testStopPoint("quarantine-before-change");
     return true;
 }
 
@@ -344,14 +377,29 @@ bool Quarantine::commit(QString* error)
         *error = m_error;
         return false;
     }
-    if (m_entries.isEmpty()) { // nothing kept: leave no empty quarantine behind
-        ::unlinkat(m_dir.get(), "files", AT_REMOVEDIR);
-        QByteArray leaf;
-        const UniqueFd parent = m_stateDir.openParent(m_relative, &leaf, false, nullptr);
-        if (parent.isValid())
-            ::unlinkat(parent.get(), leaf.constData(), AT_REMOVEDIR);
+    if (m_entries.isEmpty()) {
+        removeIfEmpty();
         return true;
     }
+    testStopPoint("quarantine-before-commit");
+    return writeManifest(true, error);
+}
+
+bool Quarantine::record(const QuarantineEntry& entry, QString* error)
+{
+    m_recordFailed = false;
+    m_entries.append(entry);
+    if (writeManifest(false, error))
+        return true;
+    m_entries.removeLast();
+    m_recordFailed = true;
+    *error += entry.op == QuarantineEntry::Op::Moved ? QStringLiteral("; nothing moved")
+                                                     : QStringLiteral("; nothing changed");
+    return false;
+}
+
+bool Quarantine::writeManifest(bool complete, QString* error)
+{
     QuarantineInfo info;
     info.id = m_id;
     info.path = path();
@@ -361,23 +409,41 @@ bool Quarantine::commit(QString* error)
     QJsonObject manifest = info.toJson();
     manifest.insert(QStringLiteral("schema"), QStringLiteral("stateward-quarantine/1"));
     manifest.insert(QStringLiteral("stateDir"), m_stateDir.path());
-    return writeAt(m_dir.get(), "manifest.json", toJsonText(manifest), error);
+    manifest.insert(QStringLiteral("complete"), complete);
+    QString why;
+    if (writeAt(m_dir.get(), "manifest.json", toJsonText(manifest), &why))
+        return true;
+    *error = QStringLiteral("%1/%2").arg(path(), why);
+    return false;
+}
+
+// Nothing kept: no empty quarantine (nor a manifest of entries taken back) is left behind.
+void Quarantine::removeIfEmpty()
+{
+    ::unlinkat(m_dir.get(), "manifest.json", 0);
+    ::unlinkat(m_dir.get(), "files", AT_REMOVEDIR);
+    QByteArray leaf;
+    const UniqueFd parent = m_stateDir.openParent(m_relative, &leaf, false, nullptr);
+    if (parent.isValid())
+        ::unlinkat(parent.get(), leaf.constData(), AT_REMOVEDIR);
 }
 
 void Quarantine::discardCopies()
 {
-    QList<QuarantineEntry> kept;
-    for (const QuarantineEntry& e : std::as_const(m_entries)) {
-        if (e.op == QuarantineEntry::Op::Moved)
-            kept.append(e);
-        else
-            ::unlinkat(m_files.get(), QFile::encodeName(e.stored.mid(6)).constData(), 0);
-    }
+    QList<QuarantineEntry> kept, dropped;
+    for (const QuarantineEntry& e : std::as_const(m_entries))
+        (e.op == QuarantineEntry::Op::Moved ? kept : dropped).append(e);
     m_entries = kept;
-    if (m_entries.isEmpty()) {
-        QString ignored;
-        commit(&ignored); // removes the empty dirs
-    }
+    // The manifest first: killed in between, it names no copy that is gone.
+    QString ignored;
+    if (m_entries.isEmpty())
+        ::unlinkat(m_dir.get(), "manifest.json", 0);
+    else
+        writeManifest(false, &ignored);
+    for (const QuarantineEntry& e : std::as_const(dropped))
+        ::unlinkat(m_files.get(), QFile::encodeName(e.stored.mid(6)).constData(), 0);
+    if (m_entries.isEmpty())
+        removeIfEmpty();
 }
 
 QList<QuarantineInfo> listQuarantines(const QString& stateDirPath)
@@ -404,9 +470,22 @@ QList<QuarantineInfo> listQuarantines(const QString& stateDirPath)
             continue;
         }
         const JsonFile manifest = readJsonFile(manifestPath, 64 * 1024 * 1024);
+        if (!manifest.ok() && manifest.exists()) {
+            info.problem = QStringLiteral("%1: %2").arg(manifestPath, manifest.problem);
+            out.append(info);
+            continue;
+        }
         if (!manifest.ok()) {
-            info.problem = QStringLiteral("manifest.json: %1")
-                               .arg(manifest.exists() ? manifest.problem : QStringLiteral("missing"));
+            // Since the manifest is written ahead of every change, only a repair stopped before its
+            // first change leaves none (or a version before that): what is here is listed, not guessed at.
+            const QStringList kept
+                = QDir(info.path + QLatin1String("/files"))
+                      .entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System);
+            info.problem = kept.isEmpty()
+                ? QStringLiteral("%1 is missing and nothing is kept: a repair stopped before it changed anything")
+                      .arg(manifestPath)
+                : QStringLiteral("%1 is missing; %2/files holds %3, and nothing records where it came from")
+                      .arg(manifestPath, info.path, kept.join(QStringLiteral(", ")));
             out.append(info);
             continue;
         }
@@ -414,6 +493,7 @@ QList<QuarantineInfo> listQuarantines(const QString& stateDirPath)
         info.createdAt = QDateTime::fromString(o.value(QStringLiteral("createdAt")).toString(), Qt::ISODateWithMs);
         info.restoredAt = QDateTime::fromString(o.value(QStringLiteral("restoredAt")).toString(), Qt::ISODateWithMs);
         info.action = o.value(QStringLiteral("action")).toObject();
+        info.interrupted = !o.value(QStringLiteral("complete")).toBool(true); // absent before write-ahead
         for (const QJsonValue& v : o.value(QStringLiteral("entries")).toArray())
             info.entries.append(QuarantineEntry::fromJson(v.toObject()));
         out.append(info);
@@ -426,7 +506,8 @@ QJsonObject UndoResult::toJson() const
     QJsonObject o { { QStringLiteral("id"), id }, { QStringLiteral("ok"), ok },
         { QStringLiteral("restored"), QJsonArray::fromStringList(restored) },
         { QStringLiteral("refused"), QJsonArray::fromStringList(refused) },
-        { QStringLiteral("notRestorable"), QJsonArray::fromStringList(notRestorable) } };
+        { QStringLiteral("notRestorable"), QJsonArray::fromStringList(notRestorable) },
+        { QStringLiteral("unchanged"), QJsonArray::fromStringList(unchanged) } };
     if (!error.isEmpty())
         o.insert(QStringLiteral("error"), error);
     return o;
@@ -475,19 +556,22 @@ UndoResult undoQuarantine(const QString& stateDirPath, const QString& id)
             r.notRestorable.append(QStringLiteral("%1: a stale lock; putting it back would block the tool").arg(where));
             continue;
         }
-        QString error;
+        QString storedError, error;
         QByteArray storedLeaf, leaf;
         const UniqueFd storedDir
-            = stateDir.openParent(e.aside ? e.stored : base + e.stored, &storedLeaf, false, &error);
+            = stateDir.openParent(e.aside ? e.stored : base + e.stored, &storedLeaf, false, &storedError);
         if (e.op == QuarantineEntry::Op::Removed) {
-            if (const QString why = restoreRemoved(e, storedDir, storedLeaf, error); why.isEmpty())
-                r.restored.append(e.path);
-            else
+            bool unchanged = false;
+            if (const QString why = restoreRemoved(e, storedDir, storedLeaf, storedError, &unchanged); !why.isEmpty())
                 r.refused.append(QStringLiteral("%1: %2").arg(e.path, why));
+            else if (unchanged)
+                r.unchanged.append(QStringLiteral("%1: still there, as it was").arg(e.path));
+            else
+                r.restored.append(e.path);
             continue;
         }
         const UniqueFd parent = stateDir.openParent(e.path, &leaf, true, &error);
-        if (!storedDir.isValid() || !parent.isValid()) {
+        if (!parent.isValid()) {
             r.refused.append(QStringLiteral("%1: %2").arg(where, error));
             continue;
         }
@@ -495,6 +579,20 @@ UndoResult undoQuarantine(const QString& stateDirPath, const QString& id)
         {
         };
         const bool exists = ::fstatat(parent.get(), leaf.constData(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+        // An interrupted repair records each move before making it: one it never made is not here.
+        struct stat storedSt
+        {
+        };
+        const bool stored = storedDir.isValid()
+            && ::fstatat(storedDir.get(), storedLeaf.constData(), &storedSt, AT_SYMLINK_NOFOLLOW) == 0;
+        if (e.op == QuarantineEntry::Op::Moved && info.interrupted && !stored && exists) {
+            r.unchanged.append(QStringLiteral("%1: never moved (the repair was stopped before it)").arg(where));
+            continue;
+        }
+        if (!storedDir.isValid()) {
+            r.refused.append(QStringLiteral("%1: %2").arg(where, storedError));
+            continue;
+        }
         if (e.op == QuarantineEntry::Op::Moved) {
             if (exists) {
                 r.refused.append(
@@ -518,6 +616,10 @@ UndoResult undoQuarantine(const QString& stateDirPath, const QString& id)
             continue;
         }
         const std::optional<FileBytes> current = exists ? readAt(parent.get(), leaf) : std::nullopt;
+        if (current && sha256Hex(current->data) == e.sha256) { // the rewrite never happened, or was undone
+            r.unchanged.append(QStringLiteral("%1: already as it was before the repair").arg(where));
+            continue;
+        }
         if (exists && (!current || sha256Hex(current->data) != e.writtenSha256)) {
             r.refused.append(
                 QStringLiteral("%1: changed since the repair (a newer version is there); not overwritten").arg(where));

@@ -13,6 +13,10 @@ namespace Stateward {
 // applied action gets its own <statedir>/.stateward/quarantine/<UTC time>-<id>/ holding what it
 // moved or replaced under files/, and a manifest.json that Undo follows. Every action is also a
 // line in <statedir>/.stateward/audit.jsonl.
+//
+// The manifest is written ahead: each entry is in manifest.json (marked "complete": false) before
+// the change it records is made, and commit() marks it complete. So a repair killed half-way, or
+// one that runs out of disk, leaves a quarantine that undo can still follow (docs/undo.md).
 struct QuarantineEntry
 {
     enum class Op
@@ -46,6 +50,7 @@ struct QuarantineInfo
     QJsonObject action; // the repair action as planned
     QList<QuarantineEntry> entries;
     QDateTime restoredAt; // set once undone
+    bool interrupted = false; // the repair stopped before it completed the manifest
     QString problem; // the manifest could not be read
     QJsonObject toJson() const;
 };
@@ -75,8 +80,12 @@ public:
         const QByteArray& written, QString* error);
     // Keeps a cleared lock's content as evidence.
     bool keepCleared(const QString& relative, const QByteArray& content, QString* error);
-    // Writes manifest.json (atomically); an action without entries leaves no quarantine.
+    // Marks manifest.json complete (atomically); an action without entries leaves no quarantine.
+    // When it fails, the manifest written ahead still records every change.
     bool commit(QString* error);
+    // The last moveIn/moveAside/keep* failed on our side (its manifest could not be written), not
+    // because the file changed: nothing was changed, and the action failed.
+    bool recordFailed() const { return m_recordFailed; }
     // Forgets kept copies (Replaced/Cleared only: the change they were kept for did not happen)
     // and removes the quarantine dir; a moved file is never dropped this way.
     void discardCopies();
@@ -86,6 +95,10 @@ private:
     bool moveEntry(const QString& relative, const FileStamp& expected, int toDir, const QByteArray& toLeaf,
         const QString& stored, bool aside, QString* error);
     bool keepBytes(QuarantineEntry entry, const QByteArray& bytes, QString* error);
+    // Adds the entry and writes the manifest ahead of its change; on failure nothing is recorded.
+    bool record(const QuarantineEntry& entry, QString* error);
+    bool writeManifest(bool complete, QString* error);
+    void removeIfEmpty();
     const StateDir& m_stateDir;
     QString m_id;
     QString m_relative; // .stateward/quarantine/<id>
@@ -95,6 +108,7 @@ private:
     UniqueFd m_files;
     QList<QuarantineEntry> m_entries;
     QString m_error;
+    bool m_recordFailed = false;
 };
 
 QList<QuarantineInfo> listQuarantines(const QString& stateDir);
@@ -106,6 +120,7 @@ struct UndoResult
     QStringList restored; // relative paths
     QStringList refused; // "path: why" (a newer file there, changed since the repair)
     QStringList notRestorable; // cleared locks
+    QStringList unchanged; // "path: why": an interrupted repair had not changed it yet
     QString error;
     QJsonObject toJson() const;
 };

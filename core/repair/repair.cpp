@@ -80,6 +80,19 @@ namespace {
         return r;
     }
 
+    // Commits the quarantine of an applied change. The change is done either way, so a manifest that
+    // cannot be completed is a note on the result, not a failure: the one written ahead of the change
+    // lets undo restore it (docs/undo.md, Interrupted repairs).
+    QString uncommitted(Quarantine& q)
+    {
+        QString error;
+        if (q.commit(&error))
+            return {};
+        return QStringLiteral("; but its manifest could not be completed (%1): undo restores it as an interrupted "
+                              "repair")
+            .arg(error);
+    }
+
     RepairResult changedEveryTime(const RepairAction& a)
     {
         return outcome(a, RepairResult::Outcome::Skipped,
@@ -125,9 +138,11 @@ namespace {
             Quarantine q(dir, a.id, a.toJson());
             QString error;
             if (!q.isValid()
-                || (e.currentExists && !q.keepReplaced(*relative, e.currentBytes, e.current, e.document, &error)))
+                || (e.currentExists && !q.keepReplaced(*relative, e.currentBytes, e.current, e.document, &error))) {
+                q.discardCopies(); // leaves no empty quarantine behind
                 return outcome(a, RepairResult::Outcome::Failed,
                     QStringLiteral("cannot keep the previous version: %1").arg(q.isValid() ? error : q.error()));
+            }
             AtomicWriteOptions options;
             if (e.currentExists)
                 options.expected = e.current;
@@ -142,11 +157,11 @@ namespace {
                 q.discardCopies();
                 return outcome(a, RepairResult::Outcome::Failed, w.error);
             }
-            q.commit(&error);
             RepairResult r = outcome(a, RepairResult::Outcome::Applied,
                 QStringLiteral("%1 rewritten: %2 changes").arg(a.target).arg(e.applied.size()));
             if (attempt > 1)
                 r.detail += QStringLiteral(" (after %1 writes by others meanwhile)").arg(attempt - 1);
+            r.detail += uncommitted(q);
             r.applied = e.applied;
             r.skipped = e.skipped;
             r.applied.sort();
@@ -245,9 +260,11 @@ namespace {
             QString error;
             const QString jobRelative = QStringLiteral("jobs/%1.json").arg(a.jobId);
             if (!q.keepReplaced(QStringLiteral("state.json"), state.bytes, state.stamp, stateBytes, &error)
-                || (writeJobFile && !q.keepReplaced(jobRelative, jobFile.bytes, jobFile.stamp, jobBytes, &error)))
+                || (writeJobFile && !q.keepReplaced(jobRelative, jobFile.bytes, jobFile.stamp, jobBytes, &error))) {
+                q.discardCopies(); // nothing was changed: keep no half of it
                 return outcome(a, RepairResult::Outcome::Failed,
-                    QStringLiteral("cannot keep the previous version: %1").arg(error));
+                    QStringLiteral("cannot keep the previous version: %1").arg(q.isValid() ? error : q.error()));
+            }
             AtomicWriteOptions options;
             options.expected = state.stamp;
             const AtomicWriteResult ws = atomicWrite(a.target, stateBytes, options);
@@ -268,7 +285,7 @@ namespace {
                 r.detail += wj.ok ? QStringLiteral(" and %1").arg(jobRelative)
                                   : QStringLiteral("; %1 left as it is: %2").arg(jobRelative, wj.error);
             }
-            q.commit(&error);
+            r.detail += uncommitted(q);
             r.quarantineId = q.id();
             r.applied = { message };
             return r;
@@ -289,15 +306,20 @@ namespace {
             return outcome(a, RepairResult::Outcome::Skipped,
                 QStringLiteral("%1: %2; left alone")
                     .arg(a.target, lock.ok() ? QStringLiteral("changed since it was judged") : lock.problem));
-        const QByteArray& content = lock.bytes;
-        const ClearResult c = clearStaleLock(a.target); // judges again, with full evidence
-        if (!c.cleared)
-            return outcome(a, RepairResult::Outcome::Skipped, c.message);
         Quarantine q(dir, a.id, a.toJson());
         QString error;
-        if (q.isValid() && q.keepCleared(*relative, content, &error))
-            q.commit(&error);
-        RepairResult r = outcome(a, RepairResult::Outcome::Applied, c.message);
+        if (!q.isValid() || !q.keepCleared(*relative, lock.bytes, &error)) {
+            q.discardCopies();
+            return outcome(a, RepairResult::Outcome::Failed,
+                QStringLiteral("%1 cannot be kept, so it is not cleared: %2")
+                    .arg(a.target, q.isValid() ? error : q.error()));
+        }
+        const ClearResult c = clearStaleLock(a.target); // judges again, with full evidence
+        if (!c.cleared) {
+            q.discardCopies();
+            return outcome(a, RepairResult::Outcome::Skipped, c.message);
+        }
+        RepairResult r = outcome(a, RepairResult::Outcome::Applied, c.message + uncommitted(q));
         r.quarantineId = q.id();
         return r;
     }
@@ -318,13 +340,13 @@ namespace {
         if (!q.isValid())
             return outcome(a, RepairResult::Outcome::Failed, q.error());
         if (!q.moveIn(*relative, *a.expected, &error)) {
+            const RepairResult::Outcome o
+                = q.recordFailed() ? RepairResult::Outcome::Failed : RepairResult::Outcome::Skipped;
             q.commit(&error);
-            return outcome(a, RepairResult::Outcome::Skipped, error);
+            return outcome(a, o, error);
         }
-        if (!q.commit(&error))
-            return outcome(a, RepairResult::Outcome::Failed, error);
-        RepairResult r
-            = outcome(a, RepairResult::Outcome::Applied, QStringLiteral("%1 moved to %2").arg(a.target, q.path()));
+        RepairResult r = outcome(a, RepairResult::Outcome::Applied,
+            QStringLiteral("%1 moved to %2").arg(a.target, q.path()) + uncommitted(q));
         r.quarantineId = q.id();
         return r;
     }
@@ -374,13 +396,14 @@ namespace {
         if (!q.isValid())
             return outcome(a, RepairResult::Outcome::Failed, q.error());
         if (!q.moveAside(*relative, QStringLiteral("invalid/") + *relative, *a.expected, &error)) {
+            const RepairResult::Outcome o
+                = q.recordFailed() ? RepairResult::Outcome::Failed : RepairResult::Outcome::Skipped;
             q.commit(&error);
-            return outcome(a, RepairResult::Outcome::Skipped, error);
+            return outcome(a, o, error);
         }
-        if (!q.commit(&error))
-            return outcome(a, RepairResult::Outcome::Failed, error);
-        RepairResult r = outcome(a, RepairResult::Outcome::Applied,
-            QStringLiteral("%1 moved to %2").arg(a.target, dir.absolutePath(q.entries().constFirst().stored)));
+        const QString stored = dir.absolutePath(q.entries().constFirst().stored);
+        RepairResult r = outcome(
+            a, RepairResult::Outcome::Applied, QStringLiteral("%1 moved to %2").arg(a.target, stored) + uncommitted(q));
         r.quarantineId = q.id();
         return r;
     }

@@ -122,6 +122,18 @@ bool isStateDirCandidate(const QString& path)
 void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context, const LockScanOptions& options)
 {
     const auto foreign = [&options](const QString& path) { return options.foreign && options.foreign(path); };
+    // A name that is not valid UTF-8 has no QString spelling: every listing below misses it, and its
+    // lossy spelling may be another file's name. Said, with its bytes escaped; never acted on.
+    for (const QString& name : undecodableNames(snapshot.stateDir, QByteArrayLiteral(".stateward"))) {
+        const QString dir = name.left(name.lastIndexOf(QLatin1Char('/')));
+        snapshot.addFinding(QStringLiteral("undecodable-name"), Severity::Warning,
+            FindingTarget::item(dir, QStringLiteral("undecodable:") + name),
+            QStringLiteral("a name in %1 that is not valid UTF-8").arg(dir),
+            QStringLiteral("%1 (each byte that is not UTF-8 as \\xNN): Stateward cannot name it, so it reads, "
+                           "judges and repairs nothing by it; rename it to have it checked")
+                .arg(name));
+    }
+
     const LockJudge judge = context.judge();
     for (const QString& path : LockJudge::findLocks(snapshot.stateDir, nullptr, context.tree())) {
         if (foreign(path))
@@ -163,6 +175,8 @@ void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context, const LockS
     }
     tmpNamed.removeIf([&foreign](const std::pair<QString, bool>& entry) { return foreign(entry.first); });
     std::sort(tmpNamed.begin(), tmpNamed.end());
+    // QDirIterator spells an undecodable name lossily: it may come out as another entry's real name.
+    tmpNamed.erase(std::unique(tmpNamed.begin(), tmpNamed.end()), tmpNamed.end());
 
     for (const auto& [path, isSymlink] : std::as_const(tmpNamed))
         addTempFile(snapshot, context, path, isSymlink,
