@@ -619,7 +619,13 @@ void MainWindow::updateTools()
                 .arg(s.brokers.size())
                 .arg(s.locks.size())
                 .arg(s.findings.size()));
-        item->setToolTip(0, s.findings.isEmpty() ? tr("no findings") : tr("worst finding: %1").arg(nameOf(worst)));
+        // What the files say the folder is (tool and era): a folder no tool's files match is shown, never judged.
+        QString recognised = tr("recognised as %1").arg(s.recognised.describe());
+        if (!s.recognised.evidence.isEmpty())
+            recognised += QLatin1Char('\n') + s.recognised.evidence;
+        item->setToolTip(0,
+            recognised + QLatin1Char('\n')
+                + (s.findings.isEmpty() ? tr("no findings") : tr("worst finding: %1").arg(nameOf(worst))));
     }
     m_tools->resizeColumnToContents(0);
 }

@@ -33,6 +33,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTreeWidget>
 
 using namespace Stateward;
 
@@ -224,6 +225,22 @@ private slots:
             QVERIFY2(codesShown(window).contains(code), qPrintable(codesShown(window).join(u' ')));
         window.selectFirstRow(MainWindow::View::Findings);
         QVERIFY(window.detailPane()->toPlainText().contains(QLatin1String("\"code\"")));
+
+        // The tools list says what each state dir was recognised as, from its files.
+        QStringList recognised;
+        for (auto* tree : window.findChildren<QTreeWidget*>()) {
+            if (tree->headerItem()->text(0) != QLatin1String("Tool"))
+                continue;
+            for (int i = 0; i < tree->topLevelItemCount(); ++i)
+                recognised.append(tree->topLevelItem(i)->toolTip(0).section(u'\n', 0, 0));
+        }
+        QVERIFY2(recognised.size() >= 4, qPrintable(recognised.join(u'|')));
+        QVERIFY2(std::none_of(recognised.cbegin(), recognised.cend(),
+                     [](const QString& t) { return t == QLatin1String("recognised as unknown"); }),
+            qPrintable(recognised.join(u'|')));
+        QVERIFY2(std::any_of(recognised.cbegin(), recognised.cend(),
+                     [](const QString& t) { return t.startsWith(QLatin1String("recognised as agent-trajectories")); }),
+            qPrintable(recognised.join(u'|')));
 
         // Repair Selected is offered only for a row something can repair: not the healthy broker.
         window.showView(MainWindow::View::Brokers);
