@@ -43,6 +43,7 @@
 #include <QPushButton>
 #include <QScreen>
 #include <QScrollBar>
+#include <QSet>
 #include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -92,27 +93,42 @@ namespace {
         return QString::fromUtf8(bytes);
     }
 
-    // Whether a finding is about this row's item: the views offer "repair" for the findings
-    // behind the rows someone selected.
-    bool concerns(const Finding& f, const QVariant& row)
+    // The items behind the rows someone selected, keyed so that asking whether a finding is about
+    // one of them costs a lookup, not a pass over every row (selection changes and every scan
+    // delivery ask it for every finding).
+    struct SelectedItems
     {
-        const FindingTarget& t = f.target;
-        const auto is = [&t](const QString& itemId) { return !t.itemId.isEmpty() && t.itemId == itemId; };
-        if (row.canConvert<JobRow>())
-            return is(row.value<JobRow>().item.id);
-        if (row.canConvert<BrokerRow>()) {
-            // A broker's session dir left behind is about it too.
-            const Broker& b = row.value<BrokerRow>().item;
-            return is(b.id) || (!b.sessionDir.isEmpty() && t.path == b.sessionDir);
+        QSet<QString> itemIds; // Job, Broker, LockHolder, TempFile ids
+        QSet<QString> findingIds;
+        QSet<QString> sessionDirs; // a broker's session dir left behind is about it too
+
+        explicit SelectedItems(const QList<QVariant>& rows)
+        {
+            for (const QVariant& row : rows) {
+                if (row.canConvert<JobRow>()) {
+                    itemIds.insert(row.value<JobRow>().item.id);
+                } else if (row.canConvert<BrokerRow>()) {
+                    const Broker& b = row.value<BrokerRow>().item;
+                    itemIds.insert(b.id);
+                    if (!b.sessionDir.isEmpty())
+                        sessionDirs.insert(b.sessionDir);
+                } else if (row.canConvert<LockRow>()) {
+                    itemIds.insert(row.value<LockRow>().item.id);
+                } else if (row.canConvert<TempFileRow>()) {
+                    itemIds.insert(row.value<TempFileRow>().item.id);
+                } else if (row.canConvert<FindingRow>()) {
+                    findingIds.insert(row.value<FindingRow>().item.id);
+                }
+            }
         }
-        if (row.canConvert<LockRow>())
-            return is(row.value<LockRow>().item.id);
-        if (row.canConvert<TempFileRow>())
-            return is(row.value<TempFileRow>().item.id);
-        if (row.canConvert<FindingRow>())
-            return f.id == row.value<FindingRow>().item.id;
-        return false;
-    }
+        bool isEmpty() const { return itemIds.isEmpty() && findingIds.isEmpty(); }
+        bool concern(const Finding& f) const
+        {
+            const FindingTarget& t = f.target;
+            return (!t.itemId.isEmpty() && itemIds.contains(t.itemId)) || sessionDirs.contains(t.path)
+                || findingIds.contains(f.id);
+        }
+    };
 
     QString viewTitle(MainWindow::View view)
     {
@@ -722,16 +738,14 @@ QList<QVariant> MainWindow::selectedRows() const
 
 bool MainWindow::selectionHasRepairs() const
 {
-    const QList<QVariant> rows = selectedRows();
-    if (rows.isEmpty())
+    const SelectedItems selected(selectedRows());
+    if (selected.isEmpty())
         return false;
     for (const QList<Snapshot>& list : m_snapshots) {
         for (const Snapshot& s : list) {
-            for (const Finding& f : s.findings) {
-                if (!f.repairs.isEmpty()
-                    && std::any_of(rows.cbegin(), rows.cend(), [&f](const QVariant& row) { return concerns(f, row); }))
-                    return true;
-            }
+            if (std::any_of(s.findings.cbegin(), s.findings.cend(),
+                    [&selected](const Finding& f) { return !f.repairs.isEmpty() && selected.concern(f); }))
+                return true;
         }
     }
     return false;
@@ -739,15 +753,12 @@ bool MainWindow::selectionHasRepairs() const
 
 RepairPlan MainWindow::planSelected() const
 {
-    const QList<QVariant> rows = selectedRows();
-    if (rows.isEmpty())
+    const SelectedItems selected(selectedRows());
+    if (selected.isEmpty())
         return {};
     QList<Snapshot> chosen = snapshots();
-    for (Snapshot& s : chosen) {
-        s.findings.removeIf([&rows](const Finding& f) {
-            return std::none_of(rows.cbegin(), rows.cend(), [&f](const QVariant& row) { return concerns(f, row); });
-        });
-    }
+    for (Snapshot& s : chosen)
+        s.findings.removeIf([&selected](const Finding& f) { return !selected.concern(f); });
     return planRepairs(chosen, repairKinds());
 }
 
