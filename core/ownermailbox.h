@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "tsanannotate.h"
+
 #include <QMetaObject>
 #include <QMutex>
 #include <QMutexLocker>
@@ -40,7 +42,7 @@ public:
             QMutexLocker lock(&m_state->mutex);
             if (!m_state->owner)
                 return false;
-            return QMetaObject::invokeMethod(m_state->owner, std::forward<F>(f), Qt::QueuedConnection);
+            return QMetaObject::invokeMethod(m_state->owner, Tsan::handOff(std::forward<F>(f)), Qt::QueuedConnection);
         }
         bool isOpen() const;
 

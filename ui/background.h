@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ownermailbox.h"
+#include "tsanannotate.h"
 
 #include <QObject>
 #include <QThreadPool>
@@ -27,13 +28,13 @@ public:
     template <typename Work, typename Done> void run(Work work, Done done)
     {
         ++m_pending;
-        QThreadPool::globalInstance()->start([toRunner = m_mailbox.sender(), self = this, work, done]() {
+        QThreadPool::globalInstance()->start(Tsan::handOff([toRunner = m_mailbox.sender(), self = this, work, done]() {
             auto result = work();
             toRunner.post([self, result, done]() {
                 --self->m_pending;
                 done(result);
             });
-        });
+        }));
     }
 
 private:

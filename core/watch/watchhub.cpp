@@ -4,6 +4,7 @@
 #include "logging.h"
 #include "proc/paths.h"
 #include "proc/processinfo.h"
+#include "tsanannotate.h"
 
 #include <QThreadPool>
 
@@ -228,11 +229,11 @@ void WatchHub::launch(Workspace& w, const ScanJob& job)
     request->spec = job.spec;
     request->known = w.sources;
     request->caches = w.caches;
-    QThreadPool::globalInstance()->start(
+    QThreadPool::globalInstance()->start(Tsan::handOff(
         [toHub = m_mailbox.sender(), hub = this, request, superseded = job.superseded, incarnation = w.incarnation] {
             auto result = std::make_shared<ScanResult>(runScan(*request, superseded));
             toHub.post([hub, result, incarnation] { hub->onScanResult(result, incarnation); });
-        });
+        }));
     emit scanStarted(w.path);
 }
 

@@ -2,6 +2,7 @@
 #include "watchset.h"
 
 #include "logging.h"
+#include "tsanannotate.h"
 #include "watch/watchscan.h"
 
 #include <QFile>
@@ -132,10 +133,10 @@ void WatchSet::onPollTick()
     if (m_pollRunning || m_polled.isEmpty())
         return;
     m_pollRunning = true;
-    QThreadPool::globalInstance()->start([toSet = m_mailbox.sender(), set = this, expected = m_polled] {
+    QThreadPool::globalInstance()->start(Tsan::handOff([toSet = m_mailbox.sender(), set = this, expected = m_polled] {
         const QHash<QString, FileStamp> changed = changedStamps(expected);
         toSet.post([set, changed] { set->onPollResult(changed); });
-    });
+    }));
 }
 
 void WatchSet::onPollResult(const QHash<QString, FileStamp>& changedNow)
