@@ -9,6 +9,7 @@
 #include "sources/codexsource.h"
 #include "sources/source.h"
 #include "testfiles.h"
+#include "testprinters.h"
 
 #include <QDir>
 #include <QJsonArray>
@@ -18,13 +19,6 @@
 
 using namespace Stateward;
 using namespace TestFiles;
-
-namespace Stateward {
-inline char* toString(Impact value)
-{
-    return qstrdup(qPrintable(nameOf(value)));
-}
-} // namespace Stateward
 
 namespace {
 
@@ -354,11 +348,12 @@ private slots:
         for (const Problem& p : problems)
             lines.append(QStringLiteral("%1 | %2 | %3 | %4")
                              .arg(nameOf(p.impact), nameOf(p.family), p.title, p.fixable() ? p.fixLabel : p.manualFix));
-        qInfo("demo problems, worst first:\n%s", qPrintable(lines.join(QLatin1Char('\n'))));
-        QVERIFY(!problems.isEmpty());
         int findings = 0;
         for (const Snapshot& s : snapshots)
             findings += int(s.findings.size());
+        qInfo("demo: %d findings in %d problems, worst first:\n%s", findings, int(problems.size()),
+            qPrintable(lines.join(QLatin1Char('\n'))));
+        QVERIFY(!problems.isEmpty());
         QVERIFY2(problems.size() < findings, "grouping made fewer problems than findings");
         // One problem per orphan broker, named by its PID, fixed by a signal.
         const auto orphan = std::find_if(problems.begin(), problems.end(),
