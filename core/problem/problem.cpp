@@ -191,6 +191,8 @@ QString counted(qsizetype n, const QString& singular, const QString& plural)
 
 QString bytesText(qint64 bytes)
 {
+    if (bytes < 1024) // formattedDataSize says "1 bytes"
+        return counted(bytes, QStringLiteral("byte"));
     return QLocale::c().formattedDataSize(bytes, 1, QLocale::DataSizeIecFormat);
 }
 

@@ -3,6 +3,8 @@
 
 #include <QJsonArray>
 
+#include <algorithm>
+
 namespace Stateward {
 
 namespace {
@@ -10,6 +12,12 @@ namespace {
     QString iso(const QDateTime& t)
     {
         return t.isValid() ? t.toString(Qt::ISODateWithMs) : QString();
+    }
+
+    template <typename T> const T* withId(const QList<T>& items, const QString& id)
+    {
+        const auto it = std::find_if(items.begin(), items.end(), [&id](const T& item) { return item.id == id; });
+        return it == items.end() ? nullptr : &*it;
     }
 
     template <typename T> QJsonArray toArray(const QList<T>& items)
@@ -174,6 +182,21 @@ Severity Snapshot::worst() const
     for (const Finding& f : findings)
         w = qMax(w, f.severity);
     return w;
+}
+
+const Broker* Snapshot::brokerWithId(const QString& id) const
+{
+    return withId(brokers, id);
+}
+
+const LockHolder* Snapshot::lockWithId(const QString& id) const
+{
+    return withId(locks, id);
+}
+
+const TempFile* Snapshot::tempFileWithId(const QString& id) const
+{
+    return withId(tempFiles, id);
 }
 
 QJsonObject Snapshot::toJson() const

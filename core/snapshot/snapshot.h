@@ -156,6 +156,10 @@ struct Snapshot
     void addFinding(const QString& code, Severity severity, const FindingTarget& target, const QString& summary,
         const QString& evidence, const QList<RepairKind>& repairs = {});
     Severity worst() const;
+    // The item with this id (a FindingTarget::itemId, a Problem's itemIds); null when there is none.
+    const Broker* brokerWithId(const QString& id) const;
+    const LockHolder* lockWithId(const QString& id) const;
+    const TempFile* tempFileWithId(const QString& id) const;
     QJsonObject toJson() const;
 };
 

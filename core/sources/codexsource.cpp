@@ -17,6 +17,7 @@
 #include <QRegularExpression>
 #include <QSet>
 
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -836,11 +837,8 @@ void CodexSource::groupProblems(ProblemBuilder& b) const
     }
 
     for (const Finding& f : b.take(QStringLiteral("broker-unreachable"))) {
-        qint64 pid = -1;
-        for (const Broker& broker : s.brokers) {
-            if (broker.id == f.target.itemId)
-                pid = broker.pid;
-        }
+        const Broker* named = s.brokerWithId(f.target.itemId);
+        const qint64 pid = named ? named->pid : -1;
         Problem p = b.start(QStringLiteral("broker-unreachable:%1").arg(f.target.itemId), Impact::WastesMemory, { f });
         p.title = QStringLiteral("the codex broker does not answer: the plugin will start a second one");
         p.explanation = QStringLiteral("%1 (%2). codex-companion then starts another broker and leaves this one "

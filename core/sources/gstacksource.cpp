@@ -352,11 +352,8 @@ void GstackSource::groupProblems(ProblemBuilder& b) const
     }
 
     for (const Finding& f : b.take(QStringLiteral("daemon-unhealthy"))) {
-        qint64 pid = -1;
-        for (const Broker& daemon : s.brokers) {
-            if (daemon.id == f.target.itemId)
-                pid = daemon.pid;
-        }
+        const Broker* named = s.brokerWithId(f.target.itemId);
+        const qint64 pid = named ? named->pid : -1;
         Problem p = b.start(QStringLiteral("daemon-unhealthy"), Impact::Blocks, { f });
         p.title = QStringLiteral("the gstack daemon does not report healthy");
         p.explanation = QStringLiteral("%1: %2. gstack never kills a live daemon that is merely busy, and neither "

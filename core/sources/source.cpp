@@ -82,24 +82,6 @@ void SourceAdapter::groupProblems(ProblemBuilder&) const
 
 namespace {
 
-    const LockHolder* lockOf(const Snapshot& s, const QString& itemId)
-    {
-        for (const LockHolder& l : s.locks) {
-            if (l.id == itemId)
-                return &l;
-        }
-        return nullptr;
-    }
-
-    const TempFile* tempFileOf(const Snapshot& s, const QString& itemId)
-    {
-        for (const TempFile& t : s.tempFiles) {
-            if (t.id == itemId)
-                return &t;
-        }
-        return nullptr;
-    }
-
     // A path as a person reads it in a title: relative to the state dir (or the workspace) when under it.
     QString shortPath(const Snapshot& s, const QString& path)
     {
@@ -114,7 +96,7 @@ namespace {
     {
         qint64 total = 0;
         for (const Finding& f : findings) {
-            if (const TempFile* t = tempFileOf(s, f.target.itemId))
+            if (const TempFile* t = s.tempFileWithId(f.target.itemId))
                 total += t->size;
         }
         return total;
@@ -138,11 +120,11 @@ namespace {
     {
         const Snapshot& s = b.snapshot();
         for (const Finding& lock : b.take(QStringLiteral("stale-lock"))) {
-            const LockHolder* holder = lockOf(s, lock.target.itemId);
+            const LockHolder* holder = s.lockWithId(lock.target.itemId);
             const qint64 pid = holder ? holder->verdict.content.pid : -1;
             const QList<Finding> tmps
                 = pid <= 0 ? QList<Finding> {} : b.takeIf(QStringLiteral("orphan-tmp"), [&](const Finding& f) {
-                      const TempFile* t = tempFileOf(s, f.target.itemId);
+                      const TempFile* t = s.tempFileWithId(f.target.itemId);
                       return t && t->name.ownerPid == pid;
                   });
             Problem p = b.start(

@@ -3,6 +3,7 @@
 
 // QCOMPARE failure messages for core's enums, found by argument-dependent lookup.
 #include "lock/lockjudge.h"
+#include "problem/problem.h"
 #include "proc/processinfo.h"
 
 #include <QTest>
@@ -21,6 +22,10 @@ inline char* toString(LockState value)
     return qstrdup(qPrintable(Stateward::nameOf(value)));
 }
 inline char* toString(LockDialect value)
+{
+    return qstrdup(qPrintable(Stateward::nameOf(value)));
+}
+inline char* toString(Impact value)
 {
     return qstrdup(qPrintable(Stateward::nameOf(value)));
 }
