@@ -212,10 +212,10 @@ namespace {
             bad("state-file-unreadable", f.problem);
         else if (f.bytes.trimmed().isEmpty())
             bad("state-file-empty", QStringLiteral("zero bytes"));
-        else if (const std::optional<qint64> pid = parsePid(QString::fromLatin1(f.bytes.trimmed())); !pid)
-            bad("state-file-malformed", QStringLiteral("not one decimal PID"));
-        else
+        else if (QString why; const std::optional<qint64> pid = parsePid(QString::fromLatin1(f.bytes.trimmed()), &why))
             r.pid = *pid;
+        else
+            bad("state-file-malformed", QStringLiteral("not one decimal PID: %1").arg(why));
         return r;
     }
 
@@ -289,10 +289,15 @@ QString ProfileAdapter::daemonNoun() const
 QString ProfileAdapter::shapeMismatch(const ProfileDaemon& d, const ProcessInfo& p)
 {
     if (!d.exe.isEmpty()) {
-        const QString exe = QFileInfo(p.exe.isEmpty() ? p.argv.value(0) : p.exe).fileName();
+        // The program's file name, as /proc/<pid>/exe or argv[0] gives it: node run through a version
+        // manager's shim, or a binary under another name, still names itself in argv[0].
+        const QString exe = QFileInfo(p.exe).fileName();
+        const QString arg0 = QFileInfo(p.argv.value(0)).fileName();
         bool ok = false;
-        for (const QString& glob : d.exe)
-            ok |= profileArgGlob(glob).match(exe).hasMatch();
+        for (const QString& glob : d.exe) {
+            const QRegularExpression re = profileArgGlob(glob);
+            ok |= (!exe.isEmpty() && re.match(exe).hasMatch()) || (!arg0.isEmpty() && re.match(arg0).hasMatch());
+        }
         if (!ok)
             return QStringLiteral("PID %1 runs %2, not %3")
                 .arg(p.pid)
