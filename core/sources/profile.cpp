@@ -520,6 +520,11 @@ ProfileLoad parseProfile(const QByteArray& text, const QString& file)
             if (!dialect.isEmpty() && lock.dialect == LockDialect::Unknown)
                 r.error(Reader::join(lf, QStringLiteral("dialect")),
                     QStringLiteral("\"%1\" is none of pid-only, pid-nonce, mkdir, qlockfile, flock").arg(dialect));
+            // A lock that may be removed is named like one: a pid file is no lock, whatever a profile says.
+            if (!lock.glob.isEmpty() && lock.dialect != LockDialect::Flock && lock.dialect != LockDialect::Unknown
+                && !lock.glob.endsWith(QLatin1String(".lock")))
+                r.error(Reader::join(lf, QStringLiteral("glob")),
+                    QStringLiteral("\"%1\": a %2 lock's name ends in .lock").arg(lock.glob, dialect));
             sd.locks.append(lock);
         }
 
@@ -532,6 +537,11 @@ ProfileLoad parseProfile(const QByteArray& text, const QString& file)
             r.onlyKeys(*to, tf, { "pattern", "idleSecs" });
             ProfileTmp t;
             t.pattern = r.string(*to, tf, "pattern", true);
+            // Swept files are named like tmp files: a pattern that could match any file is refused.
+            if (!t.pattern.isEmpty() && !t.pattern.contains(QLatin1String("{pid}"))
+                && !t.pattern.section(QLatin1Char('/'), -1).contains(QLatin1String("tmp"), Qt::CaseInsensitive))
+                r.error(Reader::join(tf, QStringLiteral("pattern")),
+                    QStringLiteral("\"%1\": a tmp name has {pid} or \"tmp\" in it").arg(t.pattern));
             if (!t.pattern.isEmpty()
                 && r.checkPath(t.pattern, Reader::join(tf, QStringLiteral("pattern")), Reader::TmpPattern)) {
                 QString re = regexEscapedGlob(t.pattern, false);
@@ -590,6 +600,22 @@ ProfileLoad parseProfile(const QByteArray& text, const QString& file)
                 if (d.exe.isEmpty() && d.argvTail.isEmpty())
                     r.error(df,
                         QStringLiteral("give \"exe\" or \"argvTail\": identity never rests on the environment alone"));
+                // An identity that matches almost any process would let terminate-orphan reach them.
+                const auto literal = [](const QString& glob) {
+                    return glob.size() - glob.count(QLatin1Char('*')) - glob.count(QLatin1Char('?'));
+                };
+                qsizetype longest = 0;
+                for (const auto& [key, globs] : { std::pair { "exe", d.exe }, std::pair { "argvTail", d.argvTail } }) {
+                    for (qsizetype i = 0; i < globs.size(); ++i) {
+                        longest = std::max(longest, literal(globs.at(i)));
+                        if (literal(globs.at(i)) < 2)
+                            r.error(Reader::at(Reader::join(df, QLatin1String(key)), i),
+                                QStringLiteral("\"%1\" matches almost anything").arg(globs.at(i)));
+                    }
+                }
+                if (longest > 0 && longest < 4)
+                    r.error(df,
+                        QStringLiteral("the identity matches almost any process: give a name of 4 characters or more"));
                 const QString cwd = r.string(*dob, df, "cwd", false);
                 d.cwdIsWorkspace = cwd == QLatin1String("workspace");
                 if (!cwd.isEmpty() && !d.cwdIsWorkspace)

@@ -17,6 +17,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -31,9 +32,54 @@ namespace {
 
 const QString kModules = QStringLiteral(STATEWARD_SOURCE_DIR "/tests/interop/daemons/node_modules");
 
-const SourceAdapter& adapterNamed(const QString& name)
+// One real daemon as the tests drive it: how its workspace is made, how it starts, where its pid
+// file is, and what a kill -9 or a lost pid file leaves (docs/formats/nx.md, turborepo.md).
+struct DaemonTool
 {
-    return adapterFor(*familyNamed(name));
+    QString family; // the profile's name
+    QString tool; // recognised.tool
+    QMap<QString, QByteArray> files; // the workspace's own files
+    bool gitRepo = false;
+    QStringList start; // node ARGS, the first relative to the workspace
+    QString pidFile; // relative to the state dir
+    QString pidKey; // the JSON field naming the PID; empty: a plain pid file
+    QStringList killedCodes; // after kill -9
+    // How the first of two daemons comes to be named by nobody: the files lost while it runs, and
+    // whether it hangs first (Nx stops a live daemon by itself once another is named).
+    QStringList lost;
+    bool hangs = false;
+};
+
+DaemonTool nx()
+{
+    return { QStringLiteral("nx"), QStringLiteral("Nx"),
+        { { QStringLiteral("package.json"), R"({"name":"ws","version":"0.0.0","private":true})" },
+            { QStringLiteral("nx.json"), "{}\n" } },
+        false,
+        { QStringLiteral("node_modules/nx/dist/bin/nx.js"), QStringLiteral("daemon"), QStringLiteral("--start") },
+        QStringLiteral("d/server-process.json"), QStringLiteral("processId"), { QStringLiteral("daemon-dead") },
+        { QStringLiteral("d/server-process.json") }, true };
+}
+
+DaemonTool turborepo()
+{
+    return { QStringLiteral("turborepo"), QStringLiteral("Turborepo"),
+        { { QStringLiteral("package.json"),
+              R"({"name":"ws","version":"0.0.0","private":true,"packageManager":"npm@11.0.0","workspaces":[]})" },
+            { QStringLiteral("turbo.json"), R"({"tasks":{}})" } },
+        true, { QStringLiteral("node_modules/turbo/bin/turbo"), QStringLiteral("daemon"), QStringLiteral("start") },
+        QStringLiteral("turbod.pid"), QString(), { QStringLiteral("daemon-dead"), QStringLiteral("socket-stale") },
+        { QStringLiteral("turbod.pid"), QStringLiteral("turbod.sock") }, false };
+}
+
+DaemonTool toolNamed(const QString& name)
+{
+    return name == QLatin1String("nx") ? nx() : turborepo();
+}
+
+QString stateDirOf(const DaemonTool& t, const QString& ws)
+{
+    return adapterFor(*familyNamed(t.family)).candidateStateDirs(ws).value(0);
 }
 
 QStringList allCodes(const QList<Snapshot>& snapshots)
@@ -45,12 +91,12 @@ QStringList allCodes(const QList<Snapshot>& snapshots)
     return codes;
 }
 
-QList<Snapshot> scanTool(const QString& ws, const QString& tool, const QDateTime& now = {})
+QList<Snapshot> scanTool(const QString& ws, const DaemonTool& t, const QDateTime& now = {})
 {
     ScanContext context;
     if (now.isValid())
         context.setNow(now);
-    return scanWorkspace(ws, context, { tool });
+    return scanWorkspace(ws, context, { t.family });
 }
 
 const Broker* brokerWithPid(const QList<Snapshot>& snapshots, qint64 pid)
@@ -93,78 +139,42 @@ class TestInteropProfiles : public QObject
 
     void track(qint64 pid) { m_started.append({ pid, startTicksOf(pid) }); }
 
-    QString nxState(const QString& ws) const
-    {
-        return ws + QStringLiteral("/.nx/workspace-data/d/server-process.json");
-    }
-
-    // The PID server-process.json names once it names one other than `notPid`; -1 when none in time.
-    qint64 nxNamedPid(const QString& ws, qint64 notPid = -1)
-    {
-        qint64 pid = -1;
-        const auto named = [&] {
-            const QJsonObject o = QJsonDocument::fromJson(readAll(nxState(ws))).object();
-            pid = o.value(QStringLiteral("processId")).toInteger(-1);
-            return pid > 0 && pid != notPid;
-        };
-        return QTest::qWaitFor(named, 60000) ? pid : -1;
-    }
-
-    bool startNx(const QString& ws)
-    {
-        return run(ws,
-            { ws + QStringLiteral("/node_modules/nx/dist/bin/nx.js"), QStringLiteral("daemon"),
-                QStringLiteral("--start") },
-            m_env);
-    }
-
-    QString makeNxWorkspace(const QTemporaryDir& dir)
+    // The workspace of a fresh DaemonTool in dir; empty on failure.
+    QString makeWorkspace(const QTemporaryDir& dir, const DaemonTool& t)
     {
         const QString ws = dir.path();
-        writeFile(ws + QStringLiteral("/package.json"), R"({"name":"ws","version":"0.0.0","private":true})");
-        writeFile(ws + QStringLiteral("/nx.json"), "{}\n");
+        for (auto it = t.files.cbegin(); it != t.files.cend(); ++it)
+            writeFile(ws + QLatin1Char('/') + it.key(), it.value());
         if (!QFile::link(kModules, ws + QStringLiteral("/node_modules")))
             return {};
+        if (t.gitRepo) {
+            QProcess git;
+            git.setWorkingDirectory(ws);
+            git.start(QStringLiteral("git"), { QStringLiteral("init"), QStringLiteral("-q"), QStringLiteral(".") });
+            if (!git.waitForFinished(30000) || git.exitCode() != 0)
+                return {};
+        }
         return ws;
     }
 
-    QString turboState(const QString& ws) const
+    bool start(const QString& ws, const DaemonTool& t)
     {
-        return adapterNamed(QStringLiteral("turborepo")).candidateStateDirs(ws).value(0);
+        QStringList arguments = t.start;
+        arguments[0] = ws + QLatin1Char('/') + arguments.at(0);
+        return run(ws, arguments, m_env);
     }
 
-    // The PID turbod.pid names once it names one other than `notPid`; -1 when none in time.
-    qint64 turboNamedPid(const QString& ws, qint64 notPid = -1)
+    // The PID the pid file names once it names one other than `notPid`; -1 when none in time.
+    static qint64 namedPid(const QString& ws, const DaemonTool& t, qint64 notPid = -1)
     {
         qint64 pid = -1;
         const auto named = [&] {
-            pid = readAll(turboState(ws) + QStringLiteral("/turbod.pid")).trimmed().toLongLong();
+            const QByteArray bytes = readAll(stateDirOf(t, ws) + QLatin1Char('/') + t.pidFile);
+            pid = t.pidKey.isEmpty() ? bytes.trimmed().toLongLong()
+                                     : QJsonDocument::fromJson(bytes).object().value(t.pidKey).toInteger(-1);
             return pid > 0 && pid != notPid;
         };
         return QTest::qWaitFor(named, 60000) ? pid : -1;
-    }
-
-    bool startTurbo(const QString& ws)
-    {
-        return run(ws,
-            { ws + QStringLiteral("/node_modules/turbo/bin/turbo"), QStringLiteral("daemon"), QStringLiteral("start") },
-            m_env);
-    }
-
-    QString makeTurboWorkspace(const QTemporaryDir& dir)
-    {
-        const QString ws = dir.path();
-        writeFile(ws + QStringLiteral("/package.json"),
-            R"({"name":"ws","version":"0.0.0","private":true,"packageManager":"npm@11.0.0","workspaces":[]})");
-        writeFile(ws + QStringLiteral("/turbo.json"), R"({"tasks":{}})");
-        if (!QFile::link(kModules, ws + QStringLiteral("/node_modules")))
-            return {};
-        QProcess git;
-        git.setWorkingDirectory(ws);
-        git.start(QStringLiteral("git"), { QStringLiteral("init"), QStringLiteral("-q"), QStringLiteral(".") });
-        if (!git.waitForFinished(30000) || git.exitCode() != 0)
-            return {};
-        return ws;
     }
 
     void expectHealthy(const QList<Snapshot>& snapshots, qint64 pid, const QString& tool)
@@ -196,6 +206,13 @@ class TestInteropProfiles : public QObject
         QVERIFY2(results.first().applied.join(u' ').contains(QStringLiteral("start ticks")),
             qPrintable(results.first().applied.join(u';')));
         QTRY_VERIFY_WITH_TIMEOUT(!inspectProcess(orphan).isAlive(), 30000);
+    }
+
+    static void tools()
+    {
+        QTest::addColumn<QString>("tool");
+        QTest::newRow("nx") << QStringLiteral("nx");
+        QTest::newRow("turborepo") << QStringLiteral("turborepo");
     }
 
 private slots:
@@ -230,122 +247,74 @@ private slots:
         m_started.clear();
     }
 
-    void nxLiveThenKilled()
+    void liveThenKilled_data() { tools(); }
+
+    // Started → live and healthy; kill -9 → the stale files found; repair --yes → a clean rescan.
+    void liveThenKilled()
     {
+        QFETCH(QString, tool);
+        const DaemonTool t = toolNamed(tool);
         QElapsedTimer timer;
         timer.start();
         QTemporaryDir dir;
-        const QString ws = makeNxWorkspace(dir);
+        const QString ws = makeWorkspace(dir, t);
         QVERIFY(!ws.isEmpty());
-        QVERIFY(startNx(ws));
-        const qint64 pid = nxNamedPid(ws);
+        QVERIFY(start(ws, t));
+        const qint64 pid = namedPid(ws, t);
         QVERIFY(pid > 0);
         track(pid);
-        QTRY_VERIFY_WITH_TIMEOUT(allCodes(scanTool(ws, QStringLiteral("nx"))).isEmpty(), 30000);
-        expectHealthy(scanTool(ws, QStringLiteral("nx")), pid, QStringLiteral("Nx"));
+        QTRY_VERIFY_WITH_TIMEOUT(allCodes(scanTool(ws, t)).isEmpty(), 30000);
+        expectHealthy(scanTool(ws, t), pid, t.tool);
         if (QTest::currentTestFailed())
             return;
 
         QVERIFY(::kill(pid_t(pid), SIGKILL) == 0);
         QTRY_VERIFY_WITH_TIMEOUT(!inspectProcess(pid).isAlive(), 30000);
-        const QList<Snapshot> dead = scanTool(ws, QStringLiteral("nx"));
-        QCOMPARE(allCodes(dead), QStringList { QStringLiteral("daemon-dead") });
-        QCOMPARE(dead.first().findings.first().target.path, nxState(ws));
+        const QList<Snapshot> dead = scanTool(ws, t);
+        QCOMPARE(allCodes(dead), t.killedCodes);
         repairWithCli(ws);
         if (QTest::currentTestFailed())
             return;
-        QCOMPARE(allCodes(scanTool(ws, QStringLiteral("nx"))), QStringList());
-        QVERIFY(!QFile::exists(nxState(ws)));
-        qInfo("nx: live, kill -9, repaired in %.1f s", double(timer.elapsed()) / 1000);
+        QCOMPARE(allCodes(scanTool(ws, t)), QStringList());
+        QVERIFY(!QFile::exists(stateDirOf(t, ws) + QLatin1Char('/') + t.pidFile));
+        qInfo("%s: live, kill -9, repaired in %.1f s", qPrintable(tool), double(timer.elapsed()) / 1000);
     }
 
-    void nxOrphanOfTwoDaemons()
+    void orphanOfTwoDaemons_data() { tools(); }
+
+    // The first daemon loses its pid file while it runs (Nx: hung first, since Nx stops a live one
+    // itself once another is named; Turborepo: a tmp cleaner); the next start makes a second. The
+    // first, named by nobody, is an orphan, terminated only after the identity checks.
+    void orphanOfTwoDaemons()
     {
+        QFETCH(QString, tool);
+        const DaemonTool t = toolNamed(tool);
         QElapsedTimer timer;
         timer.start();
         QTemporaryDir dir;
-        const QString ws = makeNxWorkspace(dir);
+        const QString ws = makeWorkspace(dir, t);
         QVERIFY(!ws.isEmpty());
-        QVERIFY(startNx(ws));
-        const qint64 first = nxNamedPid(ws);
+        QVERIFY(start(ws, t));
+        const qint64 first = namedPid(ws, t);
         QVERIFY(first > 0);
         track(first);
-        // A hung daemon (Nx stops a running one itself once the state file names another) whose
-        // state file went away: the next command starts a second daemon, and nobody names the first.
-        QVERIFY(::kill(pid_t(first), SIGSTOP) == 0);
-        QVERIFY(QFile::remove(nxState(ws)));
-        QVERIFY(startNx(ws));
-        const qint64 second = nxNamedPid(ws, first);
+        if (t.hangs)
+            QVERIFY(::kill(pid_t(first), SIGSTOP) == 0);
+        for (const QString& file : t.lost)
+            QVERIFY(QFile::remove(stateDirOf(t, ws) + QLatin1Char('/') + file));
+        QVERIFY(start(ws, t));
+        const qint64 second = namedPid(ws, t, first);
         QVERIFY(second > 0);
         track(second);
         const QDateTime later = QDateTime::currentDateTimeUtc().addSecs(3600); // past any start-up grace
-        const QList<Snapshot> snapshots = scanTool(ws, QStringLiteral("nx"), later);
-        QCOMPARE(allCodes(snapshots), QStringList { QStringLiteral("daemon-orphan") });
-        QCOMPARE(snapshots.first().findings.first().target.pid, first);
-        terminateOrphan(snapshots, first);
-        if (QTest::currentTestFailed())
-            return;
-        QCOMPARE(livenessOf(second), Liveness::Alive);
-        QTRY_VERIFY_WITH_TIMEOUT(allCodes(scanTool(ws, QStringLiteral("nx"), later)).isEmpty(), 30000);
-        qInfo("nx: two daemons, orphan terminated in %.1f s", double(timer.elapsed()) / 1000);
-    }
-
-    void turborepoLiveThenKilled()
-    {
-        QElapsedTimer timer;
-        timer.start();
-        QTemporaryDir dir;
-        const QString ws = makeTurboWorkspace(dir);
-        QVERIFY(!ws.isEmpty());
-        QVERIFY(startTurbo(ws));
-        const qint64 pid = turboNamedPid(ws);
-        QVERIFY(pid > 0);
-        track(pid);
-        QTRY_VERIFY_WITH_TIMEOUT(allCodes(scanTool(ws, QStringLiteral("turborepo"))).isEmpty(), 30000);
-        expectHealthy(scanTool(ws, QStringLiteral("turborepo")), pid, QStringLiteral("Turborepo"));
-        if (QTest::currentTestFailed())
-            return;
-
-        QVERIFY(::kill(pid_t(pid), SIGKILL) == 0);
-        QTRY_VERIFY_WITH_TIMEOUT(!inspectProcess(pid).isAlive(), 30000);
-        QCOMPARE(allCodes(scanTool(ws, QStringLiteral("turborepo"))),
-            QStringList({ QStringLiteral("daemon-dead"), QStringLiteral("socket-stale") }));
-        repairWithCli(ws);
-        if (QTest::currentTestFailed())
-            return;
-        QCOMPARE(allCodes(scanTool(ws, QStringLiteral("turborepo"))), QStringList());
-        QVERIFY(!QFile::exists(turboState(ws) + QStringLiteral("/turbod.pid")));
-        qInfo("turborepo: live, kill -9, repaired in %.1f s", double(timer.elapsed()) / 1000);
-    }
-
-    void turborepoOrphanOfTwoDaemons()
-    {
-        QElapsedTimer timer;
-        timer.start();
-        QTemporaryDir dir;
-        const QString ws = makeTurboWorkspace(dir);
-        QVERIFY(!ws.isEmpty());
-        QVERIFY(startTurbo(ws));
-        const qint64 first = turboNamedPid(ws);
-        QVERIFY(first > 0);
-        track(first);
-        // A tmp cleaner (systemd-tmpfiles, a reboot-less /tmp sweep) took the pid file and socket:
-        // the next `turbo daemon start` starts a second daemon, and nobody names the first.
-        QVERIFY(QFile::remove(turboState(ws) + QStringLiteral("/turbod.pid")));
-        QVERIFY(QFile::remove(turboState(ws) + QStringLiteral("/turbod.sock")));
-        QVERIFY(startTurbo(ws));
-        const qint64 second = turboNamedPid(ws, first);
-        QVERIFY(second > 0);
-        track(second);
-        const QDateTime later = QDateTime::currentDateTimeUtc().addSecs(3600);
-        const QList<Snapshot> snapshots = scanTool(ws, QStringLiteral("turborepo"), later);
+        const QList<Snapshot> snapshots = scanTool(ws, t, later);
         QCOMPARE(allCodes(snapshots), QStringList { QStringLiteral("daemon-orphan") });
         terminateOrphan(snapshots, first);
         if (QTest::currentTestFailed())
             return;
         QCOMPARE(livenessOf(second), Liveness::Alive);
-        QCOMPARE(allCodes(scanTool(ws, QStringLiteral("turborepo"), later)), QStringList());
-        qInfo("turborepo: two daemons, orphan terminated in %.1f s", double(timer.elapsed()) / 1000);
+        QTRY_VERIFY_WITH_TIMEOUT(allCodes(scanTool(ws, t, later)).isEmpty(), 30000);
+        qInfo("%s: two daemons, orphan terminated in %.1f s", qPrintable(tool), double(timer.elapsed()) / 1000);
     }
 };
 
