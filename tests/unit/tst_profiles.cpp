@@ -185,19 +185,17 @@ private slots:
                    "\"format\": "
                    "\"plain\" },\n    \"daemon\": { \"noun\": \"d\", \"exe\": [\"d\"] }")
             << QStringLiteral("8:15: stateDirs[0].daemon: give \"cwd\": \"workspace\"");
-        QTest::newRow("identity that matches anything")
-            << dir("    \"path\": \".t\", \"recognise\": [ { \"file\": \"p\" } ],\n    \"pidFile\": { \"file\": \"p\", "
-                   "\"format\": \"plain\" },\n    \"daemon\": { \"noun\": \"d\", \"exe\": [\"*\"], \"cwd\": "
-                   "\"workspace\" }")
-            << QStringLiteral("8:38: stateDirs[0].daemon.exe[0]: \"*\" matches almost anything");
+        QTest::newRow("identity that matches anything") << dir(
+            "    \"path\": \".t\", \"recognise\": [ { \"file\": \"p\" } ],\n    \"pidFile\": { \"file\": \"p\", "
+            "\"format\": \"plain\" },\n    \"daemon\": { \"noun\": \"d\", \"exe\": [\"*\"], \"cwd\": "
+            "\"workspace\" }") << QStringLiteral("8:38: stateDirs[0].daemon.exe[0]: \"*\" matches almost anything");
         QTest::newRow("a pid file as a lock")
             << dir("    \"path\": \".t\", \"recognise\": [ { \"file\": \"a\" } ],\n    \"locks\": [ { \"glob\": "
                    "\"daemon.pid\", \"dialect\": \"pid-only\" } ]")
             << QStringLiteral("7:26: stateDirs[0].locks[0].glob: \"daemon.pid\": a pid-only lock's name ends in .lock");
-        QTest::newRow("every file as tmp")
-            << dir("    \"path\": \".t\", \"recognise\": [ { \"file\": \"a\" } ],\n    \"tmp\": [ { \"pattern\": \"*\" "
-                   "} ]")
-            << QStringLiteral("7:27: stateDirs[0].tmp[0].pattern: \"*\": a tmp name has {pid} or \"tmp\" in it");
+        QTest::newRow("every file as tmp") << dir(
+            "    \"path\": \".t\", \"recognise\": [ { \"file\": \"a\" } ],\n    \"tmp\": [ { \"pattern\": \"*\" "
+            "} ]") << QStringLiteral("7:27: stateDirs[0].tmp[0].pattern: \"*\": a tmp name has {pid} or \"tmp\" in it");
         QTest::newRow("own area") << dir(
             "    \"path\": \".t\", \"recognise\": [ { \"file\": \".stateward/audit.jsonl\" } ]")
                                   << QStringLiteral(".stateward is Stateward's own area");
