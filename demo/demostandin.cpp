@@ -462,6 +462,61 @@ namespace {
         return 0;
     }
 
+    // ---- Nx daemon -------------------------------------------------------------------------------
+
+    int runNxDaemon()
+    {
+        const QString ws = QDir::currentPath();
+        const QString stateDir = ws + QLatin1String("/.nx/workspace-data/d");
+        const QString stateFile = stateDir + QLatin1String("/server-process.json");
+        const QString socketPath = qEnvironmentVariable("NX_SOCKET_DIR") + QLatin1String("/d.sock");
+        const auto log = [](const QString& message) {
+            std::printf("[NX v24.0.7 Daemon Server] - %s - %s\n",
+                qPrintable(QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)), qPrintable(message));
+            std::fflush(stdout);
+        };
+        Server server;
+        QString error;
+        if (!server.setUp(&error))
+            return fail(error);
+        if (!QDir().mkpath(stateDir))
+            return fail(QStringLiteral("cannot create %1").arg(stateDir));
+        const QByteArray path = QFile::encodeName(socketPath);
+        sockaddr_un address {};
+        if (qEnvironmentVariable("NX_SOCKET_DIR").isEmpty() || path.size() >= qsizetype(sizeof address.sun_path))
+            return fail(QStringLiteral("no usable socket path: %1").arg(socketPath));
+        address.sun_family = AF_UNIX;
+        std::memcpy(address.sun_path, path.constData(), size_t(path.size()));
+        ::unlink(path.constData());
+        UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        if (!listener.isValid() || ::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0
+            || ::listen(listener.get(), 16) != 0)
+            return fail(QStringLiteral("listen %1: %2").arg(socketPath, lastError()));
+        server.listenOn(std::move(listener));
+        log(QStringLiteral("Started listening on: %1").arg(socketPath));
+        const QJsonObject state { { QStringLiteral("processId"), qint64(::getpid()) },
+            { QStringLiteral("socketPath"), socketPath }, { QStringLiteral("nxVersion"), QStringLiteral("24.0.7") } };
+        QFile f(stateFile); // writeJsonFileAsync: in place, no tmp file, no lock
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)
+            || f.write(toJsonText(
+                   state, { QStringLiteral("processId"), QStringLiteral("socketPath"), QStringLiteral("nxVersion") }))
+                < 0)
+            return fail(QStringLiteral("cannot write %1: %2").arg(stateFile, f.errorString()));
+        f.close();
+        const QString why = server.serve([&](Client&) {
+            log(QStringLiteral("Established a connection. Number of open connections: 1"));
+            return Next::Close;
+        });
+        log(QStringLiteral("Server stopped because: \"%1\"").arg(why));
+        server.closeAll();
+        ::unlink(path.constData());
+        // deleteDaemonJsonProcessCache: only while the file still names this process.
+        const JsonFile now = readJsonFile(stateFile, 64 * 1024);
+        if (now.ok() && now.object.value(QStringLiteral("processId")).toInteger() == qint64(::getpid()))
+            ::unlink(QFile::encodeName(stateFile).constData());
+        return 0;
+    }
+
 } // namespace
 
 int run(const QByteArray& kind, int argc, char** argv)
@@ -471,8 +526,10 @@ int run(const QByteArray& kind, int argc, char** argv)
         return runCodexBroker(args);
     if (kind == kGstackDaemon)
         return runGstackDaemon(args);
-    std::fprintf(stderr, "stateward: unknown demo stand-in '%s' (expected %s or %s)\n", kind.constData(), kCodexBroker,
-        kGstackDaemon);
+    if (kind == kNxDaemon)
+        return runNxDaemon();
+    std::fprintf(stderr, "stateward: unknown demo stand-in '%s' (expected %s, %s or %s)\n", kind.constData(),
+        kCodexBroker, kGstackDaemon, kNxDaemon);
     return 2;
 }
 

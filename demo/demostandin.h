@@ -29,6 +29,13 @@ inline constexpr char kCodexBroker[] = "codex-broker";
 // browse.json, as upstream does.
 inline constexpr char kGstackDaemon[] = "gstack-daemon";
 
+// The Nx daemon (nx 24, docs/formats/nx.md): `node --conditions development
+// <nx>/dist/src/daemon/server/start.js`, run in the workspace. Listens on $NX_SOCKET_DIR/d.sock,
+// writes <ws>/.nx/workspace-data/d/server-process.json {processId, socketPath, nxVersion} in place
+// (2-space JSON and a newline), logs to stdout (daemon.log), accepts and closes every connection.
+// On exit it deletes server-process.json only while it names this process, as Nx does.
+inline constexpr char kNxDaemon[] = "nx-daemon";
+
 // The PID the stand-in must outlive no longer than necessary (set by DemoWorkspace).
 inline constexpr char kParentVariable[] = "STATEWARD_DEMO_PARENT";
 

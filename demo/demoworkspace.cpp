@@ -582,8 +582,9 @@ What is planted:
   orphan), and a session dir left behind by a broker that was killed.
 - `.codegraph/`: a journal lock held by a dead process and two orphaned tmp files.
 - `.gstack/`: `browse.json` naming a live, healthy daemon, and an orphaned tmp file.
+- `.nx/workspace-data/`: Nx's daemon state naming a live, healthy daemon (an Nx profile tool).
 
-The brokers and the daemon are stand-ins: the stateward program itself, started with the command
+The brokers and the daemons are stand-ins: the stateward program itself, started with the command
 line and environment of the real tools.
 )";
 
@@ -593,6 +594,10 @@ line and environment of the real tools.
           "// spawns `node <plugin>/scripts/app-server-broker.mjs serve …`. It is never executed.\n";
     const char kServerScript[] = "// Stateward demo: the gstack daemon stand-in carries this path, as gstack spawns\n"
                                  "// `bun run <gstack>/browse/src/server.ts`. It is never executed.\n";
+    const char kNxServerScript[]
+        = "// Stateward demo: the Nx daemon stand-in carries this path, as Nx spawns\n"
+          "// `node --conditions development <nx>/dist/src/daemon/server/start.js`. It is never "
+          "executed.\n";
 
     void writeProject(Tree& tree, const QString& ws)
     {
@@ -603,7 +608,7 @@ line and environment of the real tools.
             "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = true\n");
         for (const char* dir : { "/.git/objects/info", "/.git/objects/pack", "/.git/refs/heads", "/.git/refs/tags" })
             tree.dir(ws + QLatin1String(dir));
-        tree.file(ws + QLatin1String("/.gitignore"), ".codegraph/\n.gstack/\n.demo/\n");
+        tree.file(ws + QLatin1String("/.gitignore"), ".codegraph/\n.gstack/\n.nx/\n.demo/\n");
         tree.file(ws + QLatin1String("/README.md"), kReadme);
         tree.file(ws + QLatin1String("/src/app.ts"),
             "import { withRetry } from './lib/retry';\n\nexport const upload = withRetry(async (body: string) => "
@@ -614,6 +619,11 @@ line and environment of the real tools.
         tree.file(ws + QLatin1String("/.demo/gstack/browse/src/server.ts"), kServerScript);
         tree.dir(ws + QLatin1String("/.gstack"), 0700); // gstack's ensureStateDir
         tree.file(ws + QLatin1String("/.gstack/.gitignore"), "*\n");
+        tree.file(ws + QLatin1String("/nx.json"), "{}\n");
+        tree.file(ws + QLatin1String("/.demo/nx/node_modules/nx/dist/src/daemon/server/start.js"), kNxServerScript);
+        tree.dir(ws + QLatin1String("/.demo/nx/sockets"), 0700);
+        tree.file(ws + QLatin1String("/.nx/workspace-data/nx_files.lock"), ""); // Nx's flock target, idle
+        tree.dir(ws + QLatin1String("/.nx/workspace-data/d"));
     }
 
     bool makeSessionDir(QString* path, QString* error)
@@ -701,7 +711,7 @@ bool DemoWorkspace::create(QString* error)
         m_dir.reset();
         m_path.clear();
         m_sessionDirs.clear();
-        m_brokerPid = m_orphanBrokerPid = m_daemonPid = -1;
+        m_brokerPid = m_orphanBrokerPid = m_daemonPid = m_nxDaemonPid = -1;
     }
     if (error)
         *error = why;
@@ -720,6 +730,7 @@ bool DemoWorkspace::build(QString* error)
     writeProject(tree, m_path);
     const QString bun = m_path + QLatin1String("/.demo/bin/bun");
     tree.symlink(QFileInfo(m_standInProgram).absoluteFilePath(), bun);
+    tree.symlink(QFileInfo(m_standInProgram).absoluteFilePath(), m_path + QLatin1String("/.demo/bin/node"));
     if (!tree.ok()) {
         *error = tree.error();
         return false;
@@ -749,7 +760,7 @@ bool DemoWorkspace::build(QString* error)
     // Two brokers started for this workspace at once (upstream's unlocked check-then-spawn): the
     // later broker.json write names one, the other keeps running unnamed.
     if (!startBroker(orphan, &m_orphanBrokerPid, error) || !startBroker(named, &m_brokerPid, error)
-        || !startDaemon(error))
+        || !startDaemon(error) || !startNxDaemon(error))
         return false;
 
     // Dead PIDs last: freed after the stand-ins took theirs.
@@ -812,6 +823,32 @@ bool DemoWorkspace::startDaemon(QString* error)
         if (p.state() == QProcess::NotRunning || p.waitForFinished(25) || deadline.hasExpired()) {
             *error = QStringLiteral("the gstack daemon stand-in did not come up (no healthy %1): %2")
                          .arg(stateFile, tailOf(m_path + QLatin1String("/.gstack/browse-startup-error.log")));
+            return false;
+        }
+    }
+}
+
+bool DemoWorkspace::startNxDaemon(QString* error)
+{
+    const QString stateFile = m_path + QLatin1String("/.nx/workspace-data/d/server-process.json");
+    const QString socketDir = m_path + QLatin1String("/.demo/nx/sockets");
+    const QStringList arguments { QStringLiteral("--conditions"), QStringLiteral("development"),
+        m_path + QLatin1String("/.demo/nx/node_modules/nx/dist/src/daemon/server/start.js") };
+    // argv[0] "node" through a symlink to the stand-in program; stdout is daemon.log, as Nx sets it.
+    if (!startStandIn(QLatin1String(DemoStandIn::kNxDaemon), m_path + QLatin1String("/.demo/bin/node"), arguments,
+            { QStringLiteral("NX_SOCKET_DIR=") + socketDir },
+            m_path + QLatin1String("/.nx/workspace-data/d/daemon.log"), &m_nxDaemonPid, error))
+        return false;
+    QProcess& p = *m_processes.back();
+    const QDeadlineTimer deadline(kReadyTimeoutMs);
+    for (;;) {
+        const JsonFile state = readJsonFile(stateFile, 64 * 1024);
+        if (state.ok() && state.object.value(QStringLiteral("processId")).toInteger() == m_nxDaemonPid
+            && probeUnixSocket(socketDir + QLatin1String("/d.sock"), 100).connected)
+            return true;
+        if (p.state() == QProcess::NotRunning || p.waitForFinished(25) || deadline.hasExpired()) {
+            *error = QStringLiteral("the Nx daemon stand-in did not come up (no %1 naming it): %2")
+                         .arg(stateFile, tailOf(m_path + QLatin1String("/.nx/workspace-data/d/daemon.log")));
             return false;
         }
     }

@@ -14,7 +14,7 @@ class QTemporaryDir;
 namespace Stateward {
 
 // `stateward --demo`: a throw-away workspace holding every family's state with typical problems,
-// plus live stand-in processes (two codex brokers, one of them orphaned, and a gstack daemon), so a
+// plus live stand-in processes (two codex brokers, one of them orphaned, a gstack daemon and an Nx daemon), so a
 // first-time user sees every view populated and can try every repair without risk: everything the
 // demo creates lies inside the workspace, its codex state dir or its own $TMPDIR/cxc-* dirs.
 //
@@ -47,6 +47,7 @@ public:
     qint64 brokerPid() const { return m_brokerPid; } // the one broker.json names
     qint64 orphanBrokerPid() const { return m_orphanBrokerPid; }
     qint64 daemonPid() const { return m_daemonPid; } // gstack
+    qint64 nxDaemonPid() const { return m_nxDaemonPid; }
     // Stand-ins started and not yet reaped (one a repair terminated is dropped once reaped).
     QList<qint64> processes() const;
 
@@ -64,6 +65,7 @@ private:
     bool build(QString* error);
     bool startBroker(const QString& sessionDir, qint64* pid, QString* error);
     bool startDaemon(QString* error);
+    bool startNxDaemon(QString* error);
     bool startStandIn(const QString& kind, const QString& program, const QStringList& arguments,
         const QStringList& environment, const QString& logFile, qint64* pid, QString* error);
     void removeOwnDirs();
@@ -78,6 +80,7 @@ private:
     QStringList m_sessionDirs;
     qint64 m_brokerPid = -1;
     qint64 m_orphanBrokerPid = -1;
+    qint64 m_nxDaemonPid = -1;
     qint64 m_daemonPid = -1;
     std::vector<std::unique_ptr<QProcess>> m_processes;
 };

@@ -21,6 +21,8 @@ const QList<Command>& commands()
         { "locks", "list every lock under a state directory with its verdict and evidence", &runLocks },
         { "lock", "run a command while holding a file's lock (FILE -- CMD…), interoperable with codegraph", &runLock },
         { "proc", "show what Stateward sees about one process (liveness, start time, argv, uid)", &runProc },
+        { "tools", "list every tool Stateward knows (adapters and profiles); --check FILE validates a profile",
+            &runTools },
     };
     return table;
 }

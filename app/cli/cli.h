@@ -45,5 +45,6 @@ int runScan(const QStringList& arguments);
 int runExportIndex(const QStringList& arguments);
 int runRepair(const QStringList& arguments);
 int runUndo(const QStringList& arguments);
+int runTools(const QStringList& arguments);
 
 } // namespace Stateward::Cli

@@ -55,6 +55,8 @@ QString nameOf(LockDialect dialect)
         return QStringLiteral("git");
     case LockDialect::ChromiumSingleton:
         return QStringLiteral("chromium-singleton");
+    case LockDialect::Flock:
+        return QStringLiteral("flock");
     case LockDialect::Unknown:
         break;
     }

@@ -19,6 +19,10 @@ enum class LockDialect
     // Chromium's profile lock: a symlink SingletonLock whose target (never followed) is
     // "<host>-<pid>". Judged by liveness; Chromium and gstack clear it themselves, never we.
     ChromiumSingleton,
+    // A file that is only the target of flock(2)/fcntl locks (Nx's nx_files.lock): its content means
+    // nothing, the kernel drops the lock with its holder. Never guessed from a name or content: a tool
+    // profile names it (docs/profiles.md). Never stale, never removed.
+    Flock,
     Unknown,
 };
 QString nameOf(LockDialect dialect);

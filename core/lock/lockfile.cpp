@@ -462,6 +462,7 @@ ClearResult clearStaleLock(const QString& lockPath, LockRules rules)
     }
     case LockDialect::Git:
     case LockDialect::ChromiumSingleton: // Chromium's and gstack's to clear, never ours
+    case LockDialect::Flock: // the kernel releases it with its holder: the file is no litter
     case LockDialect::Unknown:
         why = QStringLiteral("not a lock Stateward clears");
         break;

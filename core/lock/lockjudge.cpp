@@ -283,6 +283,21 @@ LockVerdict LockJudge::judge(const QString& path, std::optional<LockDialect> dia
                            .arg(seconds(v.ageMs));
         }
         break;
+    case LockDialect::Flock:
+        if (!v.openFilesChecked)
+            applyHolderEvidence(v);
+        if (!v.kernelHolders.isEmpty() || !v.openHolders.isEmpty()) {
+            v.state = LockState::Held;
+            v.reason = QStringLiteral("flock target held or open by PID %1")
+                           .arg(pidList(v.kernelHolders.isEmpty() ? v.openHolders : v.kernelHolders));
+        } else {
+            // Not stale: the kernel released the lock when its holder went; the file is kept for the next one.
+            v.state = LockState::Unknown;
+            v.reason = QStringLiteral("flock target with no holder now (%1 old): the kernel drops such a lock with "
+                                      "its holder, so the file is no litter; never removed")
+                           .arg(seconds(v.ageMs));
+        }
+        break;
     case LockDialect::Unknown:
         v.state = LockState::Unknown;
         v.reason = QStringLiteral("unrecognised lock format: left alone");

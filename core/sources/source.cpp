@@ -316,16 +316,7 @@ void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context, const LockS
     for (const QString& path : LockJudge::findLocks(snapshot.stateDir, nullptr, context.tree())) {
         if (foreign(path))
             continue;
-        LockHolder holder { QStringLiteral("lock:") + path, judge.judge(path) };
-        const LockVerdict& v = holder.verdict;
-        if (v.state == LockState::Stale) {
-            snapshot.addFinding(QStringLiteral("stale-lock"), Severity::Warning, FindingTarget::item(path, holder.id),
-                QStringLiteral("stale %1 lock").arg(nameOf(v.dialect)), v.reason, { RepairKind::ClearStaleLock });
-        } else if (v.state == LockState::Suspect) {
-            snapshot.addFinding(QStringLiteral("suspect-lock"), Severity::Info, FindingTarget::item(path, holder.id),
-                QStringLiteral("%1 lock that looks abandoned").arg(nameOf(v.dialect)), v.reason);
-        }
-        snapshot.locks.append(holder);
+        addLockHolder(snapshot, { QStringLiteral("lock:") + path, judge.judge(path) });
     }
 
     // Every tmp-named entry but a directory, Stateward's own area left out (swept tmp files wait
@@ -359,6 +350,19 @@ void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context, const LockS
     for (const auto& [path, isSymlink] : std::as_const(tmpNamed))
         addTempFile(snapshot, context, path, isSymlink,
             recogniseTmpName(path.mid(path.lastIndexOf(QLatin1Char('/')) + 1)), options.liveWriter);
+}
+
+void addLockHolder(Snapshot& snapshot, const LockHolder& holder)
+{
+    const LockVerdict& v = holder.verdict;
+    if (v.state == LockState::Stale) {
+        snapshot.addFinding(QStringLiteral("stale-lock"), Severity::Warning, FindingTarget::item(v.path, holder.id),
+            QStringLiteral("stale %1 lock").arg(nameOf(v.dialect)), v.reason, { RepairKind::ClearStaleLock });
+    } else if (v.state == LockState::Suspect) {
+        snapshot.addFinding(QStringLiteral("suspect-lock"), Severity::Info, FindingTarget::item(v.path, holder.id),
+            QStringLiteral("%1 lock that looks abandoned").arg(nameOf(v.dialect)), v.reason);
+    }
+    snapshot.locks.append(holder);
 }
 
 void addTempFile(Snapshot& snapshot, ScanContext& context, const QString& path, bool isSymlink, const TmpFileName& name,

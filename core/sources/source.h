@@ -171,6 +171,8 @@ struct LockScanOptions
 // Shared by every adapter: every lock and every recognised tmp file under stateDir, judged, with
 // findings for stale locks and orphaned tmp files.
 void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context, const LockScanOptions& options = {});
+// One judged lock added to the snapshot, with a stale-lock or suspect-lock finding as its verdict says.
+void addLockHolder(Snapshot& snapshot, const LockHolder& holder);
 // One recognised tmp file judged by the owner-aware rules (open by someone: live; a PID in its name:
 // its writer's liveness; else its age against the name's idle limit), added to the snapshot with an
 // orphan-tmp finding when nobody will use it again. Shared with adapters that list tmp areas of their own.

@@ -143,8 +143,8 @@ private slots:
         QVERIFY(QFileInfo(demo.path()).fileName().startsWith(QLatin1String("stateward-demo-")));
         QCOMPARE(QFileInfo(demo.path()).canonicalFilePath(), demo.path());
 
-        // Three live stand-ins, each detached into its own session like the real daemons.
-        const QList<qint64> pids { demo.brokerPid(), demo.orphanBrokerPid(), demo.daemonPid() };
+        // Four live stand-ins, each detached into its own session like the real daemons.
+        const QList<qint64> pids { demo.brokerPid(), demo.orphanBrokerPid(), demo.daemonPid(), demo.nxDaemonPid() };
         const QList<qint64> running = demo.processes();
         QCOMPARE(QSet<qint64>(running.cbegin(), running.cend()), QSet<qint64>(pids.cbegin(), pids.cend()));
         for (qint64 pid : pids) {
@@ -159,7 +159,7 @@ private slots:
         // As of past the brokers' start-up grace: the demo's orphan broker was started a moment ago.
         context.setNow(QDateTime::currentDateTimeUtc().addSecs(CodexSource::kBrokerGraceSecs + 60));
         const QList<Snapshot> snapshots = scanWorkspace(demo.path(), context);
-        QCOMPARE(snapshots.size(), 4);
+        QCOMPARE(snapshots.size(), 5);
 
         const Snapshot* trajectories = snapshotOf(snapshots, Family::Trajectories);
         QVERIFY(trajectories);
@@ -218,6 +218,17 @@ private slots:
             qPrintable(daemon.identityEvidence));
         QCOMPARE(daemon.reachable, std::optional<bool>(true));
 
+        // The Nx daemon, a profile tool (core/sources/profiles/nx.json): live, verified, healthy.
+        const Snapshot* nx = snapshotOf(snapshots, *familyNamed(u"nx"));
+        QVERIFY(nx);
+        QCOMPARE(nx->stateDir, demo.path() + QLatin1String("/.nx/workspace-data"));
+        QCOMPARE(nx->recognised.tool, QStringLiteral("Nx"));
+        QCOMPARE(TestFiles::findingCodes(*nx), QStringList());
+        QCOMPARE(nx->brokers.size(), 1);
+        QCOMPARE(nx->brokers.first().pid, demo.nxDaemonPid());
+        QVERIFY2(nx->brokers.first().identityVerified, qPrintable(nx->brokers.first().identityEvidence));
+        QCOMPARE(nx->brokers.first().reachable, std::optional<bool>(true));
+
         // Every finding, and every repair a plan would make, stays in the demo's own folders.
         const QStringList own { demo.path() + QLatin1Char('/'), demo.codexStateDir() + QLatin1Char('/'),
             demo.sessionDirs().at(0), demo.sessionDirs().at(1), demo.sessionDirs().at(2) };
@@ -258,7 +269,7 @@ private slots:
             QString error;
             QVERIFY2(demo.create(&error), qPrintable(error));
             pids = demo.processes();
-            QCOMPARE(pids.size(), 3);
+            QCOMPARE(pids.size(), 4);
             sessions = demo.sessionDirs();
             path = demo.path();
             codexStateDir = demo.codexStateDir();
@@ -290,7 +301,7 @@ private slots:
             sessions = demo.sessionDirs();
             path = demo.path();
         }
-        QCOMPARE(pids.size(), 3);
+        QCOMPARE(pids.size(), 4);
         for (qint64 pid : std::as_const(pids))
             QCOMPARE(livenessOf(pid), Liveness::Dead);
         for (const QString& dir : std::as_const(sessions))
