@@ -21,6 +21,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <utility>
 
 namespace {
 
@@ -29,6 +30,13 @@ namespace {
 struct Daemon
 {
     qint64 pid = -1;
+    Daemon() = default;
+    explicit Daemon(qint64 p)
+        : pid(p)
+    { }
+    Daemon(Daemon&& other) noexcept
+        : pid(std::exchange(other.pid, -1))
+    { }
     ~Daemon()
     {
         if (pid > 0)
@@ -131,6 +139,7 @@ class TestInteropAgents : public QObject
     do {                                                                                                               \
         if (!hasProfile(QStringLiteral(name)))                                                                         \
             QSKIP("stateward-cli has no profile engine (docs/profiles.md) or did not load profile " name);             \
+        QVERIFY2(agentsInstalled(), "tests/interop/agents/node_modules is missing: run scripts/deps");                 \
     } while (false)
     bool agentsInstalled() const
     {
@@ -150,6 +159,22 @@ class TestInteropAgents : public QObject
     QJsonObject claudeFlow(const QString& ws, int expectedExit)
     {
         return snapshotOf(scan(ws, expectedExit), ws + QLatin1String("/.claude-flow"));
+    }
+    // claude-flow's daemon started in ws by its own `daemon start` (PID -1 when it failed).
+    Daemon startClaudeFlow(const QString& ws)
+    {
+        return Daemon(
+            pidOf(driver("agents/claude-flow.mjs", { QStringLiteral("start"), ws }), QStringLiteral("started")));
+    }
+    // The daemon of ws, named and the only one, stopped by claude-flow's own `daemon stop`.
+    void stopClaudeFlow(const QString& ws, qint64 pid)
+    {
+        const QJsonObject snap = claudeFlow(ws, 0);
+        QCOMPARE(codes(snap), QStringList {});
+        QCOMPARE(brokers(snap).value(QStringLiteral("daemon.pid")).first, pid);
+        QCOMPARE(orphans(snap), QList<qint64> {});
+        QCOMPARE(driver("agents/claude-flow.mjs", { QStringLiteral("stop"), ws }), QStringLiteral("stopped"));
+        QTRY_VERIFY_WITH_TIMEOUT(!processAlive(pid), 30000);
     }
     // PIDs of the daemon-orphan findings of a snapshot.
     static QList<qint64> orphans(const QJsonObject& snap)
@@ -250,13 +275,9 @@ private slots:
         // The real daemon is live and healthy; kill -9 leaves daemon.pid naming a dead PID, which is
         // found and removed; claude-flow then starts a new daemon as on a clean workspace.
         REQUIRE_PROFILE("claude-flow");
-        QVERIFY2(agentsInstalled(), "tests/interop/agents/node_modules is missing: run scripts/deps");
         QTemporaryDir ws;
-        const QString pidFile = ws.filePath(QStringLiteral(".claude-flow/daemon.pid"));
 
-        Daemon first;
-        first.pid = pidOf(
-            driver("agents/claude-flow.mjs", { QStringLiteral("start"), ws.path() }), QStringLiteral("started"));
+        const Daemon first = startClaudeFlow(ws.path());
         QVERIFY(first.pid > 0);
         QJsonObject snap = claudeFlow(ws.path(), 0);
         QCOMPARE(snap.value(QStringLiteral("family")).toString(), QStringLiteral("claude-flow"));
@@ -271,6 +292,7 @@ private slots:
 
         QCOMPARE(::kill(pid_t(first.pid), SIGKILL), 0);
         QTRY_VERIFY_WITH_TIMEOUT(!processAlive(first.pid), 30000);
+        const QString pidFile = ws.filePath(QStringLiteral(".claude-flow/daemon.pid"));
         QVERIFY(QFileInfo::exists(pidFile));
         snap = claudeFlow(ws.path(), 1);
         QCOMPARE(codes(snap), QStringList { QStringLiteral("daemon-dead") });
@@ -278,18 +300,10 @@ private slots:
         QVERIFY(!QFileInfo::exists(pidFile));
         QCOMPARE(codes(claudeFlow(ws.path(), 0)), QStringList {});
 
-        Daemon next;
-        next.pid = pidOf(
-            driver("agents/claude-flow.mjs", { QStringLiteral("start"), ws.path() }), QStringLiteral("started"));
+        const Daemon next = startClaudeFlow(ws.path());
         QVERIFY(next.pid > 0);
         QVERIFY(next.pid != first.pid);
-        snap = claudeFlow(ws.path(), 0);
-        QCOMPARE(codes(snap), QStringList {});
-        QCOMPARE(
-            snap.value(QStringLiteral("brokers")).toArray().first().toObject().value(QStringLiteral("pid")).toInteger(),
-            next.pid);
-        QCOMPARE(driver("agents/claude-flow.mjs", { QStringLiteral("stop"), ws.path() }), QStringLiteral("stopped"));
-        QTRY_VERIFY_WITH_TIMEOUT(!processAlive(next.pid), 30000);
+        stopClaudeFlow(ws.path(), next.pid);
     }
 
     void claudeFlowSecondDaemonIsAnOrphan()
@@ -300,13 +314,9 @@ private slots:
         // cleanup does not look at whose PID it removes), so the first daemon is named by nothing
         // and is an orphan in turn; ending it too leaves a workspace claude-flow starts cleanly.
         REQUIRE_PROFILE("claude-flow");
-        QVERIFY2(agentsInstalled(), "tests/interop/agents/node_modules is missing: run scripts/deps");
         QTemporaryDir ws;
-        const QString pidFile = ws.filePath(QStringLiteral(".claude-flow/daemon.pid"));
 
-        Daemon first;
-        first.pid = pidOf(
-            driver("agents/claude-flow.mjs", { QStringLiteral("start"), ws.path() }), QStringLiteral("started"));
+        const Daemon first = startClaudeFlow(ws.path());
         QVERIFY(first.pid > 0);
         Daemon second;
         second.pid = pidOf(
@@ -321,7 +331,7 @@ private slots:
             QStringList { QStringLiteral("applied") });
         QTRY_VERIFY_WITH_TIMEOUT(!processAlive(second.pid), 30000);
         QVERIFY(processAlive(first.pid));
-        QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(pidFile), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(!QFileInfo::exists(ws.filePath(QStringLiteral(".claude-flow/daemon.pid"))), 30000);
 
         QTRY_VERIFY_WITH_TIMEOUT(orphans(claudeFlow(ws.path(), kAnyExit)) == QList<qint64> { first.pid }, 120000);
         QCOMPARE(repairOutcomes(ws.path(), { QStringLiteral("terminate-orphan") }),
@@ -329,15 +339,9 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!processAlive(first.pid), 30000);
         QCOMPARE(codes(claudeFlow(ws.path(), 0)), QStringList {});
 
-        Daemon next;
-        next.pid = pidOf(
-            driver("agents/claude-flow.mjs", { QStringLiteral("start"), ws.path() }), QStringLiteral("started"));
+        const Daemon next = startClaudeFlow(ws.path());
         QVERIFY(next.pid > 0);
-        snap = claudeFlow(ws.path(), 0);
-        QCOMPARE(codes(snap), QStringList {});
-        QCOMPARE(orphans(snap), QList<qint64> {});
-        QCOMPARE(driver("agents/claude-flow.mjs", { QStringLiteral("stop"), ws.path() }), QStringLiteral("stopped"));
-        QTRY_VERIFY_WITH_TIMEOUT(!processAlive(next.pid), 30000);
+        stopClaudeFlow(ws.path(), next.pid);
     }
 
     void ohMyCodexDeadLockIsLeftAlone()
@@ -347,7 +351,6 @@ private slots:
         // nothing is planned for it, while oh-my-codex itself calls it dead, writes no session
         // pointer past it, and cannot recover it without its downloaded runtime.
         REQUIRE_PROFILE("oh-my-codex");
-        QVERIFY2(agentsInstalled(), "tests/interop/agents/node_modules is missing: run scripts/deps");
         QTemporaryDir ws;
         const QString omx = ws.filePath(QStringLiteral(".omx"));
         const QString lockDir = ws.filePath(QStringLiteral(".omx/state/session.json.lock"));
