@@ -3,19 +3,22 @@
 // published (e.g. @optave/codegraph-darwin-arm64@3.11.2 is a 404 on the
 // registry). npm 11.16+ drops them from package-lock.json on `npm install`
 // and then `npm ci` rejects its own lock ("Missing: X@ from lock file",
-// npm/cli#9846). Run after every `npm install`: `node fix-lock.mjs`.
+// npm/cli#9846). Run after every `npm install`: `node fix-lock.mjs [DIR]` fixes DIR's lock
+// (default: this folder's), e.g. `node ../fix-lock.mjs .` in agents/.
 import fs from 'node:fs';
 import path from 'node:path';
 
-const file = path.join(path.dirname(new URL(import.meta.url).pathname), 'package-lock.json');
+const dir = process.argv[2] ? path.resolve(process.argv[2]) : path.dirname(new URL(import.meta.url).pathname);
+const file = path.join(dir, 'package-lock.json');
 const lock = JSON.parse(fs.readFileSync(file, 'utf8'));
 const pkgs = lock.packages;
 
-// Node resolution: is `name` visible from lock location `loc`?
-function resolvable(loc, name) {
+// Node resolution: is `name` visible from lock location `loc`, at the exact version `spec` names
+// (a nearer copy of another version hides a farther one, so npm nests the wanted one)?
+function resolvable(loc, name, spec) {
     for (let l = loc; ; ) {
         const cand = (l ? `${l}/` : '') + `node_modules/${name}`;
-        if (pkgs[cand]) return true;
+        if (pkgs[cand]) return !/^\d+\.\d+\.\d+$/.test(spec) || !pkgs[cand].version || pkgs[cand].version === spec;
         if (!l) return false;
         const i = l.lastIndexOf('/node_modules/');
         l = i < 0 ? '' : l.slice(0, i);
@@ -24,8 +27,8 @@ function resolvable(loc, name) {
 
 let added = 0;
 for (const [loc, meta] of Object.entries({ ...pkgs })) {
-    for (const name of Object.keys(meta.optionalDependencies ?? {})) {
-        if (resolvable(loc, name)) continue;
+    for (const [name, spec] of Object.entries(meta.optionalDependencies ?? {})) {
+        if (resolvable(loc, name, spec)) continue;
         pkgs[`${loc}/node_modules/${name}`] = { optional: true };
         added++;
     }
