@@ -924,7 +924,7 @@ void TrajectoriesSource::groupProblems(ProblemBuilder& b) const
         Problem p = b.start(QStringLiteral("index-entry-unchecked"), Impact::Litter, unchecked);
         p.title = QStringLiteral("%1 of index.json cannot be checked")
                       .arg(counted(unchecked.size(), QStringLiteral("entry"), QStringLiteral("entries")));
-        p.explanation = QStringLiteral("%1. Trail may still read them, so they are never called dangling or dropped.")
+        p.explanation = QStringLiteral("%1. Trail may still read them, so Stateward leaves them as they are.")
                             .arg(unchecked.first().evidence);
         p.manualFix = QStringLiteral("Replace the symlinked directory by the directory itself (or fix its "
                                      "permissions), then scan again.");
