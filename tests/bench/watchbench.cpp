@@ -1034,10 +1034,12 @@ int main(int argc, char* argv[])
                 QString(), QString());
         }
     }
-    std::printf("\nThe debounce is a deliberate latency floor: a change waits until its directory has been quiet that "
-                "long (default %d ms; capped by maxDelay %d ms however busy), so a burst of writes is one scan. With "
-                "it, p99 cannot go below %d ms; the %d ms run shows what the watch path itself costs.\n",
-        defaultDebounce, hub.maxDelay(), defaultDebounce, smallDebounce);
+    std::printf(
+        "\nThe first change after %d ms of quiet is scanned at once (leading edge %s); the changes that follow "
+        "within %d ms are merged into one trailing scan once quiet (capped by maxDelay %d ms however busy), so "
+        "a burst of writes costs the leading scan and one more. The %d ms run shows the watch path with a short "
+        "quiet period.\n",
+        defaultDebounce, leading ? "on" : "off", defaultDebounce, hub.maxDelay(), smallDebounce);
     std::printf("Timers in the idle period: liveness poll every %d ms (PIDs in view: none for trajectories), backstop "
                 "walk every %d ms.\n",
         hub.livenessInterval(), hub.backstopInterval());
