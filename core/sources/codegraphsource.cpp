@@ -324,6 +324,12 @@ namespace {
 
 } // namespace
 
+QStringList CodegraphSource::rewrittenInPlace(const Snapshot& snapshot) const
+{
+    // codegraph appends to its journal in place.
+    return SourceAdapter::rewrittenInPlace(snapshot) << snapshot.stateDir + QLatin1String("/changes.journal");
+}
+
 QStringList CodegraphSource::candidateStateDirs(const QString& workspace) const
 {
     return { QDir(workspace).filePath(QStringLiteral(".codegraph")) };

@@ -14,6 +14,7 @@ public:
     QString name() const override { return QStringLiteral("codegraph"); }
     QStringList candidateStateDirs(const QString& workspace) const override;
     Snapshot scan(const QString& workspace, const QString& stateDir, ScanContext& context) const override;
+    QStringList rewrittenInPlace(const Snapshot& snapshot) const override; // and changes.journal
 
     // Largest journal we read whole; codegraph's own journals are a few KiB.
     static constexpr qint64 kMaxJournalBytes = 64 * 1024 * 1024;

@@ -697,6 +697,22 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
     return s;
 }
 
+QStringList CodexSource::rewrittenInPlace(const Snapshot& snapshot) const
+{
+    // v1.0.5 writes state.json, a job's record and its progress log with writeFileSync, in place,
+    // for as long as the job is queued or running.
+    QStringList files = SourceAdapter::rewrittenInPlace(snapshot);
+    for (const Job& j : snapshot.jobs) {
+        if (j.status != QLatin1String("queued") && j.status != QLatin1String("running"))
+            continue;
+        for (const QString& f : { j.recordFile, j.logFile }) {
+            if (!f.isEmpty())
+                files.append(f);
+        }
+    }
+    return files;
+}
+
 } // namespace Stateward
 
 namespace Stateward {

@@ -18,6 +18,7 @@ public:
     // Brokers found in the process table, and their session dirs, change with no file named.
     bool agesWithTime(const Snapshot&) const override { return true; }
     const ToolIndex* index() const override; // state.json (codexindex.cpp)
+    QStringList rewrittenInPlace(const Snapshot& snapshot) const override; // and running jobs' files
     QString daemonNoun() const override { return QStringLiteral("codex broker"); }
     // orphanBrokerMismatch, and still at the endpoint and in the session dir the scan saw.
     QString orphanMismatch(const ProcessInfo& live, const QString& stateDir, const Broker& seen) const override;

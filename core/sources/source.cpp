@@ -72,6 +72,16 @@ bool SourceAdapter::agesWithTime(const Snapshot& snapshot) const
     return !snapshot.locks.isEmpty() || !snapshot.tempFiles.isEmpty() || !snapshot.brokers.isEmpty();
 }
 
+QStringList SourceAdapter::rewrittenInPlace(const Snapshot& snapshot) const
+{
+    QStringList files;
+    if (const ToolIndex* i = index())
+        files.append(snapshot.stateDir + QLatin1Char('/') + i->fileName());
+    for (const LockHolder& l : snapshot.locks)
+        files.append(l.verdict.path);
+    return files;
+}
+
 QString SourceAdapter::orphanMismatch(const ProcessInfo&, const QString&, const Broker&) const
 {
     return QStringLiteral("%1 runs no daemon").arg(name());

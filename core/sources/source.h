@@ -121,6 +121,12 @@ public:
     // that a backstop scan parses its state dir again though no file changed. By default: lock and
     // tmp file ages, and broker health.
     virtual bool agesWithTime(const Snapshot& snapshot) const;
+    // The files of the state dir the tool rewrites in place (open, write, no rename): a watch on
+    // their directory never sees such a write, so the watcher gives these a watch of their own
+    // before any other file; the others may wait for the backstop walk. By default the index
+    // file and every lock the snapshot names; adapters add their journals and the records the
+    // tool is still writing. Paths that do not exist are ignored.
+    virtual QStringList rewrittenInPlace(const Snapshot& snapshot) const;
     // Made once per AdapterCaches, on first use; null (the default) when the adapter keeps nothing.
     virtual std::unique_ptr<AdapterCache> newCache() const { return nullptr; }
 

@@ -565,6 +565,17 @@ QStringList TrajectoriesSource::candidateStateDirs(const QString& workspace) con
     return dirs;
 }
 
+QStringList TrajectoriesSource::rewrittenInPlace(const Snapshot& snapshot) const
+{
+    // trail saves an active trajectory in place on every event it records (0.4.x writeFile).
+    QStringList files = SourceAdapter::rewrittenInPlace(snapshot);
+    for (const Job& j : snapshot.jobs) {
+        if (j.status == QLatin1String("active") && !j.recordFile.isEmpty())
+            files.append(j.recordFile);
+    }
+    return files;
+}
+
 std::unique_ptr<AdapterCache> TrajectoriesSource::newCache() const
 {
     return std::make_unique<TrajectoryRecordCache>();

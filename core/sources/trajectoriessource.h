@@ -28,6 +28,7 @@ public:
     Snapshot scan(const QString& workspace, const QString& stateDir, ScanContext& context) const override;
     std::unique_ptr<AdapterCache> newCache() const override; // a TrajectoryRecordCache
     const ToolIndex* index() const override; // index.json of the index era
+    QStringList rewrittenInPlace(const Snapshot& snapshot) const override; // and active records
 
     static constexpr qint64 kMaxRecordBytes = 64 * 1024 * 1024;
 

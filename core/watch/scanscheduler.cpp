@@ -14,7 +14,8 @@ ScanScheduler::ScanScheduler(const QString& workspace, Start start, int debounce
     , m_debounceMs(std::max(0, debounceMs))
     , m_maxDelayMs(std::max(0, maxDelayMs))
 {
-    m_clock.start();
+    m_elapsed.start();
+    m_clock = [this] { return m_elapsed.elapsed(); };
     m_debounceTimer.setSingleShot(true);
     QObject::connect(&m_debounceTimer, &QTimer::timeout, &m_debounceTimer, [this] { onDebounce(); });
 }
@@ -29,7 +30,14 @@ void ScanScheduler::cancel()
     m_cancelled = true;
     m_deliverable->store(std::numeric_limits<quint64>::max()); // stops at the next state dir
     m_changes.clear();
+    m_lastChangeMs.clear();
     m_debounceTimer.stop();
+}
+
+void ScanScheduler::setClock(Clock clock)
+{
+    m_clock = std::move(clock);
+    armDebounce();
 }
 
 void ScanScheduler::setDebounce(int ms)
@@ -48,13 +56,39 @@ void ScanScheduler::noteChange(const QString& stateDir, const QString& path)
 {
     if (m_cancelled)
         return;
-    const qint64 now = m_clock.elapsed();
+    const qint64 now = this->now();
+    const auto last = m_lastChangeMs.find(stateDir);
+    const bool quiet = last == m_lastChangeMs.end() || now - *last >= m_debounceMs;
+    if (last == m_lastChangeMs.end())
+        m_lastChangeMs.insert(stateDir, now);
+    else
+        *last = now;
+    if (m_leadingEdge && quiet && !m_changes.contains(stateDir)) {
+        // The leading edge: nothing to merge it with yet. What follows within the debounce
+        // waits for the trailing scan.
+        qCDebug(lcScan) << m_workspace << "leading edge:" << (stateDir.isEmpty() ? path : stateDir);
+        request(specOf(stateDir, { path }));
+        return;
+    }
     const auto it = m_changes.find(stateDir);
     PendingChange& c = it != m_changes.end() ? *it : *m_changes.insert(stateDir, PendingChange { {}, now, now });
     if (!stateDir.isEmpty() && c.paths.size() <= TreeFingerprint::kMaxChangedPaths)
         c.paths.insert(path);
     c.lastMs = now;
     armDebounce();
+}
+
+ScanSpec ScanScheduler::specOf(const QString& stateDir, const QSet<QString>& paths)
+{
+    ScanSpec spec;
+    if (stateDir.isEmpty()) {
+        spec.reason = QStringLiteral("directories changed");
+    } else {
+        spec.reason = QStringLiteral("files changed");
+        spec.dirty.insert(stateDir);
+        spec.changedPaths = paths;
+    }
+    return spec;
 }
 
 void ScanScheduler::armDebounce()
@@ -66,12 +100,12 @@ void ScanScheduler::armDebounce()
     qint64 next = std::numeric_limits<qint64>::max();
     for (const PendingChange& c : std::as_const(m_changes))
         next = std::min(next, std::min(c.lastMs + m_debounceMs, c.firstMs + m_maxDelayMs));
-    m_debounceTimer.start(int(std::max<qint64>(0, next - m_clock.elapsed())));
+    m_debounceTimer.start(int(std::clamp<qint64>(next - now(), 0, std::numeric_limits<int>::max())));
 }
 
 void ScanScheduler::onDebounce()
 {
-    const qint64 now = m_clock.elapsed();
+    const qint64 now = this->now();
     ScanSpec due;
     bool any = false;
     for (auto it = m_changes.begin(); it != m_changes.end();) {
@@ -79,15 +113,7 @@ void ScanScheduler::onDebounce()
             ++it;
             continue;
         }
-        ScanSpec spec;
-        if (it.key().isEmpty()) {
-            spec.reason = QStringLiteral("directories changed");
-        } else {
-            spec.reason = QStringLiteral("files changed");
-            spec.dirty.insert(it.key());
-            spec.changedPaths = it->paths;
-        }
-        due.merge(spec);
+        due.merge(specOf(it.key(), it->paths));
         any = true;
         it = m_changes.erase(it);
     }
@@ -110,7 +136,7 @@ void ScanScheduler::enqueue(const ScanSpec& spec, qint64 since)
 
 void ScanScheduler::request(const ScanSpec& spec)
 {
-    const qint64 now = m_clock.elapsed();
+    const qint64 now = this->now();
     ++m_requested;
     enqueue(spec, now);
     if (!m_running) {

@@ -25,9 +25,12 @@ struct ScanJob
     std::function<bool()> superseded;
 };
 
-// When the scans of one workspace run. Changes are debounced per state dir (a quiet period,
-// capped by maxDelay however busy the directory is); every request gets a new generation and
-// is merged into the one pending scan; one scan runs at a time. A request that needs a parse
+// When the scans of one workspace run. The first change of a state dir after a quiet period (no
+// change there for the debounce) is scanned at once (the leading edge: an isolated write costs no
+// wait); changes that follow within the debounce are merged and scanned once the directory has
+// been quiet that long (capped by maxDelay however busy it is), so a burst of writes costs the
+// leading scan and one trailing scan. Every request gets a new generation and is merged into the
+// one pending scan; one scan runs at a time. A request that needs a parse
 // supersedes the running scan, unless what that scan carries has waited longer than maxDelay
 // (a directory busier than a scan is long would starve). A superseded scan's spec is merged
 // into the next one, so nothing it was asked to look at is lost. Lives on the hub's thread; the
@@ -47,6 +50,12 @@ public:
 
     void setDebounce(int ms);
     void setMaxDelay(int ms);
+    // Off: every change waits for the quiet period, the first one too (default on).
+    void setLeadingEdge(bool on) { m_leadingEdge = on; }
+    // Where "now" comes from, in ms on a monotonic clock (default: a QElapsedTimer): a test moves
+    // time itself. Set it before the first change.
+    using Clock = std::function<qint64()>;
+    void setClock(Clock clock);
 
     // Something under stateDir changed (path: what the event named); an empty stateDir means an
     // anchor changed: the adapters are asked again which state dirs exist. Scanned once quiet.
@@ -74,6 +83,8 @@ private:
         qint64 lastMs = 0;
     };
 
+    static ScanSpec specOf(const QString& stateDir, const QSet<QString>& paths);
+    qint64 now() const { return m_clock(); }
     void enqueue(const ScanSpec& spec, qint64 since); // the one merge into the pending scan
     void start();
     void armDebounce();
@@ -83,9 +94,12 @@ private:
     Start m_start;
     int m_debounceMs;
     int m_maxDelayMs;
-    QElapsedTimer m_clock;
+    bool m_leadingEdge = true;
+    QElapsedTimer m_elapsed;
+    Clock m_clock;
     QTimer m_debounceTimer;
     QHash<QString, PendingChange> m_changes; // per state dir ("" for the anchors)
+    QHash<QString, qint64> m_lastChangeMs; // per state dir: when its last change was noted
 
     quint64 m_requested = 0;
     quint64 m_delivered = 0;

@@ -4,6 +4,7 @@
 #include "logging.h"
 #include "proc/paths.h"
 #include "proc/processinfo.h"
+#include "sources/registry.h"
 #include "tsanannotate.h"
 
 #include <QThreadPool>
@@ -65,6 +66,7 @@ bool WatchHub::addWorkspace(const QString& workspace)
     w->incarnation = ++m_incarnations;
     w->scans = std::make_unique<ScanScheduler>(
         path, [this, w = w.get()](const ScanJob& job) { launch(*w, job); }, m_debounceMs, m_maxDelayMs);
+    w->scans->setLeadingEdge(m_leadingEdge);
     m_workspaces.insert(path, w);
     qCDebug(lcScan) << "workspace added:" << path;
     ScanSpec spec;
@@ -124,6 +126,13 @@ void WatchHub::setDebounce(int ms)
     m_debounceMs = std::max(0, ms);
     for (const auto& w : std::as_const(m_workspaces))
         w->scans->setDebounce(m_debounceMs);
+}
+
+void WatchHub::setLeadingEdge(bool on)
+{
+    m_leadingEdge = on;
+    for (const auto& w : std::as_const(m_workspaces))
+        w->scans->setLeadingEdge(on);
 }
 
 void WatchHub::setMaxDelay(int ms)
@@ -293,12 +302,14 @@ void WatchHub::onScanResult(const std::shared_ptr<ScanResult>& result, quint64 i
     w->anchors = result->anchors;
     w->delivered = true;
     w->scans->startPending(); // from what was just delivered
-    if (treesMoved)
-        syncWatches();
 
+    // The views first: the watch sync is linear in every watched tree, and what changed meanwhile
+    // is reported by it all the same.
     const QString path = w->path;
     if (changed)
         emit snapshotsChanged(path, snapshots);
+    if (treesMoved)
+        syncWatches();
     emit scanFinished(path, result->elapsedMs);
     emit scanReported(report);
 }
@@ -342,12 +353,16 @@ void WatchHub::syncWatches()
     // Anchors of every workspace first (state dirs appearing), then their trees.
     QList<TreeEntry> anchors;
     QList<QList<TreeEntry>> trees;
+    QSet<QString> inPlace; // watched before the other files (SourceAdapter::rewrittenInPlace)
     for (const auto& w : std::as_const(m_workspaces)) {
         anchors.append(w->anchors);
-        for (const SourceState& s : std::as_const(w->sources))
+        for (const SourceState& s : std::as_const(w->sources)) {
             trees.append(s.tree.entries);
+            for (const QString& path : adapterFor(s.family).rewrittenInPlace(s.snapshot))
+                inPlace.insert(path);
+        }
     }
-    m_watches.sync(anchors, trees);
+    m_watches.sync(anchors, trees, inPlace);
 }
 
 } // namespace Stateward

@@ -36,8 +36,9 @@ struct ScanReport
 // delete-and-recreate are seen), the nearest existing parent of every place a state directory
 // may appear later, and the files in the trees, shallow first, up to a watch budget (in-place
 // writes; see WatchHealth::unwatchedFiles for the files beyond it). A change marks its state
-// directory dirty; after a quiet period (debounce, capped by maxDelay however busy the
-// directory is) one scan runs on a worker thread (QThreadPool::globalInstance). It walks the
+// directory dirty; the first change after a quiet period is scanned at once, those that follow
+// it after a quiet period (debounce, capped by maxDelay however busy the directory is), each time
+// by one scan on a worker thread (QThreadPool::globalInstance). It walks the
 // dirty trees and re-parses only those whose inode/size/mtime differ from the last scan, reusing
 // the other snapshots; a re-parse reads again only the trajectory records whose files changed
 // (TrajectoryRecordCache, one per workspace). One scan runs per workspace at a time; a newer request that needs a parse
@@ -76,8 +77,14 @@ public:
     // of all when empty.
     void rescan(const QString& workspace = {});
 
-    void setDebounce(int ms); // quiet period before a change is scanned (default 100)
+    // The first change of a state dir after it has been quiet this long is scanned at once; the
+    // changes that follow it within this are merged into one scan, run once the directory has been
+    // quiet this long (default 100).
+    void setDebounce(int ms);
     int debounce() const { return m_debounceMs; }
+    // Off: the first change waits for the quiet period too (default on).
+    void setLeadingEdge(bool on);
+    bool leadingEdge() const { return m_leadingEdge; }
     void setMaxDelay(int ms); // the longest a change waits however busy its directory is (2000)
     int maxDelay() const { return m_maxDelayMs; }
     // Each interval in ms; 0 turns that timer off.
@@ -135,6 +142,7 @@ private:
     QHash<QString, std::shared_ptr<Workspace>> m_workspaces;
     quint64 m_incarnations = 0;
     int m_debounceMs = 100;
+    bool m_leadingEdge = true;
     int m_maxDelayMs = 2000;
 
     QTimer m_livenessTimer;

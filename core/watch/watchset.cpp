@@ -177,7 +177,8 @@ void WatchSet::forgetWatchesQtDropped()
     }
 }
 
-void WatchSet::sync(const QList<TreeEntry>& anchors, const QList<QList<TreeEntry>>& trees)
+void WatchSet::sync(
+    const QList<TreeEntry>& anchors, const QList<QList<TreeEntry>>& trees, const QSet<QString>& rewrittenInPlace)
 {
     forgetWatchesQtDropped();
 
@@ -211,29 +212,45 @@ void WatchSet::sync(const QList<TreeEntry>& anchors, const QList<QList<TreeEntry
     }
     const int overBudget = int(pollSet.size());
 
-    // Files (in-place writes) fill the rest, shallow first across every tree: index.json,
-    // state.json and active records before completed/ archives. The others are still seen
-    // created, deleted or replaced through their directory; only their in-place writes wait
-    // for the backstop. Linear, and nothing hashed beyond the budget.
-    int unwatchedFiles = 0;
+    // Then the files the tools rewrite in place: no directory's watch sees those writes.
+    const auto isFile = [](const TreeEntry& e) { return !e.stamp.isDirectory && !e.stamp.isSymlink; };
+    int watchedFiles = 0;
+    qsizetype inPlaceLeft = rewrittenInPlace.size();
+    for (qsizetype t = 0; t < trees.size() && inPlaceLeft > 0 && watchSet.size() < m_budget; ++t) {
+        for (const TreeEntry& e : trees.at(t)) {
+            if (!isFile(e) || !rewrittenInPlace.contains(e.path) || seen.contains(e.path))
+                continue;
+            seen.insert(e.path);
+            watchSet.insert(e.path, e.stamp);
+            order.append(e.path);
+            ++watchedFiles;
+            if (--inPlaceLeft == 0 || watchSet.size() >= m_budget)
+                break;
+        }
+    }
+    // The other files fill the rest, shallow first across every tree (completed records, logs,
+    // archives). They are still seen created, deleted or replaced through their directory; only
+    // their in-place writes wait for the backstop. Linear, and nothing hashed beyond the budget.
+    int files = 0;
     QList<qsizetype> cursor(trees.size(), 0);
     for (int depth = 0; depth <= TreeFingerprint::kMaxDepth; ++depth) {
         for (qsizetype t = 0; t < trees.size(); ++t) {
             const QList<TreeEntry>& entries = trees.at(t);
             for (qsizetype& i = cursor[t]; i < entries.size() && entries.at(i).depth <= depth; ++i) {
                 const TreeEntry& e = entries.at(i);
-                if (e.stamp.isDirectory || e.stamp.isSymlink)
+                if (!isFile(e))
                     continue;
+                ++files;
                 if (watchSet.size() < m_budget && !seen.contains(e.path)) {
                     seen.insert(e.path);
                     watchSet.insert(e.path, e.stamp);
                     order.append(e.path);
-                } else {
-                    ++unwatchedFiles;
+                    ++watchedFiles;
                 }
             }
         }
     }
+    const int unwatchedFiles = files - watchedFiles;
 
     QStringList toRemove;
     for (auto it = m_watched.cbegin(); it != m_watched.cend(); ++it) {

@@ -10,6 +10,7 @@
 #include <QList>
 #include <QMetaType>
 #include <QObject>
+#include <QSet>
 #include <QStringList>
 #include <QTimer>
 
@@ -44,10 +45,12 @@ struct WatchHealth
 //
 // sync() is given what is wanted, most important first: the anchors (places state dirs appear),
 // then every directory of the trees (creations, deletions, renames: atomic saves included),
-// then their files shallow first across every tree (in-place writes). Anchors and directories
-// beyond the budget, and paths inotify refuses, are polled (degraded); files beyond it are left
-// to their directory's watch. A watch on a file replaced by rename is moved to the new inode as
-// soon as its event arrives: Qt drops it, and a watch left on the old inode would see nothing.
+// then the files the tools rewrite in place (SourceAdapter::rewrittenInPlace: indexes, journals,
+// locks, records still being written), then the other files shallow first across every tree.
+// Anchors and directories beyond the budget, and paths inotify refuses, are polled (degraded);
+// files beyond it are left to their directory's watch (only an in-place write to one waits). A watch on a file replaced
+// by rename is moved to the new inode as soon as its event arrives: Qt drops it, and a watch left on the old inode
+// would see nothing.
 //
 // Lives on one thread and emits there; the poll's lstat calls run on QThreadPool::globalInstance.
 class WatchSet : public QObject
@@ -64,7 +67,10 @@ public:
 
     // Watches the wanted paths (see above) and polls the rest. A path that changed since the scan
     // that listed it (its stamp differs) is reported by changed(): no event would ever say so.
-    void sync(const QList<TreeEntry>& anchors, const QList<QList<TreeEntry>>& trees);
+    // rewrittenInPlace: files of the trees watched before any other file (a path not in a tree is
+    // ignored).
+    void sync(const QList<TreeEntry>& anchors, const QList<QList<TreeEntry>>& trees,
+        const QSet<QString>& rewrittenInPlace = {});
     // The next sync() asks inotify again for the paths it refused (otherwise they stay polled:
     // each refusal costs a warning from Qt on stderr and a probe here).
     void retryRefusedAtNextSync() { m_retryRefused = true; }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// ScanScheduler alone, with no scan behind it: debounced changes become one scan, maxDelay caps
-// the quiet period, requests made while a scan runs merge into one pending scan, a request that
-// parses supersedes the running scan (whose work moves into the next), one that only re-asks the
-// adapters does not, and cancel stops everything.
+// ScanScheduler alone, with no scan behind it (and its clock moved by hand where time matters):
+// the first change after a quiet period is scanned at once, a burst after it is one trailing
+// scan, debounced changes become one scan, maxDelay caps the quiet period, requests made while a scan runs merge into
+// one pending scan, a request that parses supersedes the running scan (whose work moves into the next), one that only
+// re-asks the adapters does not, and cancel stops everything.
 #include "watch/scanscheduler.h"
 
 #include <QTest>
@@ -65,10 +66,106 @@ class TestScanScheduler : public QObject
     Q_OBJECT
 
 private slots:
+    void theFirstChangeAfterAQuietPeriodIsScannedAtOnce()
+    {
+        Jobs jobs;
+        qint64 now = 1000;
+        ScanScheduler scheduler(kWorkspace, jobs.start(), 100, kHour);
+        scheduler.setClock([&now] { return now; });
+        scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/x"));
+        QCOMPARE(jobs.started.size(), 1); // no quiet period to wait for
+        QCOMPARE(scheduler.pendingChanges(), 0);
+        const ScanJob first = jobs.started.first();
+        QCOMPARE(first.spec.reason, QStringLiteral("files changed"));
+        QCOMPARE(sorted(first.spec.dirty), QStringList { QStringLiteral("/s/a") });
+        QCOMPARE(sorted(first.spec.changedPaths), QStringList { QStringLiteral("/s/a/x") });
+        QVERIFY(scheduler.finish(resultOf(first)));
+        scheduler.startPending();
+
+        // Another state dir has a quiet period of its own, and so has an anchor.
+        now += 10;
+        scheduler.noteChange(QStringLiteral("/s/b"), QStringLiteral("/s/b/y"));
+        QCOMPARE(jobs.started.size(), 2);
+        QCOMPARE(sorted(jobs.started.at(1).spec.dirty), QStringList { QStringLiteral("/s/b") });
+        QVERIFY(scheduler.finish(resultOf(jobs.started.at(1))));
+        scheduler.noteChange({}, QStringLiteral("/anchor"));
+        QCOMPARE(jobs.started.size(), 3);
+        QCOMPARE(jobs.started.at(2).spec.reason, QStringLiteral("directories changed"));
+        QVERIFY(!jobs.started.at(2).spec.needsParse());
+        QVERIFY(scheduler.finish(resultOf(jobs.started.at(2))));
+
+        // Within the debounce of its last change a directory is not quiet: the change waits.
+        now += 89; // 99 ms after /s/a's change
+        scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/z"));
+        QCOMPARE(jobs.started.size(), 3);
+        QCOMPARE(scheduler.pendingChanges(), 1);
+        now += 100; // quiet since: the trailing scan takes it
+        QTRY_COMPARE_WITH_TIMEOUT(jobs.started.size(), 4, kTimeout);
+        QCOMPARE(sorted(jobs.started.at(3).spec.changedPaths), QStringList { QStringLiteral("/s/a/z") });
+        QVERIFY(scheduler.finish(resultOf(jobs.started.at(3))));
+
+        // Quiet for the debounce after that: a leading edge again.
+        now += 100;
+        scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/x"));
+        QCOMPARE(jobs.started.size(), 5);
+        QCOMPARE(scheduler.pendingChanges(), 0);
+    }
+
+    void aBurstIsTheLeadingScanAndOneTrailingScan()
+    {
+        Jobs jobs;
+        qint64 now = 1000;
+        ScanScheduler scheduler(kWorkspace, jobs.start(), 100, kHour);
+        scheduler.setClock([&now] { return now; });
+        // 1000 writes to ten records, 1 ms apart: the directory is never quiet during the burst.
+        for (int i = 0; i < 1000; ++i, ++now)
+            scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/r%1").arg(i % 10));
+        QCOMPARE(jobs.started.size(), 1); // the first write's, at once
+        QCOMPARE(sorted(jobs.started.first().spec.changedPaths), QStringList { QStringLiteral("/s/a/r0") });
+        QCOMPARE(scheduler.pendingChanges(), 1);
+        // The leading scan ends while the burst's tail waits for quiet, however long one waits.
+        QVERIFY(scheduler.finish(resultOf(jobs.started.first())));
+        scheduler.startPending();
+        now += 98; // the last write was 99 ms ago
+        QTest::qWait(50);
+        QCOMPARE(jobs.started.size(), 1);
+        now += 1;
+        QTRY_COMPARE_WITH_TIMEOUT(jobs.started.size(), 2, kTimeout);
+        QStringList ten;
+        for (int i = 0; i < 10; ++i)
+            ten.append(QStringLiteral("/s/a/r%1").arg(i));
+        QCOMPARE(sorted(jobs.started.at(1).spec.changedPaths), ten);
+        QVERIFY(scheduler.finish(resultOf(jobs.started.at(1))));
+        scheduler.startPending();
+        QCOMPARE(jobs.started.size(), 2); // two scans for the burst
+        QCOMPARE(scheduler.pendingChanges(), 0);
+    }
+
+    void aLeadingScanStillRunningIsSupersededByTheTrailingOne()
+    {
+        Jobs jobs;
+        qint64 now = 1000;
+        ScanScheduler scheduler(kWorkspace, jobs.start(), 100, kHour);
+        scheduler.setClock([&now] { return now; });
+        scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/x"));
+        now += 1;
+        scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/y"));
+        const ScanJob leading = jobs.started.first();
+        QVERIFY(!leading.superseded());
+        now += 100;
+        QTRY_VERIFY_WITH_TIMEOUT(leading.superseded(), kTimeout); // the trailing scan asks for more
+        QVERIFY(!scheduler.finish(resultOf(leading)));
+        QCOMPARE(jobs.started.size(), 2);
+        QCOMPARE(sorted(jobs.started.at(1).spec.changedPaths),
+            (QStringList { QStringLiteral("/s/a/x"), QStringLiteral("/s/a/y") }));
+        QVERIFY(scheduler.finish(resultOf(jobs.started.at(1))));
+    }
+
     void debouncedChangesBecomeOneScan()
     {
         Jobs jobs;
         ScanScheduler scheduler(kWorkspace, jobs.start(), kHour, kHour);
+        scheduler.setLeadingEdge(false); // every change waits for the quiet period
         scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/x"));
         scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/y"));
         scheduler.noteChange(QStringLiteral("/s/b"), QStringLiteral("/s/b/z"));

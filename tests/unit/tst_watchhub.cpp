@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // WatchHub on real state-dir layouts: rename-replace (atomic saves) and delete-and-recreate keep
-// being seen, state dirs that appear later are picked up, a burst of writes is one rescan of its
-// source only, newer scans supersede older ones, a PID in view dying is noticed without any file
-// changing, degraded polling, and removing or destroying the hub mid-scan.
+// being seen, state dirs that appear later are picked up, a burst of writes is the leading scan
+// and one trailing scan of its source only, an in-place write to a record still being written is
+// seen beyond the watch budget without the backstop, newer scans supersede older ones, a PID in view dying is noticed
+// without any file changing, degraded polling, and removing or destroying the hub mid-scan.
 #include "childprocess.h"
 #include "proc/paths.h"
 #include "sources/codexsource.h"
@@ -331,6 +332,7 @@ private slots:
         writeFile(codegraph + QLatin1String("/changes.journal"), "# codegraph-journal v1 1700000000000\nsrc/a.js\n");
         WatchHub hub;
         configure(hub);
+        hub.setLeadingEdge(false); // the burst's first write waits for quiet too (see the next test)
         QVERIFY(hub.addWorkspace(ws.path()));
         QTRY_COMPARE_WITH_TIMEOUT(stateDirs(hub, ws.path()), (QStringList { dir, codegraph }), kTimeout);
         const quint64 trajectoriesBefore = hub.parsesOf(dir);
@@ -357,6 +359,83 @@ private slots:
         QCOMPARE(hub.parsesOf(dir), trajectoriesBefore + 1);
         QCOMPARE(hub.parsesOf(codegraph), codegraphBefore);
         QCOMPARE(changed.count(), 1);
+    }
+
+    void burstIsTheLeadingScanAndOneTrailingScan()
+    {
+        QTemporaryDir ws;
+        const QString dir = legacyDir(ws.path(), { QStringLiteral("traj_alpha") });
+        WatchHub hub;
+        configure(hub);
+        QVERIFY(hub.addWorkspace(ws.path()));
+        QTRY_VERIFY_WITH_TIMEOUT(firstScanDone(hub, ws.path()), kTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(hub.scansRun(), quint64(1), kTimeout);
+        const quint64 parsesBefore = hub.parsesOf(dir);
+        // Nothing counts on speed: the tail of the burst waits until the debounce is set back.
+        hub.setDebounce(24 * 3600 * 1000);
+        hub.setMaxDelay(24 * 3600 * 1000);
+        QSignalSpy started(&hub, &WatchHub::scanStarted);
+        QSignalSpy reported(&hub, &WatchHub::scanReported);
+
+        // 1000 writes: ten new record files, each rewritten a hundred times.
+        QStringList expected;
+        for (int i = 0; i < 1000; ++i) {
+            const QString id = QStringLiteral("traj_burst%1").arg(i % 10);
+            const QString title = QStringLiteral("write %1").arg(i);
+            writeFile(dir + QStringLiteral("/active/%1.json").arg(id), record(id, title));
+            if (i >= 990)
+                expected.append(id + QLatin1Char('=') + title);
+        }
+        expected.append(QStringLiteral("traj_alpha=traj_alpha"));
+        expected.sort();
+
+        // The first event is scanned at once, though the debounce is a day.
+        QTRY_VERIFY_WITH_TIMEOUT(reported.count() >= 1, kTimeout);
+        QCOMPARE(reports(reported).first().reason, QStringLiteral("files changed"));
+        // What came after it waits for quiet, and is one trailing scan that sees the burst's end
+        // (none when the leading scan already did: its events were read at once).
+        hub.setDebounce(0);
+        QTRY_COMPARE_WITH_TIMEOUT(jobs(hub, ws.path()), expected, kTimeout);
+        QTest::qWait(10 * 100);
+        QTRY_COMPARE_WITH_TIMEOUT(reported.count(), started.count(), kTimeout);
+        QVERIFY2(started.count() <= 2, qPrintable(QString::number(started.count()))); // the target: <= 3
+        QVERIFY(hub.parsesOf(dir) <= parsesBefore + 2);
+    }
+
+    void inPlaceWriteToAnActiveRecordBeyondTheBudgetIsSeen()
+    {
+        // A trail upgraded to nested records (active/<id>/trajectory.json) beside the older flat
+        // completed/<id>.json: shallow first, the completed records would take every file watch.
+        QTemporaryDir ws;
+        const QString dir = ws.path() + QLatin1String("/.trajectories");
+        QVERIFY(QDir().mkpath(dir + QLatin1String("/active/traj_live")));
+        QVERIFY(QDir().mkpath(dir + QLatin1String("/completed")));
+        const QString live = dir + QLatin1String("/active/traj_live/trajectory.json");
+        writeFile(live, record(QStringLiteral("traj_live"), QStringLiteral("started")));
+        QStringList expected;
+        for (int i = 0; i < 40; ++i) {
+            const QString id = QStringLiteral("traj_done%1").arg(i, 2, 10, QLatin1Char('0'));
+            writeFile(dir + QStringLiteral("/completed/%1.json").arg(id),
+                record(id, id).replace("\"status\": \"active\"", "\"status\": \"completed\""));
+            expected.append(id + QLatin1Char('=') + id);
+        }
+        backdateTree(dir);
+        WatchHub hub;
+        configure(hub);
+        hub.setBackstopInterval(24 * 3600 * 1000); // never, within this test
+        // The two anchors, the four directories, and two files.
+        hub.setWatchBudget(8);
+        QVERIFY(hub.addWorkspace(ws.path()));
+        QTRY_VERIFY_WITH_TIMEOUT(firstScanDone(hub, ws.path()), kTimeout);
+        QCOMPARE(jobs(hub, ws.path()), QStringList(expected) << QStringLiteral("traj_live=started"));
+        QVERIFY(hub.watchedPaths().contains(live));
+        QVERIFY(!hub.health().isDegraded());
+        QCOMPARE(hub.health().unwatchedFiles, 39); // completed records: their directory sees them replaced
+
+        // Open, write, no rename: only the file's own watch sees it.
+        writeFile(live, record(QStringLiteral("traj_live"), QStringLiteral("written in place")));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            jobs(hub, ws.path()), QStringList(expected) << QStringLiteral("traj_live=written in place"), kTimeout);
     }
 
     void unchangedTreeIsNotReparsed()

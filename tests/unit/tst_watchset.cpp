@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// WatchSet alone, on a real tree: the budget goes to anchors, then directories, then files
-// shallow first across trees; symlinks are never watched; what changed between the scan and the
-// sync is reported at once; a watch follows an atomic save to the new inode and goes with its file.
+// WatchSet alone, on a real tree: the budget goes to anchors, then directories, then the files
+// rewritten in place, then the other files shallow first across trees; symlinks are never
+// watched; what changed between the scan and the sync is reported at once; a watch follows an
+// atomic save to the new inode and goes with its file.
 #include "testfiles.h"
 #include "watch/watchset.h"
 
@@ -108,6 +109,32 @@ private slots:
         QVERIFY(!set.watchedPaths().contains(m_a + QLatin1String("/link")));
         QCOMPARE(set.health(), WatchHealth());
         QCOMPARE(health.count(), 3);
+    }
+
+    void filesRewrittenInPlaceAreWatchedBeforeShallowerOnes()
+    {
+        WatchSet set;
+        const QList<TreeEntry> anchors { entryOf(m_root->path()) };
+        const QString deep = m_b + QLatin1String("/sub/deep");
+        const QSet<QString> inPlace { deep, m_a + QLatin1String("/gone"), m_a + QLatin1String("/link") };
+        set.setBudget(6); // the anchor, four directories and one file
+        set.sync(anchors, trees(), inPlace);
+        // The deep file a tool writes in place, not a shallower one; a path in no tree, and a
+        // symlink, are never watched.
+        QCOMPARE(set.watchedPaths(),
+            (QStringList { m_root->path(), m_a, m_a + QLatin1String("/sub"), m_b, m_b + QLatin1String("/sub"), deep }));
+        QCOMPARE(set.health().unwatchedFiles, 3);
+
+        // Only the file's own watch sees an in-place write.
+        QSignalSpy changed(&set, &WatchSet::changed);
+        writeFile(deep, "written in place");
+        QTRY_VERIFY_WITH_TIMEOUT(paths(changed).contains(deep), kTimeout);
+
+        set.setBudget(7); // room for one more: the shallowest of the others
+        set.sync(anchors, trees(), inPlace);
+        QVERIFY(set.watchedPaths().contains(deep));
+        QVERIFY(set.watchedPaths().contains(m_a + QLatin1String("/f0")));
+        QCOMPARE(set.health().unwatchedFiles, 2);
     }
 
     void changesBetweenTheScanAndTheSyncAreReported()
