@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mainwindow.h"
 
+#include "autostart.h"
 #include "exportdialog.h"
 #include "models/brokersmodel.h"
 #include "models/filterproxy.h"
@@ -10,6 +11,7 @@
 #include "models/rows.h"
 #include "models/statusglyphs.h"
 #include "models/tempfilesmodel.h"
+#include "plural.h"
 #include "repairdialog.h"
 #include "sources/source.h"
 #include "theme.h"
@@ -39,6 +41,8 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMetaEnum>
+#include <QPainter>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScreen>
@@ -48,6 +52,7 @@
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QSystemTrayIcon>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
@@ -65,6 +70,8 @@ namespace {
     const auto kWorkspacesKey = QStringLiteral("workspaces/list");
     const auto kGeometryKey = QStringLiteral("window/geometry");
     const auto kStateKey = QStringLiteral("window/state");
+    const auto kTrayKey = QStringLiteral("tray/show");
+    const auto kCloseToTrayKey = QStringLiteral("tray/closeTo");
     constexpr int kLogLines = 2000;
     constexpr qint64 kLogTailBytes = 16 * 1024;
     constexpr int kMaxColumnWidth = 220; // long titles and paths elide; the row shows whole in Details
@@ -161,6 +168,16 @@ MainWindow::MainWindow(QWidget* parent, bool restoreWorkspaces)
     buildActions();
     buildViews();
     buildDocks();
+    m_ownNotifier = std::make_unique<DesktopNotifier>(this);
+    m_herald = std::make_unique<Herald>(m_ownNotifier.get());
+    m_heraldTimer = new QTimer(this);
+    m_heraldTimer->setSingleShot(true);
+    connect(m_heraldTimer, &QTimer::timeout, this, [this] {
+        if (const qint64 left = m_herald->flush(); left > 0)
+            m_heraldTimer->start(int(left));
+    });
+    buildSettingsMenu();
+    updateTray();
 
     connect(m_hub, &WatchHub::snapshotsChanged, this, &MainWindow::onSnapshots);
     connect(m_hub, &WatchHub::healthChanged, this, &MainWindow::onHealth);
@@ -182,7 +199,7 @@ MainWindow::MainWindow(QWidget* parent, bool restoreWorkspaces)
         pending->removeDuplicates();
         logEvent(pending->size() == 1
                 ? tr("changed: %1").arg(pending->first())
-                : tr("%n files changed, e.g. %1", nullptr, int(pending->size())).arg(pending->first()));
+                : tr("%1 changed, e.g. %2").arg(counted(pending->size(), tr("file"), tr("files")), pending->first()));
         pending->clear();
     });
 
@@ -253,7 +270,7 @@ void MainWindow::buildActions()
     make("undo", tr("&Undo a Repair…"), QStringLiteral("edit-undo"), QKeySequence::Undo,
         tr("List the quarantines repairs left and restore one"), &MainWindow::showUndo);
     make("quit", tr("&Quit"), QStringLiteral("application-exit"), QKeySequence::Quit, tr("Quit Stateward"),
-        &QWidget::close);
+        &MainWindow::quit);
     make("find", tr("&Filter"), QStringLiteral("edit-find"), QKeySequence::Find, tr("Filter the tables"), [this] {
         m_filter->setFocus();
         m_filter->selectAll();
@@ -272,6 +289,11 @@ void MainWindow::buildViews()
         new FindingsModel(this) };
     m_tabs = new QTabWidget;
     m_tabs->setDocumentMode(true);
+    // Every tab stays in sight at any width: labels elide instead of scrolling behind an arrow
+    // (at 1024×640 the first tab once hid behind it).
+    m_tabs->setUsesScrollButtons(false);
+    m_tabs->setElideMode(Qt::ElideRight);
+    m_tabs->tabBar()->setExpanding(false);
     for (int i = 0; i < m_models.size(); ++i) {
         const View view = View(i);
         auto* proxy = new FilterProxy(this);
@@ -290,6 +312,10 @@ void MainWindow::buildViews()
         table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 8);
         table->horizontalHeader()->setStretchLastSection(true);
         table->horizontalHeader()->setHighlightSections(false);
+        table->horizontalHeader()->setSectionsMovable(true);
+        table->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
+        connect(table->horizontalHeader(), &QWidget::customContextMenuRequested, this,
+            [this, view](const QPoint& pos) { showColumnMenu(view, pos); });
         table->setTabKeyNavigation(false); // Tab leaves the table; arrows move between cells
         table->setContextMenuPolicy(Qt::CustomContextMenu);
         connect(table, &QWidget::customContextMenuRequested, this,
@@ -302,6 +328,9 @@ void MainWindow::buildViews()
         m_proxies.append(proxy);
         m_views.append(table);
         m_tabs->addTab(table, viewTitle(view));
+        restoreColumns(view);
+        connect(
+            table->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, [this, view] { saveColumns(view); });
     }
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
         updateDetail();
@@ -566,9 +595,9 @@ void MainWindow::onSnapshots(const QString& workspace, const QList<Snapshot>& sn
                 n += int(s.findings.size());
             return n;
         }())
-        logEvent(tr("scanned %1: %n state dir(s), %2 findings", nullptr, int(snapshots.size()))
-                     .arg(QDir(workspace).dirName())
-                     .arg(findings));
+        logEvent(tr("scanned %1: %2, %3")
+                     .arg(QDir(workspace).dirName(), counted(snapshots.size(), tr("state dir"), tr("state dirs")),
+                         counted(findings, tr("finding"), tr("findings"))));
     applyAll();
 }
 
@@ -598,6 +627,7 @@ void MainWindow::applyAll()
         view->setProperty("sized", true);
     }
     m_stack->setCurrentIndex(m_workspaces->rowCount() > 0 ? 1 : 0);
+    updateAlerts();
     updateTools();
     updateCounts();
     updateDetail();
@@ -629,12 +659,11 @@ void MainWindow::updateTools()
         item->setIcon(0, s.findings.isEmpty() ? glyphIcon(Glyph::Alive) : glyphIcon(glyphFor(worst)));
         item->setText(1, QDir::toNativeSeparators(s.stateDir));
         item->setToolTip(1,
-            tr("%1\nworkspace %2\n%3 jobs, %4 brokers, %5 locks, %6 findings")
-                .arg(s.stateDir, s.workspace)
-                .arg(s.jobs.size())
-                .arg(s.brokers.size())
-                .arg(s.locks.size())
-                .arg(s.findings.size()));
+            tr("%1\nworkspace %2\n%3, %4, %5, %6")
+                .arg(s.stateDir, s.workspace, counted(s.jobs.size(), tr("job"), tr("jobs")),
+                    counted(s.brokers.size(), tr("broker"), tr("brokers")),
+                    counted(s.locks.size(), tr("lock"), tr("locks")),
+                    counted(s.findings.size(), tr("finding"), tr("findings"))));
         // What the files say the folder is (tool and era): a folder no tool's files match is shown, never judged.
         QString recognised = tr("recognised as %1").arg(s.recognised.describe());
         if (!s.recognised.evidence.isEmpty())
@@ -664,10 +693,10 @@ void MainWindow::updateCounts()
             worst = s.worst();
     }
     m_tabs->setTabIcon(int(View::Findings), worst ? glyphIcon(glyphFor(*worst)) : glyphIcon(Glyph::Alive));
-    m_countsLabel->setText(tr("%1 workspace(s), %2 state dir(s) · %3")
-                               .arg(m_workspaces->rowCount())
-                               .arg(all.size())
-                               .arg(parts.join(QStringLiteral(" · "))));
+    m_countsLabel->setText(
+        tr("%1, %2 · %3")
+            .arg(counted(m_workspaces->rowCount(), tr("workspace"), tr("workspaces")),
+                counted(all.size(), tr("state dir"), tr("state dirs")), parts.join(QStringLiteral(" · "))));
 }
 
 void MainWindow::updateDetail()
@@ -853,6 +882,68 @@ void MainWindow::showRowMenu(View view, const QPoint& pos)
     menu.exec(table->viewport()->mapToGlobal(pos));
 }
 
+QString MainWindow::columnsKey(View view)
+{
+    return QStringLiteral("tables/%1/header").arg(QLatin1String(QMetaEnum::fromType<View>().valueToKey(int(view))));
+}
+
+void MainWindow::saveColumns(View view) const
+{
+    QSettings().setValue(columnsKey(view), m_views.at(int(view))->horizontalHeader()->saveState());
+}
+
+void MainWindow::restoreColumns(View view)
+{
+    QTableView* table = m_views.at(int(view));
+    QHeaderView* header = table->horizontalHeader();
+    if (!header->restoreState(QSettings().value(columnsKey(view)).toByteArray()))
+        return;
+    table->setProperty("sized", true); // the saved widths win over sizing to the first rows
+    // A saved order is applied, not only drawn: the proxy sorts by the restored indicator.
+    if (header->sortIndicatorSection() >= 0 && header->sortIndicatorSection() < header->count())
+        table->sortByColumn(header->sortIndicatorSection(), header->sortIndicatorOrder());
+}
+
+void MainWindow::showColumnMenu(View view, const QPoint& pos)
+{
+    QTableView* table = m_views.at(int(view));
+    QHeaderView* header = table->horizontalHeader();
+    QMenu menu(this);
+    menu.setObjectName(QStringLiteral("columnMenu"));
+    menu.setTitle(tr("Columns"));
+    fillColumnMenu(view, &menu);
+    menu.exec(header->viewport()->mapToGlobal(pos));
+}
+
+void MainWindow::fillColumnMenu(View view, QMenu* menu)
+{
+    QTableView* table = m_views.at(int(view));
+    QHeaderView* header = table->horizontalHeader();
+    const QAbstractItemModel* model = table->model();
+    int shown = 0;
+    for (int c = 0; c < header->count(); ++c)
+        shown += !header->isSectionHidden(c);
+    for (int c = 0; c < header->count(); ++c) {
+        QAction* a = menu->addAction(model->headerData(c, Qt::Horizontal).toString());
+        a->setObjectName(QStringLiteral("column%1").arg(c));
+        a->setCheckable(true);
+        a->setChecked(!header->isSectionHidden(c));
+        a->setEnabled(header->isSectionHidden(c) || shown > 1); // the last column shown stays
+        connect(a, &QAction::toggled, this, [this, view, header, c](bool on) {
+            header->setSectionHidden(c, !on);
+            if (on && header->sectionSize(c) < header->minimumSectionSize() * 2)
+                header->resizeSection(c, header->defaultSectionSize());
+            saveColumns(view);
+        });
+    }
+    menu->addSeparator();
+    menu->addAction(tr("Show All Columns"), this, [this, view, header] {
+        for (int c = 0; c < header->count(); ++c)
+            header->setSectionHidden(c, false);
+        saveColumns(view);
+    });
+}
+
 void MainWindow::selectId(const QString& id)
 {
     for (int i = 0; i < m_models.size(); ++i) {
@@ -932,7 +1023,182 @@ void MainWindow::removeSelectedWorkspace()
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     saveSettings();
+    if (!m_quitting && m_tray && m_tray->isVisible() && closeToTrayWanted()) {
+        hide(); // still watching: the tray speaks up when something new goes wrong
+        event->ignore();
+        return;
+    }
     event->accept();
+    if (m_tray && m_tray->isVisible()) // the tray kept the application from quitting on its own
+        QTimer::singleShot(0, qApp, &QCoreApplication::quit);
+}
+
+void MainWindow::quit()
+{
+    m_quitting = true;
+    close();
+    m_quitting = false; // a refused close (a repair still applying) leaves the window as it was
+}
+
+bool MainWindow::trayWanted()
+{
+    return QSystemTrayIcon::isSystemTrayAvailable() && QSettings().value(kTrayKey, true).toBool();
+}
+
+bool MainWindow::closeToTrayWanted()
+{
+    return QSystemTrayIcon::isSystemTrayAvailable() && QSettings().value(kCloseToTrayKey, true).toBool();
+}
+
+void MainWindow::showEvent(QShowEvent* event)
+{
+    m_presented = true;
+    QMainWindow::showEvent(event);
+}
+
+void MainWindow::startHidden()
+{
+    m_presented = true;
+    if (m_tray && m_tray->isVisible())
+        hide();
+    else
+        showMinimized();
+}
+
+void MainWindow::setNotifier(Notifier* notifier, Herald::Clock clock)
+{
+    m_herald = clock ? std::make_unique<Herald>(notifier, std::move(clock)) : std::make_unique<Herald>(notifier);
+    updateAlerts();
+}
+
+void MainWindow::buildSettingsMenu()
+{
+    QMenu* settings = menuBar()->addMenu(tr("&Settings"));
+    const bool trayAvailable = QSystemTrayIcon::isSystemTrayAvailable();
+    const QString noTray = tr("This desktop has no system tray");
+    QAction* tray = settings->addAction(tr("Show Icon in System &Tray"));
+    tray->setObjectName(QStringLiteral("settingTray"));
+    tray->setCheckable(true);
+    tray->setChecked(trayWanted());
+    tray->setEnabled(trayAvailable);
+    tray->setStatusTip(
+        trayAvailable ? tr("The worst problem and the count, in the tray; notifications from there") : noTray);
+    connect(tray, &QAction::toggled, this, [this](bool on) {
+        QSettings().setValue(kTrayKey, on);
+        updateTray();
+    });
+    QAction* closeTo = settings->addAction(tr("&Close to Tray"));
+    closeTo->setObjectName(QStringLiteral("settingCloseToTray"));
+    closeTo->setCheckable(true);
+    closeTo->setChecked(closeToTrayWanted());
+    closeTo->setEnabled(trayAvailable);
+    closeTo->setStatusTip(trayAvailable ? tr("Closing the window keeps Stateward watching in the tray") : noTray);
+    connect(closeTo, &QAction::toggled, this, [](bool on) { QSettings().setValue(kCloseToTrayKey, on); });
+    QAction* login = settings->addAction(tr("Start at &Login"));
+    login->setObjectName(QStringLiteral("settingStartAtLogin"));
+    login->setCheckable(true);
+    login->setChecked(startsAtLogin());
+    login->setStatusTip(tr("Start Stateward hidden when you log in (%1)").arg(autostartFile()));
+    connect(login, &QAction::toggled, this, [this, login](bool on) {
+        QString error;
+        if (setStartAtLogin(on, QCoreApplication::applicationFilePath(), &error)) {
+            logEvent(on ? tr("starts at login: %1").arg(autostartFile()) : tr("no longer starts at login"));
+            return;
+        }
+        const QSignalBlocker block(login);
+        login->setChecked(!on);
+        statusBar()->showMessage(tr("Start at login: %1").arg(error), 10000);
+        logEvent(tr("start at login: %1").arg(error));
+    });
+}
+
+void MainWindow::updateTray()
+{
+    if (!trayWanted()) {
+        if (m_tray)
+            m_tray->hide();
+        QApplication::setQuitOnLastWindowClosed(true);
+        if (m_ownNotifier)
+            m_ownNotifier->setTray(nullptr);
+        return;
+    }
+    if (!m_tray) {
+        m_tray = new QSystemTrayIcon(this);
+        m_tray->setObjectName(QStringLiteral("tray"));
+        auto* menu = new QMenu(this);
+        menu->addAction(tr("&Show Stateward"), this, [this] {
+            showNormal();
+            raise();
+            activateWindow();
+        });
+        menu->addAction(action(QStringLiteral("repairAll")));
+        menu->addSeparator();
+        menu->addAction(action(QStringLiteral("quit")));
+        m_tray->setContextMenu(menu);
+        connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason reason) {
+            if (reason != QSystemTrayIcon::Trigger && reason != QSystemTrayIcon::DoubleClick)
+                return;
+            if (isVisible() && !isMinimized()) {
+                hide();
+            } else {
+                showNormal();
+                raise();
+                activateWindow();
+            }
+        });
+        connect(m_tray, &QSystemTrayIcon::messageClicked, this, [this] {
+            showNormal();
+            raise();
+            activateWindow();
+        });
+    }
+    // The window may hide while the application keeps watching.
+    QApplication::setQuitOnLastWindowClosed(false);
+    m_tray->show();
+    if (m_ownNotifier)
+        m_ownNotifier->setTray(m_tray);
+    updateAlerts();
+}
+
+QList<Alert> MainWindow::currentAlerts() const
+{
+    QList<Alert> alerts;
+    for (const Snapshot& s : snapshots()) {
+        for (const Finding& f : s.findings)
+            alerts.append({ f.id, int(f.severity), f.summary });
+    }
+    return alerts;
+}
+
+void MainWindow::updateAlerts()
+{
+    if (!m_herald)
+        return; // still building the window
+    const QList<Alert> alerts = currentAlerts();
+    setWindowTitle(titleWithCount(QStringLiteral("Stateward"), int(alerts.size())));
+    // A window never shown yet (being built) is not "hidden"; one started hidden at login is.
+    const bool unseen = m_presented && (!isVisible() || isMinimized());
+    m_herald->update(alerts, unseen);
+    if (m_herald->hasPending() && !m_heraldTimer->isActive())
+        m_heraldTimer->start(int(qMax<qint64>(1000, m_herald->flush())));
+    if (!m_tray)
+        return;
+    int worst = -1;
+    for (const Alert& a : alerts)
+        worst = qMax(worst, a.rank);
+    QPixmap face = windowIcon().pixmap(64, 64);
+    if (worst >= 0) {
+        QPainter painter(&face);
+        paintGlyph(&painter, QRectF(30, 30, 34, 34), glyphFor(Severity(worst)));
+    }
+    m_tray->setIcon(QIcon(face));
+    m_tray->setToolTip(alerts.isEmpty()
+            ? tr("Stateward: nothing wrong")
+            : tr("Stateward: %1; the worst: %2")
+                  .arg(counted(alerts.size(), tr("problem"), tr("problems")),
+                      std::max_element(alerts.cbegin(), alerts.cend(), [](const Alert& a, const Alert& b) {
+                          return a.rank < b.rank;
+                      })->title));
 }
 
 void MainWindow::saveSettings() const
@@ -945,6 +1211,8 @@ void MainWindow::saveSettings() const
     }
     settings.setValue(kGeometryKey, saveGeometry());
     settings.setValue(kStateKey, saveState());
+    for (int i = 0; i < m_views.size(); ++i)
+        saveColumns(View(i));
 }
 
 } // namespace Stateward

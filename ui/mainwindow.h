@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "alerts.h"
 #include "background.h"
 #include "repair/repair.h"
 #include "snapshot/snapshot.h"
@@ -10,15 +11,20 @@
 #include <QPair>
 #include <QSet>
 
+#include <memory>
+
 class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
 class QListView;
+class QMenu;
 class QPlainTextEdit;
 class QStackedWidget;
+class QSystemTrayIcon;
 class QTabWidget;
 class QTableView;
+class QTimer;
 class QTreeWidget;
 
 namespace Stateward {
@@ -71,6 +77,9 @@ public:
     // Every snapshot shown, all workspaces, in workspace order.
     QList<Snapshot> snapshots() const;
     void showView(View view);
+    // The header's column chooser: one checkable action per column (the last one shown cannot be
+    // hidden) and "Show All Columns". Hiding, showing, sorting and widths are remembered per view.
+    void fillColumnMenu(View view, QMenu* menu);
     // Selects the first row of a view (by its current sort), as a click would.
     void selectFirstRow(View view);
 
@@ -80,6 +89,18 @@ public:
     RepairPlan planAllSafe() const;
     RepairPlan planOrphanCleanup() const;
     RepairPlan planSelected() const;
+
+    // Speaking up (the tray, notifications, the title). Tests give their own notifier and clock;
+    // by default notifications go to the tray's balloon, or to a popup where there is no tray.
+    void setNotifier(Notifier* notifier, Herald::Clock clock = {});
+    const Herald& herald() const { return *m_herald; }
+    QSystemTrayIcon* trayIcon() const { return m_tray; }
+    // The settings (Settings menu): a tray icon (on by default where the desktop has one), close
+    // to the tray instead of quitting (the same default), start at login (off by default).
+    static bool trayWanted();
+    static bool closeToTrayWanted();
+    // Starts with the window hidden: in the tray when there is one, else minimised (--hidden).
+    void startHidden();
 
 signals:
     // A repair preview was opened (non-modal towards the event loop): tests drive it from here.
@@ -95,6 +116,7 @@ public slots:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
 
 private:
     void buildActions();
@@ -112,10 +134,19 @@ private:
     void updateActions();
     void openRepairDialog(const RepairPlan& plan, const QString& title);
     void showRowMenu(View view, const QPoint& pos);
+    void showColumnMenu(View view, const QPoint& pos);
+    static QString columnsKey(View view);
+    void saveColumns(View view) const;
+    void restoreColumns(View view);
     void selectId(const QString& id);
     void logEvent(const QString& text);
     void openContainingFolder(const QString& path);
     void fitToScreen();
+    void buildSettingsMenu();
+    void updateTray();
+    void updateAlerts();
+    QList<Alert> currentAlerts() const;
+    void quit();
     QList<QVariant> selectedRows() const; // the current view's, as KeyedModel::RowRole values
     bool selectionHasRepairs() const;
     void saveSettings() const;
@@ -148,6 +179,12 @@ private:
     quint64 m_detailAsked = 0; // a log tail read for an older request is not shown
     QPair<QString, QString> m_logTail; // the last log file read, and its tail
     BackgroundRunner m_background; // the log tail: no file is read on the GUI thread
+    std::unique_ptr<DesktopNotifier> m_ownNotifier;
+    std::unique_ptr<Herald> m_herald;
+    QTimer* m_heraldTimer = nullptr;
+    QSystemTrayIcon* m_tray = nullptr;
+    bool m_quitting = false;
+    bool m_presented = false; // shown, or started hidden on purpose
 };
 
 } // namespace Stateward

@@ -22,17 +22,21 @@
 #include <QAction>
 #include <QApplication>
 #include <QFile>
+#include <QHeaderView>
 #include <QImage>
 #include <QListView>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTabBar>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 #include <QTreeWidget>
 
 using namespace Stateward;
@@ -67,6 +71,24 @@ QList<RepairResult> repairThroughDialog(MainWindow& window, const char* action, 
     const QList<RepairResult> results = dialog->results();
     dialog->accept();
     return results;
+}
+
+// Every notification the window sends, kept for the test to read.
+struct RecordingNotifier : Notifier
+{
+    QList<Notification> sent;
+    void notify(const Notification& n) override { sent.append(n); }
+};
+
+// A trajectory record trail wrote but index.json does not list: one finding, one problem.
+void writeUnindexedRecord(const QDir& root, const char* id)
+{
+    TestFiles::writeFile(root.filePath(QStringLiteral("active/%1.json").arg(QLatin1String(id))),
+        QStringLiteral(R"({"id":"%1","version":1,"task":{"title":"t"},"status":"active",
+            "startedAt":"2026-11-01T10:00:00.000Z","agents":[],"chapters":[],"commits":[],"filesChanged":[],
+            "tags":[]})")
+            .arg(QLatin1String(id))
+            .toUtf8());
 }
 
 } // namespace
@@ -144,6 +166,118 @@ private slots:
             QTest::keyClick(table, Qt::Key_Tab);
             QVERIFY2(!table->hasFocus(), qPrintable(QApplication::focusWidget()->objectName()));
         }
+    }
+
+    // It speaks up: a problem that appears while the window is hidden raises exactly one
+    // notification, never again for the same problem, at most one per interval (the clock is the
+    // test's); while the window is shown nothing pops up. The title counts the problems.
+    void newProblemWhileHiddenNotifiesOnce()
+    {
+        QTemporaryDir ws;
+        const QDir root(ws.filePath(QStringLiteral(".trajectories")));
+        QVERIFY(root.mkpath(QStringLiteral("active")));
+        TestFiles::writeFile(root.filePath(QStringLiteral("index.json")), R"({"version":1,"trajectories":{}})");
+        MainWindow window(nullptr, false);
+        RecordingNotifier notifier;
+        QDateTime now = QDateTime::currentDateTimeUtc();
+        window.setNotifier(&notifier, [&now] { return now; });
+        window.hub()->setBackstopInterval(0);
+        QVERIFY(window.openWorkspace(ws.path(), false));
+        const QString canonical = QDir(ws.path()).canonicalPath();
+        window.show();
+        QTRY_VERIFY_WITH_TIMEOUT(window.hub()->deliveredGeneration(canonical) > 0, 20000);
+        QCOMPARE(window.windowTitle(), QStringLiteral("Stateward"));
+        const auto scannedAgain = [&window, &canonical] {
+            const quint64 before = window.hub()->deliveredGeneration(canonical);
+            window.rescan();
+            return QTest::qWaitFor([&] { return window.hub()->deliveredGeneration(canonical) > before; }, 20000);
+        };
+
+        window.hide();
+        writeUnindexedRecord(root, "traj_n1");
+        QTRY_COMPARE_WITH_TIMEOUT(notifier.sent.size(), 1, 20000);
+        QVERIFY2(notifier.sent.first().body.contains(QLatin1String("traj_n1")), qPrintable(notifier.sent.first().body));
+        QVERIFY2(window.windowTitle().contains(QLatin1String("1 problem")), qPrintable(window.windowTitle()));
+        QVERIFY(scannedAgain());
+        QVERIFY(scannedAgain());
+        QCOMPARE(notifier.sent.size(), 1); // the same problem, scanned again: no news
+
+        // A second one within the interval waits for it, then goes out alone.
+        writeUnindexedRecord(root, "traj_n2");
+        QTRY_VERIFY_WITH_TIMEOUT(window.herald().hasPending(), 20000);
+        QCOMPARE(notifier.sent.size(), 1);
+        now = now.addMSecs(Herald::kIntervalMs + 1);
+        QVERIFY(scannedAgain());
+        QCOMPARE(notifier.sent.size(), 2);
+        QVERIFY(notifier.sent.at(1).body.contains(QLatin1String("traj_n2")));
+        QVERIFY2(window.windowTitle().contains(QLatin1String("2 problems")), qPrintable(window.windowTitle()));
+
+        // Shown, a new problem is news on screen, not in a notification.
+        window.show();
+        now = now.addMSecs(Herald::kIntervalMs + 1);
+        writeUnindexedRecord(root, "traj_n3");
+        QTRY_VERIFY_WITH_TIMEOUT(window.windowTitle().contains(QLatin1String("3 problems")), 20000);
+        QVERIFY(scannedAgain());
+        QCOMPARE(notifier.sent.size(), 2);
+    }
+
+    // The header's column chooser hides a column; it and the sort order survive a restart (the
+    // window destroyed and made again with the same settings), and the order is applied, not only drawn.
+    void columnsAndSortSurviveARestart()
+    {
+        const auto view = MainWindow::View::Locks;
+        {
+            MainWindow window(nullptr, false);
+            QHeaderView* header = window.tableView(view)->horizontalHeader();
+            QCOMPARE(header->contextMenuPolicy(), Qt::CustomContextMenu);
+            QVERIFY(!header->isSectionHidden(2));
+            QMenu menu;
+            window.fillColumnMenu(view, &menu);
+            QAction* column = menu.findChild<QAction*>(QStringLiteral("column2"));
+            QVERIFY(column && column->isChecked());
+            QCOMPARE(column->text(), window.proxy(view)->headerData(2, Qt::Horizontal).toString());
+            column->trigger();
+            QVERIFY(header->isSectionHidden(2));
+            window.tableView(view)->sortByColumn(1, Qt::DescendingOrder);
+        } // never closed: what was chosen is saved when chosen
+        MainWindow again(nullptr, false);
+        QHeaderView* header = again.tableView(view)->horizontalHeader();
+        QVERIFY(header->isSectionHidden(2));
+        QCOMPARE(header->sortIndicatorSection(), 1);
+        QCOMPARE(header->sortIndicatorOrder(), Qt::DescendingOrder);
+        QCOMPARE(again.proxy(view)->sortColumn(), 1);
+        QCOMPARE(again.proxy(view)->sortOrder(), Qt::DescendingOrder);
+        // The last column shown cannot be hidden.
+        for (int c = 0; c < header->count(); ++c)
+            header->setSectionHidden(c, c != 0);
+        QMenu menu;
+        again.fillColumnMenu(view, &menu);
+        QVERIFY(!menu.findChild<QAction*>(QStringLiteral("column0"))->isEnabled());
+        QSettings().remove(QStringLiteral("tables"));
+    }
+
+    // At 1024×640 every tab is in sight: no scroll arrows, no tab outside the bar (the first tab
+    // once hid behind the arrow).
+    void everyTabInSightAt1024x640()
+    {
+        QTemporaryDir ws;
+        MainWindow window(nullptr, false);
+        QVERIFY(window.openWorkspace(ws.path(), false));
+        window.resize(1024, 640);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTabBar* bar = window.tableView(MainWindow::View::Jobs)->parentWidget()->parentWidget()->findChild<QTabBar*>();
+        QVERIFY(bar);
+        QTRY_VERIFY(bar->isVisible() && bar->width() > 0);
+        for (int i = 0; i < bar->count(); ++i)
+            QVERIFY2(bar->rect().contains(bar->tabRect(i)),
+                qPrintable(QStringLiteral("tab %1 at %2+%3 in a bar %4 wide")
+                               .arg(i)
+                               .arg(bar->tabRect(i).x())
+                               .arg(bar->tabRect(i).width())
+                               .arg(bar->width())));
+        for (QToolButton* arrow : bar->findChildren<QToolButton*>())
+            QVERIFY(!arrow->isVisible());
     }
 
     // Del (Remove Workspace) asks first; Cancel keeps the workspace, Stop Watching removes it, and
