@@ -260,12 +260,21 @@ private slots:
     // once hid behind the arrow).
     void everyTabInSightAt1024x640()
     {
-        QTemporaryDir ws;
+        QTemporaryDir tmp; // the demo's $TMPDIR
+        qputenv("TMPDIR", tmp.path().toLocal8Bit());
+        DemoWorkspace demo;
+        demo.setStandInProgram(ChildProcess::binary("stateward"));
+        QString error;
+        QVERIFY2(demo.create(&error), qPrintable(error));
+        QSettings().remove(QStringLiteral("window")); // the first run's dock sizes
         MainWindow window(nullptr, false);
-        QVERIFY(window.openWorkspace(ws.path(), false));
+        QVERIFY(window.openWorkspace(demo.path(), false));
         window.resize(1024, 640);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
+        // The demo's counts in every tab label, as a first-time user sees them.
+        QTRY_VERIFY_WITH_TIMEOUT(window.model(MainWindow::View::Findings)->rowCount() >= 10, 30000);
+        QTRY_VERIFY(window.model(MainWindow::View::TempFiles)->rowCount() >= 3);
         QTabBar* bar = window.tableView(MainWindow::View::Jobs)->parentWidget()->parentWidget()->findChild<QTabBar*>();
         QVERIFY(bar);
         QTRY_VERIFY(bar->isVisible() && bar->width() > 0);
@@ -278,6 +287,9 @@ private slots:
                                .arg(bar->width())));
         for (QToolButton* arrow : bar->findChildren<QToolButton*>())
             QVERIFY(!arrow->isVisible());
+        window.close();
+        demo.shutdown();
+        qunsetenv("TMPDIR");
     }
 
     // Del (Remove Workspace) asks first; Cancel keeps the workspace, Stop Watching removes it, and
