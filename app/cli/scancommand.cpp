@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// stateward-cli scan WS…: every state directory of every known tool in the workspaces, with
-// jobs, brokers, locks, tmp files and findings.
+// stateward-cli scan WS…: what is wrong in the workspaces (problems, worst first), then every state
+// directory of every known tool with its jobs, brokers, locks, tmp files and findings.
 #include "cli.h"
+#include "problem/problem.h"
 #include "sources/source.h"
 
 #include <QCommandLineParser>
@@ -52,14 +53,37 @@ namespace {
         return out.join(QLatin1Char('\n'));
     }
 
+    // The problems, worst first: impact, title, where, and the fix or what to do by hand.
+    QString describe(const QList<Problem>& problems)
+    {
+        if (problems.isEmpty())
+            return QStringLiteral("No problems.");
+        QStringList out { problems.size() == 1 ? QStringLiteral("1 problem, worst first:")
+                                               : QStringLiteral("%1 problems, worst first:").arg(problems.size()) };
+        for (const Problem& p : problems) {
+            out.append(QStringLiteral("  %1  %2")
+                           .arg(nameOf(p.impact).toUpper().replace(QLatin1Char('-'), QLatin1Char(' ')), p.title));
+            out.append(QStringLiteral("      %1  %2").arg(nameOf(p.family), p.stateDir));
+            out.append(QStringLiteral("      %1").arg(p.explanation));
+            if (p.fixable())
+                out.append(QStringLiteral("      fix: %1 (%2: %3)")
+                               .arg(p.fixLabel, nameOf(p.fixSafety()), namesOf(p.repairs).join(QStringLiteral(", "))));
+            else
+                out.append(QStringLiteral("      by hand: %1").arg(p.manualFix));
+        }
+        return out.join(QLatin1Char('\n'));
+    }
+
 } // namespace
 
 int runScan(const QStringList& arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        QStringLiteral("Scan workspaces for the state directories of known tools and report their jobs, brokers, "
-                       "locks, tmp files and findings with evidence. Reads only; changes nothing.\n"
+        QStringLiteral("Scan workspaces for the state directories of known tools and report what is wrong: the "
+                       "problems first (findings grouped by cause, worst first, each with its fix or what to do by "
+                       "hand), then each state directory's jobs, brokers, locks, tmp files and findings with "
+                       "evidence. Reads only; changes nothing.\n"
                        "Exit code 0 when nothing needs attention, 1 when a finding of warning severity or "
                        "worse exists, 2 on error."));
     parser.addHelpOption();
@@ -97,16 +121,21 @@ int runScan(const QStringList& arguments)
     for (const Snapshot& s : snapshots)
         attention |= !s.findings.isEmpty() && s.worst() >= Severity::Warning;
 
+    const QList<Problem> problems = problemsOf(snapshots);
     if (parser.isSet(json)) {
         QJsonArray a;
         for (const Snapshot& s : snapshots)
             a.append(s.toJson());
-        printJson(QJsonObject { { QStringLiteral("schema"), QStringLiteral("stateward-scan/1") },
-            { QStringLiteral("workspaces"), QJsonArray::fromStringList(workspaces) },
+        QJsonArray p;
+        for (const Problem& problem : problems)
+            p.append(problem.toJson());
+        printJson(QJsonObject { { QStringLiteral("schema"), QStringLiteral("stateward-scan/2") },
+            { QStringLiteral("workspaces"), QJsonArray::fromStringList(workspaces) }, { QStringLiteral("problems"), p },
             { QStringLiteral("snapshots"), a } });
     } else if (snapshots.isEmpty()) {
         printText(QStringLiteral("no known tool state found in %1").arg(workspaces.join(QStringLiteral(", "))));
     } else {
+        printText(describe(problems) + QLatin1Char('\n'));
         for (const Snapshot& s : snapshots)
             printText(describe(s));
     }

@@ -762,6 +762,19 @@ RepairSafety safetyOf(RepairKind kind)
     return kindRow(kind).safety;
 }
 
+QString nameOf(RepairSafety safety)
+{
+    switch (safety) {
+    case RepairSafety::Safe:
+        return QStringLiteral("safe");
+    case RepairSafety::SignalsProcess:
+        return QStringLiteral("signals-process");
+    case RepairSafety::NeedsDecision:
+        return QStringLiteral("needs-decision");
+    }
+    return {};
+}
+
 bool undoable(RepairKind kind)
 {
     return kindRow(kind).undoable;

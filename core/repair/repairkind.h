@@ -42,6 +42,8 @@ QString nameOf(RepairKind kind);
 QStringList namesOf(const QList<RepairKind>& kinds);
 std::optional<RepairKind> repairKindNamed(QStringView name);
 RepairSafety safetyOf(RepairKind kind);
+// "safe", "signals-process", "needs-decision": as JSON spells a safety.
+QString nameOf(RepairSafety safety);
 // Whether Undo can put back what the repair changed (a cleared lock is kept as evidence only; a
 // signalled process cannot be restarted).
 bool undoable(RepairKind kind);

@@ -351,3 +351,44 @@ Snapshot CodegraphSource::scan(const QString& workspace, const QString& stateDir
 }
 
 } // namespace Stateward
+
+namespace Stateward {
+
+void CodegraphSource::groupProblems(ProblemBuilder& b) const
+{
+    const Snapshot& s = b.snapshot();
+    // Every journal finding has one fix by hand: a build, which resets the journal.
+    const QList<Finding> journal = b.take({ QStringLiteral("journal-symlink"), QStringLiteral("journal-too-large"),
+        QStringLiteral("journal-unreadable"), QStringLiteral("journal-empty"), QStringLiteral("journal-bad-header"),
+        QStringLiteral("journal-placeholder-header"), QStringLiteral("journal-torn-line") });
+    if (journal.isEmpty())
+        return;
+    const auto has = [&journal](const char* code) {
+        return std::any_of(
+            journal.begin(), journal.end(), [code](const Finding& f) { return f.code == QLatin1String(code); });
+    };
+    // A torn line loses changes (the next append merges two paths); the rest make codegraph ignore
+    // the journal, or keep Stateward from checking it.
+    Problem p
+        = b.start(QStringLiteral("journal"), has("journal-torn-line") ? Impact::LosesData : Impact::Blocks, journal);
+    if (has("journal-torn-line"))
+        p.title = QStringLiteral("changes.journal ends in a torn line: the next append merges two paths");
+    else if (has("journal-placeholder-header"))
+        p.title = QStringLiteral("changes.journal has no build timestamp: codegraph ignores its changes");
+    else if (has("journal-bad-header") || has("journal-empty"))
+        p.title = QStringLiteral("changes.journal has no valid header: codegraph ignores it");
+    else
+        p.title = QStringLiteral("changes.journal cannot be checked");
+    QStringList lines;
+    for (const Finding& f : journal)
+        lines.append(QStringLiteral("%1: %2").arg(f.summary, f.evidence));
+    p.explanation = lines.join(QStringLiteral(". "))
+        + QStringLiteral(". Codegraph picks up the changes it misses only with a full build, which also writes a "
+                         "fresh journal. Stateward never writes the journal.");
+    p.manualFix = QStringLiteral("Run codegraph build in %1 (one full scan), or delete %2 while codegraph is not "
+                                 "running.")
+                      .arg(s.workspace, QDir(s.stateDir).filePath(QStringLiteral("changes.journal")));
+    b.add(p);
+}
+
+} // namespace Stateward

@@ -17,6 +17,9 @@ public:
 
     // Largest journal we read whole; codegraph's own journals are a few KiB.
     static constexpr qint64 kMaxJournalBytes = 64 * 1024 * 1024;
+
+protected:
+    void groupProblems(ProblemBuilder& builder) const override;
 };
 
 } // namespace Stateward

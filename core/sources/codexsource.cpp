@@ -697,3 +697,183 @@ Snapshot CodexSource::scan(const QString& workspace, const QString& stateDir, Sc
 }
 
 } // namespace Stateward
+
+namespace Stateward {
+
+void CodexSource::groupProblems(ProblemBuilder& b) const
+{
+    const Snapshot& s = b.snapshot();
+    const QString statePath = QDir(s.stateDir).filePath(QStringLiteral("state.json"));
+    const QString jobs = QStringLiteral("job"); // counted() nouns
+    const auto countOf = [](const QList<Finding>& findings, const char* code) {
+        return std::count_if(
+            findings.begin(), findings.end(), [code](const Finding& f) { return f.code == QLatin1String(code); });
+    };
+
+    if (const QList<Finding> dark = b.take(QStringLiteral("state-unreadable")); !dark.isEmpty()) {
+        Problem p = b.start(QStringLiteral("state-unreadable"), Impact::Blocks, dark);
+        p.title = QStringLiteral("the codex state directory cannot be read: its jobs are not checked");
+        p.explanation = QStringLiteral("%1. An empty listing would read as \"0 jobs\", so nothing in it is judged, "
+                                       "rebuilt or exported.")
+                            .arg(dark.first().evidence);
+        p.manualFix
+            = QStringLiteral("Restore the permissions of %1 (or scan as the user who owns it).").arg(s.stateDir);
+        b.add(p);
+    }
+
+    // Everything one rewrite of state.json fixes is one problem, named by its worst part.
+    const QList<Finding> index = b.take(
+        { QStringLiteral("state-corrupt"), QStringLiteral("job-file-unindexed"), QStringLiteral("job-file-missing") });
+    if (!index.isEmpty()) {
+        const qsizetype unindexed = countOf(index, "job-file-unindexed");
+        const qsizetype missing = countOf(index, "job-file-missing");
+        const qsizetype onDisk
+            = std::count_if(s.jobs.begin(), s.jobs.end(), [](const Job& j) { return !j.recordFile.isEmpty(); });
+        Problem p = b.start(QStringLiteral("index"),
+            unindexed > 0 || countOf(index, "state-corrupt") > 0 ? Impact::LosesData : Impact::Litter, index);
+        if (countOf(index, "state-corrupt") > 0) {
+            p.title = QStringLiteral("state.json is corrupt: codex-companion's next save deletes the files of %1")
+                          .arg(counted(onDisk, jobs));
+            p.explanation = QStringLiteral("%1. codex-companion reads a broken state.json as empty and, on its next "
+                                           "save, deletes the .json and .log of every job the old file listed. "
+                                           "Rewrite it from the job files before the plugin runs again.")
+                                .arg(index.first().evidence);
+        } else if (unindexed > 0) {
+            p.title = QStringLiteral("state.json lost %1 of %2 (concurrent saves)")
+                          .arg(unindexed)
+                          .arg(counted(onDisk, jobs));
+            p.explanation = QStringLiteral("%1 on disk, but state.json lists only %2 of them. codex-companion saves "
+                                           "state.json without a lock: two saves at once lose one job (upstream issue "
+                                           "#286). The plugin no longer knows the %3 missing, so their status and "
+                                           "results are unreachable through it.")
+                                .arg(counted(onDisk, QStringLiteral("job file")))
+                                .arg(onDisk - unindexed)
+                                .arg(unindexed);
+        } else {
+            p.title = QStringLiteral("state.json lists %1 whose files are gone").arg(counted(missing, jobs));
+            p.explanation = QStringLiteral("Their records and results are gone; the entries point at nothing.");
+        }
+        if (missing > 0 && p.impact == Impact::LosesData)
+            p.explanation += QStringLiteral(" Also: %1 listed whose files are gone.").arg(counted(missing, jobs));
+        p.explanation
+            += QStringLiteral(" Rewriting state.json from the job files fixes it; the old file is kept in the "
+                              "quarantine for Undo.");
+        p.fixLabel = QStringLiteral("Rewrite state.json");
+        b.add(p);
+    }
+
+    if (const QList<Finding> dead = b.take(QStringLiteral("job-dead-running")); !dead.isEmpty()) {
+        Problem p = b.start(QStringLiteral("job-dead-running"), Impact::LosesData, dead);
+        p.title = QStringLiteral("%1 still %2 'running' but %3 process is gone")
+                      .arg(counted(dead.size(), QStringLiteral("codex job")),
+                          dead.size() == 1 ? QStringLiteral("says") : QStringLiteral("say"),
+                          dead.size() == 1 ? QStringLiteral("its") : QStringLiteral("their"));
+        p.explanation = QStringLiteral("Their process died (or its PID now belongs to a later process) before it "
+                                       "wrote a result: that work is lost. codex-companion never notices, so "
+                                       "/codex:status shows them running for ever. First: %1. Marking them failed "
+                                       "records the end in state.json and the job files.")
+                            .arg(dead.first().evidence);
+        p.fixLabel = QStringLiteral("Mark failed");
+        b.add(p);
+    }
+
+    if (const QList<Finding> over = b.take(QStringLiteral("jobs-over-limit")); !over.isEmpty()) {
+        const qsizetype listed = std::count_if(s.jobs.begin(), s.jobs.end(), [](const Job& j) { return j.inIndex; });
+        Problem p = b.start(QStringLiteral("jobs-over-limit"), Impact::LosesData, over);
+        p.title = QStringLiteral("codex-companion's next save deletes the files of %1 (over its %2-job limit)")
+                      .arg(counted(std::max<qsizetype>(listed - kUpstreamJobLimit, 0), jobs))
+                      .arg(kUpstreamJobLimit);
+        p.explanation = over.first().evidence + QLatin1Char('.');
+        p.manualFix = QStringLiteral("If you need those jobs' results, copy them before the plugin runs again: "
+                                     "cp -a '%1/jobs' ~/codex-jobs-backup")
+                          .arg(s.stateDir);
+        b.add(p);
+    }
+
+    if (const QList<Finding> unsafe = b.take(QStringLiteral("job-id-unsafe")); !unsafe.isEmpty()) {
+        Problem p = b.start(QStringLiteral("job-id-unsafe"), Impact::LosesData, unsafe);
+        p.title = QStringLiteral("state.json holds %1 naming a path outside jobs/")
+                      .arg(counted(unsafe.size(), QStringLiteral("job id")));
+        p.explanation = QStringLiteral("%1. codex-companion builds jobs/<id>.json from the id and deletes that file "
+                                       "when it prunes the job, so this one points outside its directory.")
+                            .arg(unsafe.first().evidence);
+        p.manualFix = QStringLiteral("With the plugin stopped, remove that entry from %1.").arg(statePath);
+        b.add(p);
+    }
+
+    if (const QList<Finding> outside = b.take(QStringLiteral("path-outside-state-dir")); !outside.isEmpty()) {
+        Problem p = b.start(QStringLiteral("path-outside-state-dir"), Impact::LosesData, outside);
+        p.title = QStringLiteral("%1 outside the codex state directory that codex-companion deletes when it prunes")
+                      .arg(counted(outside.size(), QStringLiteral("log file")));
+        p.explanation = QStringLiteral("%1. Stateward never touches it, but the plugin deletes the logFile of every "
+                                       "job it prunes, wherever it is.")
+                            .arg(outside.first().evidence);
+        p.manualFix
+            = QStringLiteral("Find out who wrote those entries in %1 and correct or remove them.").arg(statePath);
+        b.add(p);
+    }
+
+    // broker.json naming something that is not its broker: one file, one fix.
+    if (const QList<Finding> state
+        = b.take({ QStringLiteral("broker-state-malformed"), QStringLiteral("broker-session-missing"),
+            QStringLiteral("broker-dead"), QStringLiteral("broker-unverified") });
+        !state.isEmpty()) {
+        Problem p = b.start(QStringLiteral("broker-state"), Impact::Litter, state);
+        const Finding& f = state.first();
+        if (countOf(state, "broker-unverified") > 0)
+            p.title = QStringLiteral("broker.json names a PID that is now another program");
+        else if (countOf(state, "broker-dead") > 0)
+            p.title = QStringLiteral("broker.json names a codex broker that is gone");
+        else if (countOf(state, "broker-session-missing") > 0)
+            p.title = QStringLiteral("broker.json names a session directory that is gone");
+        else
+            p.title = QStringLiteral("broker.json cannot be read");
+        p.explanation = QStringLiteral("%1: %2. The plugin starts a new broker when it cannot reach this one, so the "
+                                       "file is only stale; Stateward never signals the process it names.")
+                            .arg(f.summary, f.evidence);
+        p.fixLabel = QStringLiteral("Remove stale broker.json");
+        b.add(p);
+    }
+
+    for (const Finding& f : b.take(QStringLiteral("broker-unreachable"))) {
+        qint64 pid = -1;
+        for (const Broker& broker : s.brokers) {
+            if (broker.id == f.target.itemId)
+                pid = broker.pid;
+        }
+        Problem p = b.start(QStringLiteral("broker-unreachable:%1").arg(f.target.itemId), Impact::WastesMemory, { f });
+        p.title = QStringLiteral("the codex broker does not answer: the plugin will start a second one");
+        p.explanation = QStringLiteral("%1 (%2). codex-companion then starts another broker and leaves this one "
+                                       "running.")
+                            .arg(f.summary, f.evidence);
+        p.manualFix = QStringLiteral("If it stays unreachable, stop it: kill %1 (the next scan offers to remove "
+                                     "broker.json).")
+                          .arg(pid);
+        b.add(p);
+    }
+
+    for (const Finding& f : b.take(QStringLiteral("broker-orphan"))) {
+        Problem p = b.start(QStringLiteral("broker-orphan:%1").arg(f.target.pid), Impact::WastesMemory, { f });
+        p.title = QStringLiteral("orphan codex broker PID %1 runs for nobody").arg(f.target.pid);
+        p.explanation = QStringLiteral("It serves this workspace but broker.json does not name it: it lost a race "
+                                       "between two starting sessions, or its session ended without finding it. It "
+                                       "keeps its memory and its codex app-server child until killed. %1.")
+                            .arg(f.evidence);
+        p.fixLabel = QStringLiteral("Stop orphan broker");
+        b.add(p);
+    }
+
+    if (const QList<Finding> dirs = b.take(QStringLiteral("session-dir-orphan")); !dirs.isEmpty()) {
+        Problem p = b.start(QStringLiteral("session-dir-orphan"), Impact::Litter, dirs);
+        p.title = QStringLiteral("%1 that no live broker uses")
+                      .arg(counted(dirs.size(), QStringLiteral("codex session directory"),
+                          QStringLiteral("codex session directories")));
+        p.explanation = QStringLiteral("The plugin removes a $TMPDIR/cxc-* directory only when it tears down a session "
+                                       "whose broker it knows, so these pile up. First: %1: %2.")
+                            .arg(dirs.first().subject, dirs.first().evidence);
+        p.fixLabel = QStringLiteral("Remove unused session dirs");
+        b.add(p);
+    }
+}
+
+} // namespace Stateward

@@ -71,6 +71,9 @@ public:
     // A broker younger than this may not be named yet: upstream writes broker.json only once the
     // broker answers, waiting up to 2 s (ensureBrokerSession). The same margin as session dirs.
     static constexpr qint64 kBrokerGraceSecs = kSessionGraceSecs;
+
+protected:
+    void groupProblems(ProblemBuilder& builder) const override;
 };
 
 // argv: <node> <plugin root>/scripts/app-server-broker.mjs serve --endpoint E --cwd C --pid-file P

@@ -312,3 +312,72 @@ Snapshot GstackSource::scan(const QString& workspace, const QString& stateDir, S
 }
 
 } // namespace Stateward
+
+namespace Stateward {
+
+void GstackSource::groupProblems(ProblemBuilder& b) const
+{
+    const Snapshot& s = b.snapshot();
+    const QString stateFile = QDir(s.stateDir).filePath(QStringLiteral("browse.json"));
+
+    if (const QList<Finding> dark = b.take({ QStringLiteral("state-file-symlink"),
+            QStringLiteral("state-file-too-large"), QStringLiteral("state-file-unreadable") });
+        !dark.isEmpty()) {
+        const Finding& f = dark.first();
+        Problem p = b.start(QStringLiteral("state-file-unchecked"), Impact::Blocks, dark);
+        p.title = QStringLiteral("%1: the gstack daemon is not checked").arg(f.summary);
+        p.explanation = f.evidence + QLatin1Char('.');
+        p.manualFix = f.code == QLatin1String("state-file-unreadable")
+            ? QStringLiteral("Fix the permissions of %1 (gstack writes it with mode 0600 for its own user).")
+                  .arg(stateFile)
+            : f.code == QLatin1String("state-file-symlink")
+            ? QStringLiteral("Remove the link %1: gstack writes a new file when it starts its daemon.").arg(stateFile)
+            : QStringLiteral("Look at what %1 is, then remove it.").arg(stateFile);
+        b.add(p);
+    }
+
+    // browse.json naming no daemon of its own: one file, one fix.
+    if (const QList<Finding> state
+        = b.take({ QStringLiteral("state-file-empty"), QStringLiteral("state-file-malformed"),
+            QStringLiteral("daemon-dead"), QStringLiteral("daemon-pid-reused"), QStringLiteral("daemon-unverified") });
+        !state.isEmpty()) {
+        const Finding& f = state.first();
+        Problem p = b.start(QStringLiteral("state-file"), Impact::Litter, state);
+        p.title = f.summary;
+        p.explanation = QStringLiteral("%1. gstack starts a new daemon when it needs one, so the file is only stale; "
+                                       "Stateward never signals the process it names.")
+                            .arg(f.evidence);
+        p.fixLabel = QStringLiteral("Remove stale browse.json");
+        b.add(p);
+    }
+
+    for (const Finding& f : b.take(QStringLiteral("daemon-unhealthy"))) {
+        qint64 pid = -1;
+        for (const Broker& daemon : s.brokers) {
+            if (daemon.id == f.target.itemId)
+                pid = daemon.pid;
+        }
+        Problem p = b.start(QStringLiteral("daemon-unhealthy"), Impact::Blocks, { f });
+        p.title = QStringLiteral("the gstack daemon does not report healthy");
+        p.explanation = QStringLiteral("%1: %2. gstack never kills a live daemon that is merely busy, and neither "
+                                       "does Stateward.")
+                            .arg(f.summary, f.evidence);
+        p.manualFix = QStringLiteral("Wait; if it stays so, stop it: browse stop, or kill -9 %1 (a headless daemon "
+                                     "ignores SIGTERM).")
+                          .arg(pid);
+        b.add(p);
+    }
+
+    for (const Finding& f : b.take(QStringLiteral("daemon-orphan"))) {
+        Problem p = b.start(QStringLiteral("daemon-orphan:%1").arg(f.target.pid), Impact::WastesMemory, { f });
+        p.title = QStringLiteral("orphan gstack daemon PID %1 runs for nobody").arg(f.target.pid);
+        p.explanation = QStringLiteral("It was started for this browse.json, which does not name it: the loser of "
+                                       "two racing starts. It holds a port and a browser until its idle timeout. "
+                                       "%1.")
+                            .arg(f.evidence);
+        p.fixLabel = QStringLiteral("Stop orphan daemon");
+        b.add(p);
+    }
+}
+
+} // namespace Stateward

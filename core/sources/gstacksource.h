@@ -38,6 +38,9 @@ public:
     // A daemon writes browse.json once its port is bound; gstack's CLI waits for that up to 15 s
     // (30 s under CI): a younger daemon no file names may still be starting.
     static constexpr qint64 kDaemonGraceSecs = 30;
+
+protected:
+    void groupProblems(ProblemBuilder& builder) const override;
 };
 
 // The daemon's argv shape: bun run <…>/server.ts (docs/formats/gstack.md).

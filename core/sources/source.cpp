@@ -6,6 +6,7 @@
 #include <QDir>
 #include <QDirIterator>
 #include <QFileInfo>
+#include <QMap>
 
 #include <algorithm>
 
@@ -74,6 +75,201 @@ bool SourceAdapter::agesWithTime(const Snapshot& snapshot) const
 QString SourceAdapter::orphanMismatch(const ProcessInfo&, const QString&, const Broker&) const
 {
     return QStringLiteral("%1 runs no daemon").arg(name());
+}
+
+void SourceAdapter::groupProblems(ProblemBuilder&) const
+{ }
+
+namespace {
+
+    const LockHolder* lockOf(const Snapshot& s, const QString& itemId)
+    {
+        for (const LockHolder& l : s.locks) {
+            if (l.id == itemId)
+                return &l;
+        }
+        return nullptr;
+    }
+
+    const TempFile* tempFileOf(const Snapshot& s, const QString& itemId)
+    {
+        for (const TempFile& t : s.tempFiles) {
+            if (t.id == itemId)
+                return &t;
+        }
+        return nullptr;
+    }
+
+    // A path as a person reads it in a title: relative to the state dir (or the workspace) when under it.
+    QString shortPath(const Snapshot& s, const QString& path)
+    {
+        for (const QString& base : { s.stateDir, s.workspace }) {
+            if (path.startsWith(base + QLatin1Char('/')))
+                return path.mid(base.size() + 1);
+        }
+        return path;
+    }
+
+    qint64 bytesOf(const Snapshot& s, const QList<Finding>& findings)
+    {
+        qint64 total = 0;
+        for (const Finding& f : findings) {
+            if (const TempFile* t = tempFileOf(s, f.target.itemId))
+                total += t->size;
+        }
+        return total;
+    }
+
+    // Why a stale lock's holder is gone, in a few words.
+    QString holderGone(const LockVerdict& v)
+    {
+        const qint64 pid = v.content.pid;
+        if (pid > 0 && (v.liveness == Liveness::Dead || v.liveness == Liveness::Zombie))
+            return QStringLiteral("holder PID %1 died").arg(pid);
+        if (pid > 0 && v.writer.verdict == WriterVerdict::Reused)
+            return QStringLiteral("PID %1 now belongs to another process").arg(pid);
+        if (v.otherBoot)
+            return QStringLiteral("written before the last boot");
+        return QStringLiteral("its holder is gone");
+    }
+
+    // A stale lock, with the tmp files its dead holder left (their names carry its PID): one cause.
+    void groupStaleLocks(ProblemBuilder& b)
+    {
+        const Snapshot& s = b.snapshot();
+        for (const Finding& lock : b.take(QStringLiteral("stale-lock"))) {
+            const LockHolder* holder = lockOf(s, lock.target.itemId);
+            const qint64 pid = holder ? holder->verdict.content.pid : -1;
+            const QList<Finding> tmps
+                = pid <= 0 ? QList<Finding> {} : b.takeIf(QStringLiteral("orphan-tmp"), [&](const Finding& f) {
+                      const TempFile* t = tempFileOf(s, f.target.itemId);
+                      return t && t->name.ownerPid == pid;
+                  });
+            Problem p = b.start(
+                QStringLiteral("stale-lock:") + lock.target.path, Impact::Blocks, QList<Finding> { lock } + tmps);
+            const QString name = shortPath(s, lock.target.path);
+            p.title = holder ? QStringLiteral("%1 is stale: %2").arg(name, holderGone(holder->verdict))
+                             : QStringLiteral("%1 is stale").arg(name);
+            if (!tmps.isEmpty())
+                p.title += QStringLiteral(", leaving %1 (%2)")
+                               .arg(counted(tmps.size(), QStringLiteral("tmp file")), bytesText(bytesOf(s, tmps)));
+            p.explanation = QStringLiteral("%1. A tool that finds this lock waits for it or gives up: one that asks "
+                                           "only whether the PID is alive waits for ever once the PID is reused, the "
+                                           "others clear it only when they next want the lock.")
+                                .arg(lock.evidence);
+            if (!tmps.isEmpty())
+                p.explanation
+                    += QStringLiteral(" The same holder left %1 it will never rename into place (%2).")
+                           .arg(counted(tmps.size(), QStringLiteral("tmp file")), bytesText(bytesOf(s, tmps)));
+            p.explanation += QStringLiteral(" Clearing it follows the lock's own rules and checks again first.");
+            p.fixLabel = QStringLiteral("Clear stale lock");
+            b.add(p);
+        }
+        for (const Finding& lock : b.take(QStringLiteral("suspect-lock"))) {
+            Problem p = b.start(QStringLiteral("suspect-lock:") + lock.target.path, Impact::Blocks, { lock });
+            p.title = QStringLiteral("%1 looks abandoned: no process has it open").arg(shortPath(s, lock.target.path));
+            p.explanation = QStringLiteral("%1. Git never removes its own lock files, and refuses to run while one "
+                                           "exists. Stateward cannot prove its holder is gone, so it does not "
+                                           "remove it.")
+                                .arg(lock.evidence);
+            p.manualFix = QStringLiteral("Make sure no git command is running in that repository, then: rm -- '%1'")
+                              .arg(lock.target.path);
+            b.add(p);
+        }
+    }
+
+    void groupLitter(ProblemBuilder& b)
+    {
+        const Snapshot& s = b.snapshot();
+        if (const QList<Finding> tmps = b.take(QStringLiteral("orphan-tmp")); !tmps.isEmpty()) {
+            Problem p = b.start(QStringLiteral("orphan-tmp"), Impact::Litter, tmps);
+            const QString what = counted(tmps.size(), QStringLiteral("leftover tmp file"));
+            p.title = QStringLiteral("%1 (%2) that no writer will rename into place")
+                          .arg(what, bytesText(bytesOf(s, tmps)));
+            p.explanation = QStringLiteral("Writers that died or were cut short left %1 in %2: their writers are gone "
+                                           "or they are older than their idle limit and open by nobody. They only "
+                                           "take space, but a disk full of them breaks the tools' own writes. "
+                                           "Sweeping moves them to the quarantine, from which Undo restores them.")
+                                .arg(what, s.stateDir);
+            p.fixLabel = QStringLiteral("Sweep tmp files");
+            b.add(p);
+        }
+        if (const QList<Finding> links = b.take(QStringLiteral("tmp-symlink")); !links.isEmpty()) {
+            Problem p = b.start(QStringLiteral("tmp-symlink"), Impact::Litter, links);
+            p.title = QStringLiteral("%1 named like tmp files").arg(counted(links.size(), QStringLiteral("symlink")));
+            p.explanation = QStringLiteral("No tool writes its tmp files as symlinks, and renaming one into place "
+                                           "would replace the tool's file by a link. Moving them aside never follows "
+                                           "them. First: %1.")
+                                .arg(links.first().evidence);
+            p.fixLabel = QStringLiteral("Move symlinks aside");
+            b.add(p);
+        }
+        if (const QList<Finding> names = b.take(QStringLiteral("undecodable-name")); !names.isEmpty()) {
+            Problem p = b.start(QStringLiteral("undecodable-name"), Impact::Litter, names);
+            p.title = QStringLiteral("%1 that %2 not valid UTF-8: not checked")
+                          .arg(counted(names.size(), QStringLiteral("file name")),
+                              names.size() == 1 ? QStringLiteral("is") : QStringLiteral("are"));
+            QStringList where;
+            for (const Finding& f : names)
+                where.append(f.evidence.left(f.evidence.indexOf(QLatin1String(" (each byte"))));
+            p.explanation = QStringLiteral("Stateward spells file names as UTF-8 and cannot name these, so nothing in "
+                                           "them is read, judged or repaired; a record, lock or tmp file there stays "
+                                           "invisible. %1.")
+                                .arg(where.join(QStringLiteral("; ")));
+            p.manualFix = QStringLiteral("Rename each (for example mv -- \"$(printf 'a\\xffb')\" ab) and scan again.");
+            b.add(p);
+        }
+        if (const QList<Finding> links = b.take(QStringLiteral("state-dir-symlink")); !links.isEmpty()) {
+            Problem p = b.start(QStringLiteral("state-dir-symlink"), Impact::Blocks, links);
+            p.title = QStringLiteral("%1 is reached through a symlink: nothing in it was checked")
+                          .arg(shortPath(s, s.stateDir));
+            p.explanation = QStringLiteral("%1. Stateward never follows a symlink out of a workspace (a repair could "
+                                           "act outside it), so problems in this state directory stay hidden.")
+                                .arg(links.first().evidence);
+            p.manualFix = QStringLiteral("Replace the link by the real directory, or add the workspace it points "
+                                         "into instead of this one; then scan again.");
+            b.add(p);
+        }
+    }
+
+    // A code no rule above or in the adapter words: one problem per code, ranked by severity.
+    void groupRest(ProblemBuilder& b)
+    {
+        QMap<QString, QList<Finding>> byCode;
+        for (const Finding& f : b.remaining())
+            byCode[f.code].append(f);
+        for (auto it = byCode.cbegin(); it != byCode.cend(); ++it) {
+            const QList<Finding> findings = b.take(it.key());
+            Severity worst = Severity::Info;
+            for (const Finding& f : findings)
+                worst = std::max(worst, f.severity);
+            const Impact impact = worst == Severity::Critical ? Impact::LosesData
+                : worst == Severity::Error                    ? Impact::Blocks
+                                                              : Impact::Litter;
+            Problem p = b.start(it.key(), impact, findings);
+            p.title = findings.size() == 1
+                ? findings.first().summary
+                : QStringLiteral("%1 (and %2 more like it)").arg(findings.first().summary).arg(findings.size() - 1);
+            QStringList lines;
+            for (const Finding& f : findings)
+                lines.append(QStringLiteral("%1: %2").arg(f.subject, f.evidence));
+            p.explanation = lines.join(QLatin1Char('\n'));
+            if (!p.fixable())
+                p.manualFix = QStringLiteral("No automatic fix: see `%1` in docs/findings.md.").arg(it.key());
+            b.add(p);
+        }
+    }
+
+} // namespace
+
+QList<Problem> SourceAdapter::problems(const Snapshot& snapshot) const
+{
+    ProblemBuilder builder(snapshot);
+    groupProblems(builder);
+    groupStaleLocks(builder);
+    groupLitter(builder);
+    groupRest(builder);
+    return builder.problems();
 }
 
 QList<Snapshot> scanWorkspace(const QString& workspace, ScanContext& context, const QStringList& families)

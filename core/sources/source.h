@@ -2,6 +2,7 @@
 #pragma once
 
 #include "lock/lockjudge.h"
+#include "problem/problem.h"
 #include "registry.h"
 #include "snapshot/snapshot.h"
 
@@ -132,6 +133,18 @@ public:
     // ours, of the tool's shape, serving this state dir and named by no state file; else why not.
     // Asked again on the live process right before the terminate-orphan repair signals it.
     virtual QString orphanMismatch(const ProcessInfo& live, const QString& stateDir, const Broker& seen) const;
+
+    // The snapshot's findings grouped by cause and worded for a person, worst first (problemsOf()
+    // calls this; docs/problems.md). groupProblems() words the tool's own findings first; the
+    // findings every adapter shares (locks, tmp files, a symlinked state dir, undecodable names),
+    // and whatever it leaves, are grouped by the common rules in source.cpp.
+    QList<Problem> problems(const Snapshot& snapshot) const;
+
+protected:
+    // Takes the findings of the tool's own codes from `builder` and adds their problems. The
+    // default takes none: each code it leaves becomes one problem per state dir, ranked by its
+    // findings' severity and titled by their summaries.
+    virtual void groupProblems(ProblemBuilder& builder) const;
 };
 
 // Every state directory of every adapter (or of the named families) in one workspace, scanned.

@@ -776,3 +776,170 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
 }
 
 } // namespace Stateward
+
+namespace Stateward {
+
+void TrajectoriesSource::groupProblems(ProblemBuilder& b) const
+{
+    const Snapshot& s = b.snapshot();
+    const QString indexPath = QDir(s.stateDir).filePath(QStringLiteral("index.json"));
+    const qsizetype onDisk = s.jobs.size(); // one per trajectory id with a valid file
+
+    // Everything one rewrite of index.json fixes is one problem, named by its worst part.
+    const QList<Finding> index
+        = b.take({ QStringLiteral("index-missing"), QStringLiteral("index-empty"), QStringLiteral("index-malformed"),
+            QStringLiteral("index-missing-record"), QStringLiteral("index-stale"), QStringLiteral("index-dangling") });
+    if (!index.isEmpty()) {
+        const auto count = [&index](const char* code) {
+            return std::count_if(
+                index.begin(), index.end(), [code](const Finding& f) { return f.code == QLatin1String(code); });
+        };
+        const qsizetype lost = count("index-missing-record");
+        const qsizetype stale = count("index-stale");
+        const qsizetype dangling = count("index-dangling");
+        const bool corrupt = count("index-empty") + count("index-malformed") > 0;
+        const bool missing = count("index-missing") > 0;
+        Problem p = b.start(
+            QStringLiteral("index"), corrupt || missing || lost > 0 ? Impact::LosesData : Impact::Litter, index);
+        QStringList figures;
+        if (corrupt) {
+            p.title = QStringLiteral("index.json is %1: trail lists none of %2 and its next save keeps only its own")
+                          .arg(count("index-empty") > 0 ? QStringLiteral("empty") : QStringLiteral("corrupt"),
+                              counted(onDisk, QStringLiteral("trajectory"), QStringLiteral("trajectories")));
+            p.explanation = QStringLiteral("%1. Trail reads a broken index as an empty one, so the next save writes an "
+                                           "index holding only the trajectory it saves; the other files stay on disk "
+                                           "but trail list no longer shows them.")
+                                .arg(index.first().evidence);
+        } else if (missing) {
+            p.title = QStringLiteral("index.json is missing: trail ≤0.5.2 lists none of %1")
+                          .arg(counted(onDisk, QStringLiteral("trajectory"), QStringLiteral("trajectories")));
+            p.explanation = QStringLiteral("%1. The files are intact; only the index that trail list reads is gone.")
+                                .arg(index.first().evidence);
+        } else if (lost > 0) {
+            p.title = QStringLiteral("index.json lost %1 of %2 (concurrent saves)")
+                          .arg(lost)
+                          .arg(counted(onDisk, QStringLiteral("trajectory"), QStringLiteral("trajectories")));
+            p.explanation = QStringLiteral("%1 on disk, but index.json lists only %2 of them. Index-era trail rewrites "
+                                           "the whole index on every save without a lock: when trail processes save "
+                                           "at once, the last write wins and the others' entries vanish (a writer "
+                                           "that never touches the index leaves the same trace). trail list does not "
+                                           "show the %3 missing, though their files are intact.")
+                                .arg(counted(onDisk, QStringLiteral("valid trajectory file")))
+                                .arg(onDisk - lost)
+                                .arg(lost);
+        } else {
+            p.title = QStringLiteral("index.json is out of date");
+        }
+        if (stale > 0)
+            figures.append(QStringLiteral("%1 with the wrong status or path")
+                               .arg(counted(stale, QStringLiteral("entry"), QStringLiteral("entries"))));
+        if (dangling > 0)
+            figures.append(QStringLiteral("%1 naming no trajectory file")
+                               .arg(counted(dangling, QStringLiteral("entry"), QStringLiteral("entries"))));
+        if (!figures.isEmpty()) {
+            if (p.explanation.isEmpty())
+                p.title += QStringLiteral(": ") + figures.join(QStringLiteral(", "));
+            else
+                p.explanation += QStringLiteral(" Also: ") + figures.join(QStringLiteral(", ")) + QLatin1Char('.');
+            if (p.impact == Impact::Litter)
+                p.explanation = QStringLiteral("Trail lists these trajectories wrongly (a completed one as active, "
+                                               "or one it cannot open).");
+        }
+        p.explanation += QStringLiteral(" Rewriting the index from the files fixes it; the old index is kept in the "
+                                        "quarantine for Undo.");
+        p.fixLabel = QStringLiteral("Rewrite index");
+        b.add(p);
+    }
+
+    if (const QList<Finding> dark = b.take({ QStringLiteral("index-unreadable"), QStringLiteral("index-symlink") });
+        !dark.isEmpty()) {
+        const bool link = dark.first().code == QLatin1String("index-symlink");
+        Problem p = b.start(QStringLiteral("index-unchecked"), Impact::Blocks, dark);
+        p.title = link ? QStringLiteral("index.json is a symlink: not checked")
+                       : QStringLiteral("index.json cannot be read: not checked");
+        p.explanation = QStringLiteral("%1. Trail may not read it either; what it lists could not be compared with "
+                                       "the %2 on disk.")
+                            .arg(dark.first().evidence,
+                                counted(onDisk, QStringLiteral("trajectory"), QStringLiteral("trajectories")));
+        p.manualFix = link ? QStringLiteral("Replace %1 by a regular file: stateward-cli export-index %2 writes one "
+                                            "rebuilt from the records to copy over it while trail is stopped.")
+                                 .arg(indexPath, s.workspace)
+                           : QStringLiteral("Fix the permissions of %1 or find out what it is; stateward-cli "
+                                            "export-index %2 writes a recovered index to copy over it once trail is "
+                                            "stopped.")
+                                 .arg(indexPath, s.workspace);
+        b.add(p);
+    }
+
+    if (const QList<Finding> invalid = b.take(QStringLiteral("record-invalid")); !invalid.isEmpty()) {
+        Problem p = b.start(QStringLiteral("record-invalid"), Impact::Blocks, invalid);
+        p.title = QStringLiteral("%1 that trail cannot read")
+                      .arg(counted(invalid.size(), QStringLiteral("trajectory file")));
+        p.explanation = QStringLiteral("Trail skips a file it cannot parse, or fails on it. First: %1: %2. Moving "
+                                       "them to invalid/ waits until each is 10 s old and open by nobody, since trail "
+                                       "writes records in place.")
+                            .arg(relativeTo(s.stateDir, invalid.first().target.path), invalid.first().evidence);
+        p.fixLabel = QStringLiteral("Move unreadable files aside");
+        b.add(p);
+    }
+
+    if (const QList<Finding> both = b.take(QStringLiteral("both-layouts")); !both.isEmpty()) {
+        Problem p = b.start(QStringLiteral("both-layouts"), Impact::LosesData, both);
+        p.title = QStringLiteral("trail 0.6.1+ cannot see the %1 in .trajectories (both layouts exist)")
+                      .arg(counted(onDisk, QStringLiteral("trajectory"), QStringLiteral("trajectories")));
+        p.explanation = both.first().evidence + QLatin1Char('.');
+        p.manualFix = QStringLiteral("With trail stopped, move the record files you want to keep from %1 into "
+                                     "%2/.agentworkforce/trajectories/active/ or completed/, then remove %1.")
+                          .arg(s.stateDir, s.workspace);
+        b.add(p);
+    }
+
+    if (const QList<Finding> copies = b.take(QStringLiteral("duplicate-record")); !copies.isEmpty()) {
+        Problem p = b.start(QStringLiteral("duplicate-record"), Impact::Litter, copies);
+        p.title = QStringLiteral("%1 stored twice or more")
+                      .arg(counted(copies.size(), QStringLiteral("trajectory"), QStringLiteral("trajectories")));
+        QStringList lines;
+        for (const Finding& f : copies)
+            lines.append(f.evidence);
+        p.explanation = QStringLiteral("A crash between writing the completed copy and removing the active one, or "
+                                       "two writers, left several files for one id; trail's reconcile keeps the first "
+                                       "it finds (the active/ copy). %1.")
+                            .arg(lines.join(QStringLiteral("; ")));
+        p.manualFix = QStringLiteral("Compare the copies listed and delete the outdated ones.");
+        b.add(p);
+    }
+
+    if (const QList<Finding> links = b.take(QStringLiteral("record-symlink")); !links.isEmpty()) {
+        Problem p = b.start(QStringLiteral("record-symlink"), Impact::Litter, links);
+        p.title = QStringLiteral("%1 where trail looks for trajectories: not checked")
+                      .arg(counted(links.size(), QStringLiteral("symlink")));
+        p.explanation = QStringLiteral("Trail may follow them; Stateward does not, so what they lead to is not shown. "
+                                       "First: %1 %2.")
+                            .arg(relativeTo(s.stateDir, links.first().target.path), links.first().evidence);
+        p.manualFix = QStringLiteral("Replace each link by the file it points to, or remove it.");
+        b.add(p);
+    }
+
+    if (const QList<Finding> unchecked = b.take(QStringLiteral("index-entry-unchecked")); !unchecked.isEmpty()) {
+        Problem p = b.start(QStringLiteral("index-entry-unchecked"), Impact::Litter, unchecked);
+        p.title = QStringLiteral("%1 of index.json cannot be checked")
+                      .arg(counted(unchecked.size(), QStringLiteral("entry"), QStringLiteral("entries")));
+        p.explanation = QStringLiteral("%1. Trail may still read them, so they are never called dangling or dropped.")
+                            .arg(unchecked.first().evidence);
+        p.manualFix = QStringLiteral("Replace the symlinked directory by the directory itself (or fix its "
+                                     "permissions), then scan again.");
+        b.add(p);
+    }
+
+    if (const QList<Finding> leftover = b.take(QStringLiteral("index-in-new-layout")); !leftover.isEmpty()) {
+        Problem p = b.start(QStringLiteral("index-in-new-layout"), Impact::Litter, leftover);
+        p.title = QStringLiteral("an index.json that trail no longer reads");
+        p.explanation = leftover.first().evidence + QLatin1Char('.');
+        p.manualFix = QStringLiteral("Nothing needed: trail deletes it on its next start. Delete %1 if it confuses "
+                                     "other tools.")
+                          .arg(indexPath);
+        b.add(p);
+    }
+}
+
+} // namespace Stateward

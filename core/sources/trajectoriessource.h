@@ -57,6 +57,9 @@ public:
     static QString unseenReason(const QString& stateDir, const QString& path);
     // FileStorage's field order of index.json (docs/formats/trajectories.md), for toJsonText.
     static const QStringList& indexKeyOrder();
+
+protected:
+    void groupProblems(ProblemBuilder& builder) const override;
 };
 
 // One trajectory file as found on disk.

@@ -128,7 +128,7 @@ private slots:
         QTemporaryDir ws;
         QVERIFY(run("cg-append.mjs", { ws.path(), QStringLiteral("src/file"), QStringLiteral("5") }));
         const QJsonObject report = scan(ws.path(), 1);
-        QCOMPARE(report.value(QStringLiteral("schema")).toString(), QStringLiteral("stateward-scan/1"));
+        QCOMPARE(report.value(QStringLiteral("schema")).toString(), QStringLiteral("stateward-scan/2"));
         QCOMPARE(codes(report), QStringList { QStringLiteral("journal-placeholder-header") });
         const QJsonObject finding = report.value(QStringLiteral("snapshots"))
                                         .toArray()
