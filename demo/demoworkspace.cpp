@@ -364,6 +364,9 @@ namespace {
                     QStringLiteral("trajectory"), QStringLiteral("files"), QStringLiteral("path"),
                     QStringLiteral("conversations"), QStringLiteral("contributor"), QStringLiteral("type"),
                     QStringLiteral("ranges"), QStringLiteral("start_line"), QStringLiteral("end_line") }));
+        // As old as its timestamp: a record written seconds ago may be half-written, and the repair
+        // leaves it alone (a first Fix All Safe would have left this one in place).
+        tree.age(QStringLiteral("%1/active/%2.json").arg(root, traceId), 3 * kHour);
     }
 
     // ---- codex companion ------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "alerts.h"
 
-#include "plural.h"
+#include "problem/problem.h"
 
 #include <QApplication>
 #include <QFrame>

@@ -8,10 +8,11 @@
 #include "models/findingsmodel.h"
 #include "models/jobsmodel.h"
 #include "models/locksmodel.h"
+#include "models/problemsmodel.h"
 #include "models/rows.h"
 #include "models/statusglyphs.h"
 #include "models/tempfilesmodel.h"
-#include "plural.h"
+#include "problem/problem.h"
 #include "repairdialog.h"
 #include "sources/source.h"
 #include "theme.h"
@@ -125,6 +126,9 @@ namespace {
                     itemIds.insert(row.value<TempFileRow>().item.id);
                 } else if (row.canConvert<FindingRow>()) {
                     findingIds.insert(row.value<FindingRow>().item.id);
+                } else if (row.canConvert<ProblemRow>()) {
+                    for (const QString& id : row.value<ProblemRow>().item.findingIds)
+                        findingIds.insert(id);
                 }
             }
         }
@@ -140,6 +144,8 @@ namespace {
     QString viewTitle(MainWindow::View view)
     {
         switch (view) {
+        case MainWindow::View::Problems:
+            return QObject::tr("Problems");
         case MainWindow::View::Jobs:
             return QObject::tr("Jobs");
         case MainWindow::View::Brokers:
@@ -285,8 +291,8 @@ void MainWindow::buildActions()
 
 void MainWindow::buildViews()
 {
-    m_models = { new JobsModel(this), new BrokersModel(this), new LocksModel(this), new TempFilesModel(this),
-        new FindingsModel(this) };
+    m_models = { new ProblemsModel(this), new JobsModel(this), new BrokersModel(this), new LocksModel(this),
+        new TempFilesModel(this), new FindingsModel(this) };
     m_tabs = new QTabWidget;
     m_tabs->setDocumentMode(true);
     // Every tab stays in sight at any width: labels elide instead of scrolling behind an arrow
@@ -327,7 +333,7 @@ void MainWindow::buildViews()
         connect(table, &QAbstractItemView::activated, this, [this] { updateDetail(); });
         m_proxies.append(proxy);
         m_views.append(table);
-        m_tabs->addTab(table, viewTitle(view));
+        m_tabs->addTab(view == View::Problems ? buildOverview(table) : table, viewTitle(view));
         restoreColumns(view);
         connect(
             table->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, [this, view] { saveColumns(view); });
@@ -410,6 +416,207 @@ void MainWindow::buildViews()
         else
             toolBar->addSeparator();
     }
+}
+
+QWidget* MainWindow::buildOverview(QTableView* table)
+{
+    // Rows read as sentences: the title and what happened wrap, and each row is as tall as its text.
+    table->setWordWrap(true);
+    table->setTextElideMode(Qt::ElideRight);
+    table->setSelectionMode(QAbstractItemView::SingleSelection);
+    table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    QHeaderView* header = table->horizontalHeader();
+    header->setStretchLastSection(false);
+    header->setSectionResizeMode(ProblemsModel::ExplanationColumn, QHeaderView::Stretch);
+    table->setColumnWidth(ProblemsModel::ImpactColumn, 130);
+    table->setColumnWidth(ProblemsModel::TitleColumn, 260);
+    table->setColumnWidth(ProblemsModel::FixColumn, 190);
+    table->setColumnWidth(ProblemsModel::FamilyColumn, 100);
+    table->setColumnWidth(ProblemsModel::WorkspaceColumn, 140);
+    table->setProperty("sized", true);
+    if (header->sortIndicatorSection() < 0 || header->sortIndicatorSection() >= header->count())
+        table->sortByColumn(ProblemsModel::ImpactColumn, Qt::DescendingOrder); // worst first
+    table->setToolTip(tr("What is wrong in the workspaces, worst first. Fix previews the change first."));
+
+    m_overviewSummary = new QLabel;
+    m_overviewSummary->setObjectName(QStringLiteral("overviewSummary"));
+    m_overviewSummary->setWordWrap(true);
+    m_overviewSummary->setTextFormat(Qt::PlainText);
+    m_fixAllButton = new QPushButton(QIcon::fromTheme(QStringLiteral("document-save")), tr("Fix All Safe…"));
+    m_fixAllButton->setObjectName(QStringLiteral("fixAllSafe"));
+    m_fixAllButton->setToolTip(tr("Preview every fix that only changes files (each kept for Undo, or re-checked "
+                                  "first), then apply it"));
+    connect(m_fixAllButton, &QPushButton::clicked, this, &MainWindow::repairAllSafe);
+    auto* bar = new QHBoxLayout;
+    bar->setContentsMargins(8, 6, 8, 6);
+    bar->addWidget(m_overviewSummary, 1);
+    bar->addWidget(m_fixAllButton);
+    auto* page = new QWidget;
+    auto* layout = new QVBoxLayout(page);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addLayout(bar);
+    layout->addWidget(table, 1);
+    return page;
+}
+
+void MainWindow::updateOverview()
+{
+    auto* model = static_cast<ProblemsModel*>(m_models.at(int(View::Problems)));
+    const QList<Problem> all = model->problems();
+    int safe = 0;
+    QHash<Impact, int> byImpact;
+    for (const Problem& p : all) {
+        safe += p.fixable() && p.fixSafety() == RepairSafety::Safe;
+        ++byImpact[p.impact];
+    }
+    QStringList parts;
+    for (Impact i : { Impact::LosesData, Impact::Blocks, Impact::WastesMemory, Impact::Litter }) {
+        if (byImpact.value(i) > 0)
+            parts.append(tr("%1: %2").arg(impactText(i)).arg(byImpact.value(i)));
+    }
+    if (m_workspaces->rowCount() == 0)
+        m_overviewSummary->setText(tr("No workspace open."));
+    else if (all.isEmpty())
+        m_overviewSummary->setText(m_snapshots.isEmpty()
+                ? tr("Scanning…")
+                : tr("Nothing wrong in %1: every tool's state checks out.")
+                      .arg(counted(m_workspaces->rowCount(), tr("workspace"))));
+    else
+        m_overviewSummary->setText(
+            tr("%1 (%2). %3")
+                .arg(counted(all.size(), tr("problem")), parts.join(QStringLiteral(", ")),
+                    safe > 0 ? tr("%1 can be fixed safely in one go.").arg(counted(safe, tr("problem")))
+                             : tr("None can be fixed without a decision of yours.")));
+    m_fixAllButton->setEnabled(safe > 0);
+
+    // One Fix button per fixable row; a problem without an automatic fix shows what to do by hand.
+    QTableView* table = m_views.at(int(View::Problems));
+    QAbstractItemModel* shown = table->model();
+    for (int r = 0; r < shown->rowCount(); ++r) {
+        const QModelIndex cell = shown->index(r, ProblemsModel::FixColumn);
+        const Problem p = cell.data(KeyedModel::RowRole).value<ProblemRow>().item;
+        auto* button = qobject_cast<QPushButton*>(table->indexWidget(cell));
+        if (!p.fixable()) {
+            if (button)
+                table->setIndexWidget(cell, nullptr);
+            continue;
+        }
+        if (!button) {
+            button = new QPushButton;
+            button->setObjectName(QStringLiteral("fixButton"));
+            connect(button, &QPushButton::clicked, this,
+                [this, button] { fixProblem(button->property("problemId").toString()); });
+            table->setIndexWidget(cell, button);
+        }
+        button->setProperty("problemId", p.id);
+        button->setText(fixText(p) + QStringLiteral("…"));
+        button->setToolTip(cell.data(Qt::ToolTipRole).toString());
+    }
+}
+
+QList<Problem> MainWindow::problems() const
+{
+    return static_cast<const ProblemsModel*>(m_models.at(int(View::Problems)))->problems();
+}
+
+RepairPlan MainWindow::planProblem(const QString& problemId) const
+{
+    const KeyedModel* model = m_models.at(int(View::Problems));
+    const int row = model->rowOf(problemId);
+    if (row < 0)
+        return {};
+    const Problem p = model->index(row, 0).data(KeyedModel::RowRole).value<ProblemRow>().item;
+    const QSet<QString> ids(p.findingIds.cbegin(), p.findingIds.cend());
+    QList<Snapshot> chosen = snapshots();
+    chosen.removeIf([&p](const Snapshot& s) { return s.stateDir != p.stateDir; });
+    for (Snapshot& s : chosen)
+        s.findings.removeIf([&ids](const Finding& f) { return !ids.contains(f.id); });
+    return planRepairs(chosen, p.repairs);
+}
+
+void MainWindow::fixProblem(const QString& problemId)
+{
+    const KeyedModel* model = m_models.at(int(View::Problems));
+    const int row = model->rowOf(problemId);
+    if (row < 0)
+        return; // fixed or gone meanwhile
+    const Problem p = model->index(row, 0).data(KeyedModel::RowRole).value<ProblemRow>().item;
+    openRepairDialog(planProblem(problemId), tr("Fix: %1").arg(p.title));
+}
+
+void MainWindow::logProblemChanges(
+    const QString& workspace, const QList<Snapshot>& before, const QList<Snapshot>& after)
+{
+    // What changed, in words: a problem that appeared (its title has the figures), one whose figures
+    // changed, one that is gone. Nothing when a rescan found the same.
+    const QString where = QDir(workspace).dirName();
+    QHash<QString, QString> old;
+    for (const Problem& p : problemsOf(before))
+        old.insert(p.id, p.title);
+    const QList<Problem> now = problemsOf(after);
+    QSet<QString> still;
+    for (const Problem& p : now) {
+        still.insert(p.id);
+        const auto it = old.constFind(p.id);
+        if (it == old.cend())
+            logEvent(tr("%1: %2").arg(where, p.title));
+        else if (*it != p.title)
+            logEvent(tr("%1: now %2").arg(where, p.title));
+    }
+    for (auto it = old.cbegin(); it != old.cend(); ++it) {
+        if (!still.contains(it.key()))
+            logEvent(tr("%1: resolved: %2").arg(where, it.value()));
+    }
+    if (before.isEmpty() && now.isEmpty())
+        logEvent(tr("%1: nothing wrong (%2 checked)").arg(where, counted(after.size(), tr("state dir"))));
+}
+
+QString MainWindow::describeInWords(const QVariant& row) const
+{
+    QStringList lines;
+    QString itemId, findingId;
+    if (row.canConvert<ProblemRow>()) {
+        const Problem& p = row.value<ProblemRow>().item;
+        lines << p.title << QString() << p.explanation << QString();
+        lines << (p.fixable() ? tr("Fix: %1 (previewed first).").arg(fixText(p)) : tr("By hand: %1").arg(p.manualFix));
+        lines << tr("Impact: %1. %2.").arg(impactText(p.impact), counted(p.findingIds.size(), tr("finding")));
+        return lines.join(QLatin1Char('\n'));
+    }
+    if (row.canConvert<JobRow>()) {
+        const Job& j = row.value<JobRow>().item;
+        itemId = j.id;
+        lines << tr("Job %1, '%2'; its process %3 is %4.")
+                     .arg(j.id, j.status, pidText(j.pid), livenessText(j.pid, j.liveness));
+    } else if (row.canConvert<BrokerRow>()) {
+        const Broker& b = row.value<BrokerRow>().item;
+        itemId = b.id;
+        lines << tr("Broker or daemon, PID %1: %2.").arg(pidText(b.pid), livenessText(b.pid, b.liveness));
+    } else if (row.canConvert<LockRow>()) {
+        const LockHolder& l = row.value<LockRow>().item;
+        itemId = l.id;
+        lines << tr("Lock %1: %2.").arg(l.verdict.path, l.verdict.reason);
+    } else if (row.canConvert<TempFileRow>()) {
+        const TempFile& t = row.value<TempFileRow>().item;
+        itemId = t.id;
+        lines << tr("Temporary file %1 (%2): %3.").arg(t.path, sizeText(t.size), t.reason);
+    } else if (row.canConvert<FindingRow>()) {
+        const Finding& f = row.value<FindingRow>().item;
+        findingId = f.id;
+        lines << tr("%1 (%2).").arg(f.summary, nameOf(f.severity)) << f.evidence;
+    }
+    QStringList attached;
+    for (const Problem& p : problems()) {
+        if ((!itemId.isEmpty() && p.itemIds.contains(itemId))
+            || (!findingId.isEmpty() && p.findingIds.contains(findingId)))
+            attached << tr("  • %1 — %2").arg(p.title, p.fixable() ? fixText(p) : tr("by hand"));
+    }
+    lines << QString();
+    if (attached.isEmpty())
+        lines << tr("No problem concerns it.");
+    else
+        lines << tr("Problems about it:") << attached;
+    return lines.join(QLatin1Char('\n'));
 }
 
 void MainWindow::buildDocks()
@@ -584,20 +791,9 @@ void MainWindow::onSnapshots(const QString& workspace, const QList<Snapshot>& sn
 {
     if (!m_hub->workspaces().contains(workspace))
         return; // removed meanwhile
-    int findings = 0;
-    for (const Snapshot& s : snapshots)
-        findings += int(s.findings.size());
     const QList<Snapshot> before = m_snapshots.value(workspace);
     m_snapshots.insert(workspace, snapshots);
-    if (before.isEmpty() || findings != [&] {
-            int n = 0;
-            for (const Snapshot& s : before)
-                n += int(s.findings.size());
-            return n;
-        }())
-        logEvent(tr("scanned %1: %2, %3")
-                     .arg(QDir(workspace).dirName(), counted(snapshots.size(), tr("state dir"), tr("state dirs")),
-                         counted(findings, tr("finding"), tr("findings"))));
+    logProblemChanges(workspace, before, snapshots);
     applyAll();
 }
 
@@ -627,6 +823,7 @@ void MainWindow::applyAll()
         view->setProperty("sized", true);
     }
     m_stack->setCurrentIndex(m_workspaces->rowCount() > 0 ? 1 : 0);
+    updateOverview();
     updateAlerts();
     updateTools();
     updateCounts();
@@ -693,6 +890,11 @@ void MainWindow::updateCounts()
             worst = s.worst();
     }
     m_tabs->setTabIcon(int(View::Findings), worst ? glyphIcon(glyphFor(*worst)) : glyphIcon(Glyph::Alive));
+    std::optional<Impact> gravest;
+    for (const Problem& p : problems())
+        gravest = gravest ? std::max(*gravest, p.impact) : p.impact;
+    m_tabs->setTabIcon(
+        int(View::Problems), gravest ? glyphIcon(glyphFor(severityOf(*gravest))) : glyphIcon(Glyph::Alive));
     m_countsLabel->setText(
         tr("%1, %2 · %3")
             .arg(counted(m_workspaces->rowCount(), tr("workspace"), tr("workspaces")),
@@ -709,8 +911,9 @@ void MainWindow::updateDetail()
         return;
     }
     const QModelIndex index = current.siblingAtColumn(0);
-    const QString text = index.data(KeyedModel::JsonRole).toString();
     const QVariant row = index.data(KeyedModel::RowRole);
+    // In words first; the raw record below, for whoever wants the figures as the tool wrote them.
+    const QString text = describeInWords(row) + tr("\n\n── record ──\n") + index.data(KeyedModel::JsonRole).toString();
     const QString logFile = row.canConvert<JobRow>() ? row.value<JobRow>().item.logFile : QString();
     const quint64 asked = ++m_detailAsked;
     if (logFile.isEmpty()) {
@@ -870,6 +1073,8 @@ void MainWindow::showRowMenu(View view, const QPoint& pos)
         path = row.value<TempFileRow>().item.path;
     else if (row.canConvert<FindingRow>())
         path = row.value<FindingRow>().item.target.path;
+    else if (row.canConvert<ProblemRow>())
+        path = row.value<ProblemRow>().item.stateDir + QStringLiteral("/.");
     menu.addAction(QIcon::fromTheme(QStringLiteral("edit-copy")), tr("Copy Path"), this,
             [path] { QApplication::clipboard()->setText(path); })
         ->setEnabled(!path.isEmpty());
@@ -1163,10 +1368,8 @@ void MainWindow::updateTray()
 QList<Alert> MainWindow::currentAlerts() const
 {
     QList<Alert> alerts;
-    for (const Snapshot& s : snapshots()) {
-        for (const Finding& f : s.findings)
-            alerts.append({ f.id, int(f.severity), f.summary });
-    }
+    for (const Problem& p : problems())
+        alerts.append({ p.id, int(p.impact), p.title });
     return alerts;
 }
 
@@ -1189,7 +1392,7 @@ void MainWindow::updateAlerts()
     QPixmap face = windowIcon().pixmap(64, 64);
     if (worst >= 0) {
         QPainter painter(&face);
-        paintGlyph(&painter, QRectF(30, 30, 34, 34), glyphFor(Severity(worst)));
+        paintGlyph(&painter, QRectF(30, 30, 34, 34), glyphFor(severityOf(Impact(worst))));
     }
     m_tray->setIcon(QIcon(face));
     m_tray->setToolTip(alerts.isEmpty()

@@ -3,6 +3,7 @@
 
 #include "alerts.h"
 #include "background.h"
+#include "problem/problem.h"
 #include "repair/repair.h"
 #include "snapshot/snapshot.h"
 
@@ -20,6 +21,7 @@ class QLineEdit;
 class QListView;
 class QMenu;
 class QPlainTextEdit;
+class QPushButton;
 class QStackedWidget;
 class QSystemTrayIcon;
 class QTabWidget;
@@ -48,6 +50,7 @@ class MainWindow : public QMainWindow
 public:
     enum class View
     {
+        Problems, // the overview: what is wrong, worst first, and the fix of each
         Jobs,
         Brokers,
         Locks,
@@ -87,6 +90,11 @@ public:
     // behind the rows selected in the current view (every kind, termination included, since
     // someone chose them).
     RepairPlan planAllSafe() const;
+    // The problems shown in the overview, in model order; the plan of one problem's fix (its
+    // findings only, every kind its fix names) and its preview.
+    QList<Problem> problems() const;
+    RepairPlan planProblem(const QString& problemId) const;
+    void fixProblem(const QString& problemId);
     RepairPlan planOrphanCleanup() const;
     RepairPlan planSelected() const;
 
@@ -135,6 +143,10 @@ private:
     void openRepairDialog(const RepairPlan& plan, const QString& title);
     void showRowMenu(View view, const QPoint& pos);
     void showColumnMenu(View view, const QPoint& pos);
+    QWidget* buildOverview(QTableView* table);
+    void updateOverview();
+    void logProblemChanges(const QString& workspace, const QList<Snapshot>& before, const QList<Snapshot>& after);
+    QString describeInWords(const QVariant& row) const;
     static QString columnsKey(View view);
     void saveColumns(View view) const;
     void restoreColumns(View view);
@@ -173,6 +185,8 @@ private:
     TimelineWidget* m_timeline = nullptr;
     QPlainTextEdit* m_detail = nullptr;
     QPlainTextEdit* m_log = nullptr;
+    QLabel* m_overviewSummary = nullptr;
+    QPushButton* m_fixAllButton = nullptr;
     QLabel* m_healthLabel = nullptr;
     QLabel* m_countsLabel = nullptr;
     QLabel* m_scanLabel = nullptr;

@@ -157,7 +157,7 @@ int main(int argc, char* argv[])
         window.show();
     if (parser.isSet(screenshot)) {
         const auto grab = [&window, file = parser.value(screenshot)] {
-            window.selectFirstRow(Stateward::MainWindow::View::Findings); // the detail pane shows a record
+            window.selectFirstRow(Stateward::MainWindow::View::Problems); // the detail pane explains the worst
             const bool ok = window.grab().save(file, "PNG");
             if (!ok)
                 std::fprintf(stderr, "stateward: cannot write screenshot to %s\n", qPrintable(file));
