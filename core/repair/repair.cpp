@@ -4,7 +4,7 @@
 #include "lock/atomicwrite.h"
 #include "lock/lockfile.h"
 #include "logging.h"
-#include "plural.h"
+#include "problem/problem.h"
 #include "proc/openfiles.h"
 #include "proc/procfs.h"
 #include "proc/regularfile.h"
