@@ -428,12 +428,17 @@ QWidget* MainWindow::buildOverview(QTableView* table)
     QHeaderView* header = table->horizontalHeader();
     header->setStretchLastSection(false);
     header->setSectionResizeMode(ProblemsModel::ExplanationColumn, QHeaderView::Stretch);
-    table->setColumnWidth(ProblemsModel::ImpactColumn, 130);
-    table->setColumnWidth(ProblemsModel::TitleColumn, 260);
-    table->setColumnWidth(ProblemsModel::FixColumn, 190);
+    table->setColumnWidth(ProblemsModel::ImpactColumn, 125);
+    table->setColumnWidth(ProblemsModel::TitleColumn, 250);
+    table->setColumnWidth(ProblemsModel::FixColumn, 180);
     table->setColumnWidth(ProblemsModel::FamilyColumn, 100);
     table->setColumnWidth(ProblemsModel::WorkspaceColumn, 140);
     table->setProperty("sized", true);
+    // The tool and workspace are in the title's words already; the column chooser brings them back.
+    if (!QSettings().contains(columnsKey(View::Problems))) {
+        header->setSectionHidden(ProblemsModel::FamilyColumn, true);
+        header->setSectionHidden(ProblemsModel::WorkspaceColumn, true);
+    }
     if (header->sortIndicatorSection() < 0 || header->sortIndicatorSection() >= header->count())
         table->sortByColumn(ProblemsModel::ImpactColumn, Qt::DescendingOrder); // worst first
     table->setToolTip(tr("What is wrong in the workspaces, worst first. Fix previews the change first."));
@@ -483,11 +488,11 @@ void MainWindow::updateOverview()
                 : tr("Nothing wrong in %1: every tool's state checks out.")
                       .arg(counted(m_workspaces->rowCount(), tr("workspace"))));
     else
-        m_overviewSummary->setText(
-            tr("%1 (%2). %3")
-                .arg(counted(all.size(), tr("problem")), parts.join(QStringLiteral(", ")),
-                    safe > 0 ? tr("%1 can be fixed safely in one go.").arg(counted(safe, tr("problem")))
-                             : tr("None can be fixed without a decision of yours.")));
+        m_overviewSummary->setText(tr("%1 (%2). %3")
+                                       .arg(counted(all.size(), tr("problem")), parts.join(QStringLiteral(", ")),
+                                           safe == all.size() ? tr("Fix All Safe fixes every one of them.")
+                                               : safe > 0     ? tr("Fix All Safe fixes %1 of them.").arg(safe)
+                                                              : tr("None can be fixed without a decision of yours.")));
     m_fixAllButton->setEnabled(safe > 0);
 
     // One Fix button per fixable row; a problem without an automatic fix shows what to do by hand.
@@ -880,8 +885,10 @@ void MainWindow::updateCounts()
         const int total = m_models.at(i)->rowCount();
         const QString count = shown == total ? QString::number(total) : tr("%1 of %2").arg(shown).arg(total);
         m_tabs->setTabText(i, tr("%1 (%2)").arg(viewTitle(View(i)), count));
-        parts.append(
-            tr("%1 %2").arg(total).arg(viewTitle(View(i)).toLower().replace(QLatin1String("&&"), QLatin1String("&"))));
+        static const char* const nouns[][2]
+            = { { "problem", "problems" }, { "job", "jobs" }, { "broker or daemon", "brokers & daemons" },
+                  { "lock", "locks" }, { "temp file", "temp files" }, { "finding", "findings" } };
+        parts.append(counted(total, tr(nouns[i][0]), tr(nouns[i][1])));
     }
     const QList<Snapshot> all = snapshots();
     std::optional<Severity> worst;

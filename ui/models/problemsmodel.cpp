@@ -35,6 +35,12 @@ Severity severityOf(Impact impact)
     return Severity::Info;
 }
 
+QString firstSentence(const QString& text)
+{
+    const qsizetype end = text.indexOf(QLatin1String(". "));
+    return end < 0 ? text : text.left(end + 1);
+}
+
 QString fixText(const Problem& p)
 {
     if (!p.fixable())
@@ -100,8 +106,8 @@ QVariant ProblemsModel::rowData(const ProblemRow& row, int column, int role) con
             return impactText(p.impact);
         case TitleColumn:
             return p.title;
-        case ExplanationColumn:
-            return p.explanation;
+        case ExplanationColumn: // its first sentence: the rest is in the tooltip and Details
+            return firstSentence(p.explanation);
         case FixColumn:
             return fixText(p);
         case FamilyColumn:

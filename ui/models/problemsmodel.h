@@ -40,6 +40,8 @@ protected:
 QString impactText(Impact impact);
 // The mark for an impact: the severity glyphs, by rank.
 Severity severityOf(Impact impact);
+// Up to the first ". ": what the overview's row shows of an explanation.
+QString firstSentence(const QString& text);
 // What the Fix column says: the fix's label and what it does to a process, or "By hand: …".
 QString fixText(const Problem& problem);
 
