@@ -427,10 +427,14 @@ QWidget* MainWindow::buildOverview(QTableView* table)
     table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     QHeaderView* header = table->horizontalHeader();
     header->setStretchLastSection(false);
+    // The fix right after the title, the explanation taking the room left: at any width the
+    // button stays in sight (the explanation, in full in Details, is what a narrow window cuts).
     header->setSectionResizeMode(ProblemsModel::ExplanationColumn, QHeaderView::Stretch);
-    table->setColumnWidth(ProblemsModel::ImpactColumn, 125);
-    table->setColumnWidth(ProblemsModel::TitleColumn, 250);
-    table->setColumnWidth(ProblemsModel::FixColumn, 180);
+    if (!QSettings().contains(columnsKey(View::Problems)))
+        header->moveSection(header->visualIndex(ProblemsModel::FixColumn), ProblemsModel::TitleColumn + 1);
+    table->setColumnWidth(ProblemsModel::ImpactColumn, 115);
+    table->setColumnWidth(ProblemsModel::TitleColumn, 220);
+    table->setColumnWidth(ProblemsModel::FixColumn, 215);
     table->setColumnWidth(ProblemsModel::FamilyColumn, 100);
     table->setColumnWidth(ProblemsModel::WorkspaceColumn, 140);
     table->setProperty("sized", true);
@@ -669,7 +673,9 @@ void MainWindow::buildDocks()
     // window state wins.
     QTimer::singleShot(0, this, [this, workspacesDock, detailDock, logDock] {
         if (!m_stateRestored) {
-            resizeDocks({ workspacesDock, detailDock }, { 220, 280 }, Qt::Horizontal);
+            // A share of the window, so a small or scaled one keeps room for the overview.
+            resizeDocks(
+                { workspacesDock, detailDock }, { qMin(220, width() / 6), qMin(280, width() / 5) }, Qt::Horizontal);
             resizeDocks({ logDock }, { 110 }, Qt::Vertical);
         }
     });

@@ -23,6 +23,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QFile>
+#include <QGuiApplication>
 #include <QHeaderView>
 #include <QImage>
 #include <QListView>
@@ -31,6 +32,7 @@
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -75,6 +77,26 @@ QList<RepairResult> repairThroughDialog(MainWindow& window, const char* action, 
     dialog->accept();
     return results;
 }
+
+// The demo with its own $TMPDIR (its cxc-* dirs and codex state are the test's alone), stopped
+// and the environment restored however the test ends.
+struct LiveDemo
+{
+    QTemporaryDir tmp;
+    DemoWorkspace demo;
+    QString error;
+    bool start()
+    {
+        qputenv("TMPDIR", tmp.path().toLocal8Bit());
+        demo.setStandInProgram(ChildProcess::binary("stateward"));
+        return demo.create(&error);
+    }
+    ~LiveDemo()
+    {
+        demo.shutdown();
+        qunsetenv("TMPDIR");
+    }
+};
 
 // Every notification the window sends, kept for the test to read.
 struct RecordingNotifier : Notifier
@@ -176,12 +198,9 @@ private slots:
     // one Fix previews only its problem's findings; Fix All Safe leaves no safely fixable problem.
     void overviewFixesTheDemo()
     {
-        QTemporaryDir tmp; // the demo's $TMPDIR
-        qputenv("TMPDIR", tmp.path().toLocal8Bit());
-        DemoWorkspace demo;
-        demo.setStandInProgram(ChildProcess::binary("stateward"));
-        QString error;
-        QVERIFY2(demo.create(&error), qPrintable(error));
+        LiveDemo live;
+        QVERIFY2(live.start(), qPrintable(live.error));
+        DemoWorkspace& demo = live.demo;
         MainWindow window(nullptr, false);
         QAbstractItemModelTester modelTester(
             window.model(MainWindow::View::Problems), QAbstractItemModelTester::FailureReportingMode::QtTest);
@@ -260,7 +279,18 @@ private slots:
         QVERIFY(fixAll && fixAll->isEnabled());
         fixAll->click();
         QVERIFY(dialog);
+        // STATEWARD_SCREENSHOTS=DIR (under Xvfb, QT_QPA_PLATFORM=xcb): the screen with the fix in progress, for the
+        // README.
+        const QString shots = qEnvironmentVariable("STATEWARD_SCREENSHOTS");
+        const auto shoot = [&shots](const char* name) {
+            if (shots.isEmpty())
+                return;
+            QTest::qWait(300); // let the window manager-less X server draw what was just mapped
+            QGuiApplication::primaryScreen()->grabWindow(0).save(shots + QLatin1Char('/') + QLatin1String(name));
+        };
+        shoot("fix-preview.png");
         dialog->apply();
+        shoot("fix-in-progress.png");
         QVERIFY(QTest::qWaitFor([dialog] { return dialog->isFinished(); }, 60000));
         for (const RepairResult& r : dialog->results())
             QVERIFY2(
@@ -282,8 +312,6 @@ private slots:
             qInfo("left: %s | %s", qPrintable(p.title), qPrintable(p.fixable() ? p.fixLabel : p.manualFix));
         QCOMPARE(resets.count(), 0);
         window.close();
-        demo.shutdown();
-        qunsetenv("TMPDIR");
     }
 
     // It speaks up: a problem that appears while the window is hidden raises exactly one
@@ -380,12 +408,9 @@ private slots:
     // once hid behind the arrow).
     void everyTabInSightAt1024x640()
     {
-        QTemporaryDir tmp; // the demo's $TMPDIR
-        qputenv("TMPDIR", tmp.path().toLocal8Bit());
-        DemoWorkspace demo;
-        demo.setStandInProgram(ChildProcess::binary("stateward"));
-        QString error;
-        QVERIFY2(demo.create(&error), qPrintable(error));
+        LiveDemo live;
+        QVERIFY2(live.start(), qPrintable(live.error));
+        DemoWorkspace& demo = live.demo;
         QSettings().remove(QStringLiteral("window")); // the first run's dock sizes
         MainWindow window(nullptr, false);
         QVERIFY(window.openWorkspace(demo.path(), false));
@@ -408,8 +433,6 @@ private slots:
         for (QToolButton* arrow : bar->findChildren<QToolButton*>())
             QVERIFY(!arrow->isVisible());
         window.close();
-        demo.shutdown();
-        qunsetenv("TMPDIR");
     }
 
     // Del (Remove Workspace) asks first; Cancel keeps the workspace, Stop Watching removes it, and
