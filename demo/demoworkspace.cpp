@@ -364,6 +364,9 @@ namespace {
                     QStringLiteral("trajectory"), QStringLiteral("files"), QStringLiteral("path"),
                     QStringLiteral("conversations"), QStringLiteral("contributor"), QStringLiteral("type"),
                     QStringLiteral("ranges"), QStringLiteral("start_line"), QStringLiteral("end_line") }));
+        // As old as its timestamp: a record written seconds ago may be half-written, and the repair
+        // leaves it alone (a first Fix All Safe would have left this one in place).
+        tree.age(QStringLiteral("%1/active/%2.json").arg(root, traceId), 3 * kHour);
     }
 
     // ---- codex companion ------------------------------------------------------------------------
@@ -584,8 +587,8 @@ What is planted:
 - `.gstack/`: `browse.json` naming a live, healthy daemon, and an orphaned tmp file.
 - `.nx/workspace-data/`: Nx's daemon state naming a live, healthy daemon (an Nx profile tool).
 
-The brokers and the daemons are stand-ins: the stateward program itself, started with the command
-line and environment of the real tools.
+The brokers and the daemons are stand-ins: the stateward program itself, run through the symlinks
+`.demo/bin/node` and `.demo/bin/bun` with the command line and environment of the real tools.
 )";
 
     // Where the argv of the stand-ins points, shaped like the real installs. Nothing runs them.
@@ -728,9 +731,11 @@ bool DemoWorkspace::build(QString* error)
     m_path = QFileInfo(m_dir->path()).canonicalFilePath();
     Tree tree;
     writeProject(tree, m_path);
-    const QString bun = m_path + QLatin1String("/.demo/bin/bun");
-    tree.symlink(QFileInfo(m_standInProgram).absoluteFilePath(), bun);
-    tree.symlink(QFileInfo(m_standInProgram).absoluteFilePath(), m_path + QLatin1String("/.demo/bin/node"));
+    // The stand-ins run as the programs they stand in for ("node", "bun": their process names, which
+    // a repair reports): a terminated broker must not read "PID n (stateward) terminated".
+    for (const char* name : { "bun", "node" })
+        tree.symlink(QFileInfo(m_standInProgram).absoluteFilePath(),
+            m_path + QLatin1String("/.demo/bin/") + QLatin1String(name));
     if (!tree.ok()) {
         *error = tree.error();
         return false;
@@ -787,8 +792,9 @@ bool DemoWorkspace::startBroker(const QString& sessionDir, qint64* pid, QString*
     const QStringList arguments { m_path + QLatin1String("/.demo/plugins/codex/scripts/app-server-broker.mjs"),
         QStringLiteral("serve"), QStringLiteral("--endpoint"), QLatin1String("unix:") + socket, QStringLiteral("--cwd"),
         m_path, QStringLiteral("--pid-file"), sessionDir + QLatin1String("/broker.pid") };
-    if (!startStandIn(QLatin1String(DemoStandIn::kCodexBroker), m_standInProgram, arguments, {},
-            sessionDir + QLatin1String("/broker.log"), pid, error))
+    // argv[0] "node" through a symlink to the stand-in program: codex-companion's `node …broker.mjs serve`.
+    if (!startStandIn(QLatin1String(DemoStandIn::kCodexBroker), m_path + QLatin1String("/.demo/bin/node"), arguments,
+            {}, sessionDir + QLatin1String("/broker.log"), pid, error))
         return false;
     QProcess& p = *m_processes.back();
     const QDeadlineTimer deadline(kReadyTimeoutMs);

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mainwindow.h"
 
+#include "autostart.h"
 #include "exportdialog.h"
 #include "models/brokersmodel.h"
 #include "models/filterproxy.h"
 #include "models/findingsmodel.h"
 #include "models/jobsmodel.h"
 #include "models/locksmodel.h"
+#include "models/problemsmodel.h"
 #include "models/rows.h"
 #include "models/statusglyphs.h"
 #include "models/tempfilesmodel.h"
+#include "problem/problem.h"
 #include "repairdialog.h"
 #include "sources/source.h"
 #include "theme.h"
@@ -39,6 +42,8 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMetaEnum>
+#include <QPainter>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScreen>
@@ -48,6 +53,7 @@
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QSystemTrayIcon>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
@@ -65,6 +71,8 @@ namespace {
     const auto kWorkspacesKey = QStringLiteral("workspaces/list");
     const auto kGeometryKey = QStringLiteral("window/geometry");
     const auto kStateKey = QStringLiteral("window/state");
+    const auto kTrayKey = QStringLiteral("tray/show");
+    const auto kCloseToTrayKey = QStringLiteral("tray/closeTo");
     constexpr int kLogLines = 2000;
     constexpr qint64 kLogTailBytes = 16 * 1024;
     constexpr int kMaxColumnWidth = 220; // long titles and paths elide; the row shows whole in Details
@@ -118,6 +126,9 @@ namespace {
                     itemIds.insert(row.value<TempFileRow>().item.id);
                 } else if (row.canConvert<FindingRow>()) {
                     findingIds.insert(row.value<FindingRow>().item.id);
+                } else if (row.canConvert<ProblemRow>()) {
+                    for (const QString& id : row.value<ProblemRow>().item.findingIds)
+                        findingIds.insert(id);
                 }
             }
         }
@@ -133,6 +144,8 @@ namespace {
     QString viewTitle(MainWindow::View view)
     {
         switch (view) {
+        case MainWindow::View::Problems:
+            return QObject::tr("Problems");
         case MainWindow::View::Jobs:
             return QObject::tr("Jobs");
         case MainWindow::View::Brokers:
@@ -161,6 +174,16 @@ MainWindow::MainWindow(QWidget* parent, bool restoreWorkspaces)
     buildActions();
     buildViews();
     buildDocks();
+    m_ownNotifier = std::make_unique<DesktopNotifier>(this);
+    m_herald = std::make_unique<Herald>(m_ownNotifier.get());
+    m_heraldTimer = new QTimer(this);
+    m_heraldTimer->setSingleShot(true);
+    connect(m_heraldTimer, &QTimer::timeout, this, [this] {
+        if (const qint64 left = m_herald->flush(); left > 0)
+            m_heraldTimer->start(int(left));
+    });
+    buildSettingsMenu();
+    updateTray();
 
     connect(m_hub, &WatchHub::snapshotsChanged, this, &MainWindow::onSnapshots);
     connect(m_hub, &WatchHub::healthChanged, this, &MainWindow::onHealth);
@@ -182,7 +205,7 @@ MainWindow::MainWindow(QWidget* parent, bool restoreWorkspaces)
         pending->removeDuplicates();
         logEvent(pending->size() == 1
                 ? tr("changed: %1").arg(pending->first())
-                : tr("%n files changed, e.g. %1", nullptr, int(pending->size())).arg(pending->first()));
+                : tr("%1 changed, e.g. %2").arg(counted(pending->size(), tr("file"), tr("files")), pending->first()));
         pending->clear();
     });
 
@@ -253,7 +276,7 @@ void MainWindow::buildActions()
     make("undo", tr("&Undo a Repair…"), QStringLiteral("edit-undo"), QKeySequence::Undo,
         tr("List the quarantines repairs left and restore one"), &MainWindow::showUndo);
     make("quit", tr("&Quit"), QStringLiteral("application-exit"), QKeySequence::Quit, tr("Quit Stateward"),
-        &QWidget::close);
+        &MainWindow::quit);
     make("find", tr("&Filter"), QStringLiteral("edit-find"), QKeySequence::Find, tr("Filter the tables"), [this] {
         m_filter->setFocus();
         m_filter->selectAll();
@@ -268,10 +291,15 @@ void MainWindow::buildActions()
 
 void MainWindow::buildViews()
 {
-    m_models = { new JobsModel(this), new BrokersModel(this), new LocksModel(this), new TempFilesModel(this),
-        new FindingsModel(this) };
+    m_models = { new ProblemsModel(this), new JobsModel(this), new BrokersModel(this), new LocksModel(this),
+        new TempFilesModel(this), new FindingsModel(this) };
     m_tabs = new QTabWidget;
     m_tabs->setDocumentMode(true);
+    // Every tab stays in sight at any width: labels elide instead of scrolling behind an arrow
+    // (at 1024×640 the first tab once hid behind it).
+    m_tabs->setUsesScrollButtons(false);
+    m_tabs->setElideMode(Qt::ElideRight);
+    m_tabs->tabBar()->setExpanding(false);
     for (int i = 0; i < m_models.size(); ++i) {
         const View view = View(i);
         auto* proxy = new FilterProxy(this);
@@ -290,6 +318,10 @@ void MainWindow::buildViews()
         table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 8);
         table->horizontalHeader()->setStretchLastSection(true);
         table->horizontalHeader()->setHighlightSections(false);
+        table->horizontalHeader()->setSectionsMovable(true);
+        table->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
+        connect(table->horizontalHeader(), &QWidget::customContextMenuRequested, this,
+            [this, view](const QPoint& pos) { showColumnMenu(view, pos); });
         table->setTabKeyNavigation(false); // Tab leaves the table; arrows move between cells
         table->setContextMenuPolicy(Qt::CustomContextMenu);
         connect(table, &QWidget::customContextMenuRequested, this,
@@ -301,7 +333,10 @@ void MainWindow::buildViews()
         connect(table, &QAbstractItemView::activated, this, [this] { updateDetail(); });
         m_proxies.append(proxy);
         m_views.append(table);
-        m_tabs->addTab(table, viewTitle(view));
+        m_tabs->addTab(view == View::Problems ? buildOverview(table) : table, viewTitle(view));
+        restoreColumns(view);
+        connect(
+            table->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, [this, view] { saveColumns(view); });
     }
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
         updateDetail();
@@ -383,6 +418,216 @@ void MainWindow::buildViews()
     }
 }
 
+QWidget* MainWindow::buildOverview(QTableView* table)
+{
+    // Rows read as sentences: the title and what happened wrap, and each row is as tall as its text.
+    table->setWordWrap(true);
+    table->setTextElideMode(Qt::ElideRight);
+    table->setSelectionMode(QAbstractItemView::SingleSelection);
+    table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    QHeaderView* header = table->horizontalHeader();
+    header->setStretchLastSection(false);
+    // The fix right after the title, the explanation taking the room left: at any width the
+    // button stays in sight (the explanation, in full in Details, is what a narrow window cuts).
+    header->setSectionResizeMode(ProblemsModel::ExplanationColumn, QHeaderView::Stretch);
+    if (!QSettings().contains(columnsKey(View::Problems)))
+        header->moveSection(header->visualIndex(ProblemsModel::FixColumn), ProblemsModel::TitleColumn + 1);
+    table->setColumnWidth(ProblemsModel::ImpactColumn, 115);
+    table->setColumnWidth(ProblemsModel::TitleColumn, 220);
+    table->setColumnWidth(ProblemsModel::FixColumn, 215);
+    table->setColumnWidth(ProblemsModel::FamilyColumn, 100);
+    table->setColumnWidth(ProblemsModel::WorkspaceColumn, 140);
+    table->setProperty("sized", true);
+    // The tool and workspace are in the title's words already; the column chooser brings them back.
+    if (!QSettings().contains(columnsKey(View::Problems))) {
+        header->setSectionHidden(ProblemsModel::FamilyColumn, true);
+        header->setSectionHidden(ProblemsModel::WorkspaceColumn, true);
+    }
+    if (header->sortIndicatorSection() < 0 || header->sortIndicatorSection() >= header->count())
+        table->sortByColumn(ProblemsModel::ImpactColumn, Qt::DescendingOrder); // worst first
+    table->setToolTip(tr("What is wrong in the workspaces, worst first. Fix previews the change first."));
+
+    m_overviewSummary = new QLabel;
+    m_overviewSummary->setObjectName(QStringLiteral("overviewSummary"));
+    m_overviewSummary->setWordWrap(true);
+    m_overviewSummary->setTextFormat(Qt::PlainText);
+    m_fixAllButton = new QPushButton(QIcon::fromTheme(QStringLiteral("document-save")), tr("Fix All Safe…"));
+    m_fixAllButton->setObjectName(QStringLiteral("fixAllSafe"));
+    m_fixAllButton->setToolTip(tr("Preview every fix that only changes files (each kept for Undo, or re-checked "
+                                  "first), then apply it"));
+    connect(m_fixAllButton, &QPushButton::clicked, this, &MainWindow::repairAllSafe);
+    auto* bar = new QHBoxLayout;
+    bar->setContentsMargins(8, 6, 8, 6);
+    bar->addWidget(m_overviewSummary, 1);
+    bar->addWidget(m_fixAllButton);
+    auto* page = new QWidget;
+    auto* layout = new QVBoxLayout(page);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addLayout(bar);
+    layout->addWidget(table, 1);
+    return page;
+}
+
+void MainWindow::updateOverview()
+{
+    auto* model = static_cast<ProblemsModel*>(m_models.at(int(View::Problems)));
+    const QList<Problem> all = model->problems();
+    int safe = 0;
+    QHash<Impact, int> byImpact;
+    for (const Problem& p : all) {
+        safe += p.fixable() && p.fixSafety() == RepairSafety::Safe;
+        ++byImpact[p.impact];
+    }
+    QStringList parts;
+    for (Impact i : { Impact::LosesData, Impact::Blocks, Impact::WastesMemory, Impact::Litter }) {
+        if (byImpact.value(i) > 0)
+            parts.append(tr("%1: %2").arg(impactText(i)).arg(byImpact.value(i)));
+    }
+    if (m_workspaces->rowCount() == 0)
+        m_overviewSummary->setText(tr("No workspace open."));
+    else if (all.isEmpty())
+        m_overviewSummary->setText(m_snapshots.isEmpty()
+                ? tr("Scanning…")
+                : tr("Nothing wrong in %1: every tool's state checks out.")
+                      .arg(counted(m_workspaces->rowCount(), tr("workspace"))));
+    else
+        m_overviewSummary->setText(tr("%1 (%2). %3")
+                                       .arg(counted(all.size(), tr("problem")), parts.join(QStringLiteral(", ")),
+                                           safe == all.size() ? tr("Fix All Safe fixes every one of them.")
+                                               : safe > 0     ? tr("Fix All Safe fixes %1 of them.").arg(safe)
+                                                              : tr("None can be fixed without a decision of yours.")));
+    m_fixAllButton->setEnabled(safe > 0);
+
+    // One Fix button per fixable row; a problem without an automatic fix shows what to do by hand.
+    QTableView* table = m_views.at(int(View::Problems));
+    QAbstractItemModel* shown = table->model();
+    for (int r = 0; r < shown->rowCount(); ++r) {
+        const QModelIndex cell = shown->index(r, ProblemsModel::FixColumn);
+        const Problem p = cell.data(KeyedModel::RowRole).value<ProblemRow>().item;
+        auto* button = qobject_cast<QPushButton*>(table->indexWidget(cell));
+        if (!p.fixable()) {
+            if (button)
+                table->setIndexWidget(cell, nullptr);
+            continue;
+        }
+        if (!button) {
+            button = new QPushButton;
+            button->setObjectName(QStringLiteral("fixButton"));
+            connect(button, &QPushButton::clicked, this,
+                [this, button] { fixProblem(button->property("problemId").toString()); });
+            table->setIndexWidget(cell, button);
+        }
+        button->setProperty("problemId", p.id);
+        button->setText(fixText(p) + QStringLiteral("…"));
+        button->setToolTip(cell.data(Qt::ToolTipRole).toString());
+    }
+}
+
+QList<Problem> MainWindow::problems() const
+{
+    return static_cast<const ProblemsModel*>(m_models.at(int(View::Problems)))->problems();
+}
+
+RepairPlan MainWindow::planProblem(const QString& problemId) const
+{
+    const KeyedModel* model = m_models.at(int(View::Problems));
+    const int row = model->rowOf(problemId);
+    if (row < 0)
+        return {};
+    const Problem p = model->index(row, 0).data(KeyedModel::RowRole).value<ProblemRow>().item;
+    const QSet<QString> ids(p.findingIds.cbegin(), p.findingIds.cend());
+    QList<Snapshot> chosen = snapshots();
+    chosen.removeIf([&p](const Snapshot& s) { return s.stateDir != p.stateDir; });
+    for (Snapshot& s : chosen)
+        s.findings.removeIf([&ids](const Finding& f) { return !ids.contains(f.id); });
+    return planRepairs(chosen, p.repairs);
+}
+
+void MainWindow::fixProblem(const QString& problemId)
+{
+    const KeyedModel* model = m_models.at(int(View::Problems));
+    const int row = model->rowOf(problemId);
+    if (row < 0)
+        return; // fixed or gone meanwhile
+    const Problem p = model->index(row, 0).data(KeyedModel::RowRole).value<ProblemRow>().item;
+    openRepairDialog(planProblem(problemId), tr("Fix: %1").arg(p.title));
+}
+
+void MainWindow::logProblemChanges(
+    const QString& workspace, const QList<Snapshot>& before, const QList<Snapshot>& after)
+{
+    // What changed, in words: a problem that appeared (its title has the figures), one whose figures
+    // changed, one that is gone. Nothing when a rescan found the same.
+    const QString where = QDir(workspace).dirName();
+    QHash<QString, QString> old;
+    for (const Problem& p : problemsOf(before))
+        old.insert(p.id, p.title);
+    const QList<Problem> now = problemsOf(after);
+    QSet<QString> still;
+    for (const Problem& p : now) {
+        still.insert(p.id);
+        const auto it = old.constFind(p.id);
+        if (it == old.cend())
+            logEvent(tr("%1: %2").arg(where, p.title));
+        else if (*it != p.title)
+            logEvent(tr("%1: now %2").arg(where, p.title));
+    }
+    for (auto it = old.cbegin(); it != old.cend(); ++it) {
+        if (!still.contains(it.key()))
+            logEvent(tr("%1: resolved: %2").arg(where, it.value()));
+    }
+    if (before.isEmpty() && now.isEmpty())
+        logEvent(tr("%1: nothing wrong (%2 checked)").arg(where, counted(after.size(), tr("state dir"))));
+}
+
+QString MainWindow::describeInWords(const QVariant& row) const
+{
+    QStringList lines;
+    QString itemId, findingId;
+    if (row.canConvert<ProblemRow>()) {
+        const Problem& p = row.value<ProblemRow>().item;
+        lines << p.title << QString() << p.explanation << QString();
+        lines << (p.fixable() ? tr("Fix: %1 (previewed first).").arg(fixText(p)) : tr("By hand: %1").arg(p.manualFix));
+        lines << tr("Impact: %1. %2.").arg(impactText(p.impact), counted(p.findingIds.size(), tr("finding")));
+        return lines.join(QLatin1Char('\n'));
+    }
+    if (row.canConvert<JobRow>()) {
+        const Job& j = row.value<JobRow>().item;
+        itemId = j.id;
+        lines << tr("Job %1, '%2'; its process %3 is %4.")
+                     .arg(j.id, j.status, pidText(j.pid), livenessText(j.pid, j.liveness));
+    } else if (row.canConvert<BrokerRow>()) {
+        const Broker& b = row.value<BrokerRow>().item;
+        itemId = b.id;
+        lines << tr("Broker or daemon, PID %1: %2.").arg(pidText(b.pid), livenessText(b.pid, b.liveness));
+    } else if (row.canConvert<LockRow>()) {
+        const LockHolder& l = row.value<LockRow>().item;
+        itemId = l.id;
+        lines << tr("Lock %1: %2.").arg(l.verdict.path, l.verdict.reason);
+    } else if (row.canConvert<TempFileRow>()) {
+        const TempFile& t = row.value<TempFileRow>().item;
+        itemId = t.id;
+        lines << tr("Temporary file %1 (%2): %3.").arg(t.path, sizeText(t.size), t.reason);
+    } else if (row.canConvert<FindingRow>()) {
+        const Finding& f = row.value<FindingRow>().item;
+        findingId = f.id;
+        lines << tr("%1 (%2).").arg(f.summary, nameOf(f.severity)) << f.evidence;
+    }
+    QStringList attached;
+    for (const Problem& p : problems()) {
+        if ((!itemId.isEmpty() && p.itemIds.contains(itemId))
+            || (!findingId.isEmpty() && p.findingIds.contains(findingId)))
+            attached << tr("  • %1 — %2").arg(p.title, p.fixable() ? fixText(p) : tr("by hand"));
+    }
+    lines << QString();
+    if (attached.isEmpty())
+        lines << tr("No problem concerns it.");
+    else
+        lines << tr("Problems about it:") << attached;
+    return lines.join(QLatin1Char('\n'));
+}
+
 void MainWindow::buildDocks()
 {
     m_workspaceView = new QListView;
@@ -428,7 +673,9 @@ void MainWindow::buildDocks()
     // window state wins.
     QTimer::singleShot(0, this, [this, workspacesDock, detailDock, logDock] {
         if (!m_stateRestored) {
-            resizeDocks({ workspacesDock, detailDock }, { 220, 280 }, Qt::Horizontal);
+            // A share of the window, so a small or scaled one keeps room for the overview.
+            resizeDocks(
+                { workspacesDock, detailDock }, { qMin(220, width() / 6), qMin(280, width() / 5) }, Qt::Horizontal);
             resizeDocks({ logDock }, { 110 }, Qt::Vertical);
         }
     });
@@ -555,20 +802,9 @@ void MainWindow::onSnapshots(const QString& workspace, const QList<Snapshot>& sn
 {
     if (!m_hub->workspaces().contains(workspace))
         return; // removed meanwhile
-    int findings = 0;
-    for (const Snapshot& s : snapshots)
-        findings += int(s.findings.size());
     const QList<Snapshot> before = m_snapshots.value(workspace);
     m_snapshots.insert(workspace, snapshots);
-    if (before.isEmpty() || findings != [&] {
-            int n = 0;
-            for (const Snapshot& s : before)
-                n += int(s.findings.size());
-            return n;
-        }())
-        logEvent(tr("scanned %1: %n state dir(s), %2 findings", nullptr, int(snapshots.size()))
-                     .arg(QDir(workspace).dirName())
-                     .arg(findings));
+    logProblemChanges(workspace, before, snapshots);
     applyAll();
 }
 
@@ -598,6 +834,8 @@ void MainWindow::applyAll()
         view->setProperty("sized", true);
     }
     m_stack->setCurrentIndex(m_workspaces->rowCount() > 0 ? 1 : 0);
+    updateOverview();
+    updateAlerts();
     updateTools();
     updateCounts();
     updateDetail();
@@ -629,12 +867,11 @@ void MainWindow::updateTools()
         item->setIcon(0, s.findings.isEmpty() ? glyphIcon(Glyph::Alive) : glyphIcon(glyphFor(worst)));
         item->setText(1, QDir::toNativeSeparators(s.stateDir));
         item->setToolTip(1,
-            tr("%1\nworkspace %2\n%3 jobs, %4 brokers, %5 locks, %6 findings")
-                .arg(s.stateDir, s.workspace)
-                .arg(s.jobs.size())
-                .arg(s.brokers.size())
-                .arg(s.locks.size())
-                .arg(s.findings.size()));
+            tr("%1\nworkspace %2\n%3, %4, %5, %6")
+                .arg(s.stateDir, s.workspace, counted(s.jobs.size(), tr("job"), tr("jobs")),
+                    counted(s.brokers.size(), tr("broker"), tr("brokers")),
+                    counted(s.locks.size(), tr("lock"), tr("locks")),
+                    counted(s.findings.size(), tr("finding"), tr("findings"))));
         // What the files say the folder is (tool and era): a folder no tool's files match is shown, never judged.
         QString recognised = tr("recognised as %1").arg(s.recognised.describe());
         if (!s.recognised.evidence.isEmpty())
@@ -654,8 +891,10 @@ void MainWindow::updateCounts()
         const int total = m_models.at(i)->rowCount();
         const QString count = shown == total ? QString::number(total) : tr("%1 of %2").arg(shown).arg(total);
         m_tabs->setTabText(i, tr("%1 (%2)").arg(viewTitle(View(i)), count));
-        parts.append(
-            tr("%1 %2").arg(total).arg(viewTitle(View(i)).toLower().replace(QLatin1String("&&"), QLatin1String("&"))));
+        static const char* const nouns[][2]
+            = { { "problem", "problems" }, { "job", "jobs" }, { "broker or daemon", "brokers & daemons" },
+                  { "lock", "locks" }, { "temp file", "temp files" }, { "finding", "findings" } };
+        parts.append(counted(total, tr(nouns[i][0]), tr(nouns[i][1])));
     }
     const QList<Snapshot> all = snapshots();
     std::optional<Severity> worst;
@@ -664,10 +903,15 @@ void MainWindow::updateCounts()
             worst = s.worst();
     }
     m_tabs->setTabIcon(int(View::Findings), worst ? glyphIcon(glyphFor(*worst)) : glyphIcon(Glyph::Alive));
-    m_countsLabel->setText(tr("%1 workspace(s), %2 state dir(s) · %3")
-                               .arg(m_workspaces->rowCount())
-                               .arg(all.size())
-                               .arg(parts.join(QStringLiteral(" · "))));
+    std::optional<Impact> gravest;
+    for (const Problem& p : problems())
+        gravest = gravest ? std::max(*gravest, p.impact) : p.impact;
+    m_tabs->setTabIcon(
+        int(View::Problems), gravest ? glyphIcon(glyphFor(severityOf(*gravest))) : glyphIcon(Glyph::Alive));
+    m_countsLabel->setText(
+        tr("%1, %2 · %3")
+            .arg(counted(m_workspaces->rowCount(), tr("workspace"), tr("workspaces")),
+                counted(all.size(), tr("state dir"), tr("state dirs")), parts.join(QStringLiteral(" · "))));
 }
 
 void MainWindow::updateDetail()
@@ -680,8 +924,9 @@ void MainWindow::updateDetail()
         return;
     }
     const QModelIndex index = current.siblingAtColumn(0);
-    const QString text = index.data(KeyedModel::JsonRole).toString();
     const QVariant row = index.data(KeyedModel::RowRole);
+    // In words first; the raw record below, for whoever wants the figures as the tool wrote them.
+    const QString text = describeInWords(row) + tr("\n\n── record ──\n") + index.data(KeyedModel::JsonRole).toString();
     const QString logFile = row.canConvert<JobRow>() ? row.value<JobRow>().item.logFile : QString();
     const quint64 asked = ++m_detailAsked;
     if (logFile.isEmpty()) {
@@ -841,6 +1086,8 @@ void MainWindow::showRowMenu(View view, const QPoint& pos)
         path = row.value<TempFileRow>().item.path;
     else if (row.canConvert<FindingRow>())
         path = row.value<FindingRow>().item.target.path;
+    else if (row.canConvert<ProblemRow>())
+        path = row.value<ProblemRow>().item.stateDir + QStringLiteral("/.");
     menu.addAction(QIcon::fromTheme(QStringLiteral("edit-copy")), tr("Copy Path"), this,
             [path] { QApplication::clipboard()->setText(path); })
         ->setEnabled(!path.isEmpty());
@@ -851,6 +1098,68 @@ void MainWindow::showRowMenu(View view, const QPoint& pos)
         QApplication::clipboard()->setText(index.siblingAtColumn(0).data(KeyedModel::JsonRole).toString());
     });
     menu.exec(table->viewport()->mapToGlobal(pos));
+}
+
+QString MainWindow::columnsKey(View view)
+{
+    return QStringLiteral("tables/%1/header").arg(QLatin1String(QMetaEnum::fromType<View>().valueToKey(int(view))));
+}
+
+void MainWindow::saveColumns(View view) const
+{
+    QSettings().setValue(columnsKey(view), m_views.at(int(view))->horizontalHeader()->saveState());
+}
+
+void MainWindow::restoreColumns(View view)
+{
+    QTableView* table = m_views.at(int(view));
+    QHeaderView* header = table->horizontalHeader();
+    if (!header->restoreState(QSettings().value(columnsKey(view)).toByteArray()))
+        return;
+    table->setProperty("sized", true); // the saved widths win over sizing to the first rows
+    // A saved order is applied, not only drawn: the proxy sorts by the restored indicator.
+    if (header->sortIndicatorSection() >= 0 && header->sortIndicatorSection() < header->count())
+        table->sortByColumn(header->sortIndicatorSection(), header->sortIndicatorOrder());
+}
+
+void MainWindow::showColumnMenu(View view, const QPoint& pos)
+{
+    QTableView* table = m_views.at(int(view));
+    QHeaderView* header = table->horizontalHeader();
+    QMenu menu(this);
+    menu.setObjectName(QStringLiteral("columnMenu"));
+    menu.setTitle(tr("Columns"));
+    fillColumnMenu(view, &menu);
+    menu.exec(header->viewport()->mapToGlobal(pos));
+}
+
+void MainWindow::fillColumnMenu(View view, QMenu* menu)
+{
+    QTableView* table = m_views.at(int(view));
+    QHeaderView* header = table->horizontalHeader();
+    const QAbstractItemModel* model = table->model();
+    int shown = 0;
+    for (int c = 0; c < header->count(); ++c)
+        shown += !header->isSectionHidden(c);
+    for (int c = 0; c < header->count(); ++c) {
+        QAction* a = menu->addAction(model->headerData(c, Qt::Horizontal).toString());
+        a->setObjectName(QStringLiteral("column%1").arg(c));
+        a->setCheckable(true);
+        a->setChecked(!header->isSectionHidden(c));
+        a->setEnabled(header->isSectionHidden(c) || shown > 1); // the last column shown stays
+        connect(a, &QAction::toggled, this, [this, view, header, c](bool on) {
+            header->setSectionHidden(c, !on);
+            if (on && header->sectionSize(c) < header->minimumSectionSize() * 2)
+                header->resizeSection(c, header->defaultSectionSize());
+            saveColumns(view);
+        });
+    }
+    menu->addSeparator();
+    menu->addAction(tr("Show All Columns"), this, [this, view, header] {
+        for (int c = 0; c < header->count(); ++c)
+            header->setSectionHidden(c, false);
+        saveColumns(view);
+    });
 }
 
 void MainWindow::selectId(const QString& id)
@@ -932,7 +1241,180 @@ void MainWindow::removeSelectedWorkspace()
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     saveSettings();
+    if (!m_quitting && m_tray && m_tray->isVisible() && closeToTrayWanted()) {
+        hide(); // still watching: the tray speaks up when something new goes wrong
+        event->ignore();
+        return;
+    }
     event->accept();
+    if (m_tray && m_tray->isVisible()) // the tray kept the application from quitting on its own
+        QTimer::singleShot(0, qApp, &QCoreApplication::quit);
+}
+
+void MainWindow::quit()
+{
+    m_quitting = true;
+    close();
+    m_quitting = false; // a refused close (a repair still applying) leaves the window as it was
+}
+
+bool MainWindow::trayWanted()
+{
+    return QSystemTrayIcon::isSystemTrayAvailable() && QSettings().value(kTrayKey, true).toBool();
+}
+
+bool MainWindow::closeToTrayWanted()
+{
+    return QSystemTrayIcon::isSystemTrayAvailable() && QSettings().value(kCloseToTrayKey, true).toBool();
+}
+
+void MainWindow::showEvent(QShowEvent* event)
+{
+    m_presented = true;
+    QMainWindow::showEvent(event);
+}
+
+void MainWindow::startHidden()
+{
+    m_presented = true;
+    if (m_tray && m_tray->isVisible())
+        hide();
+    else
+        showMinimized();
+}
+
+void MainWindow::setNotifier(Notifier* notifier, Herald::Clock clock)
+{
+    m_herald = clock ? std::make_unique<Herald>(notifier, std::move(clock)) : std::make_unique<Herald>(notifier);
+    updateAlerts();
+}
+
+void MainWindow::buildSettingsMenu()
+{
+    QMenu* settings = menuBar()->addMenu(tr("&Settings"));
+    const bool trayAvailable = QSystemTrayIcon::isSystemTrayAvailable();
+    const QString noTray = tr("This desktop has no system tray");
+    QAction* tray = settings->addAction(tr("Show Icon in System &Tray"));
+    tray->setObjectName(QStringLiteral("settingTray"));
+    tray->setCheckable(true);
+    tray->setChecked(trayWanted());
+    tray->setEnabled(trayAvailable);
+    tray->setStatusTip(
+        trayAvailable ? tr("The worst problem and the count, in the tray; notifications from there") : noTray);
+    connect(tray, &QAction::toggled, this, [this](bool on) {
+        QSettings().setValue(kTrayKey, on);
+        updateTray();
+    });
+    QAction* closeTo = settings->addAction(tr("&Close to Tray"));
+    closeTo->setObjectName(QStringLiteral("settingCloseToTray"));
+    closeTo->setCheckable(true);
+    closeTo->setChecked(closeToTrayWanted());
+    closeTo->setEnabled(trayAvailable);
+    closeTo->setStatusTip(trayAvailable ? tr("Closing the window keeps Stateward watching in the tray") : noTray);
+    connect(closeTo, &QAction::toggled, this, [](bool on) { QSettings().setValue(kCloseToTrayKey, on); });
+    QAction* login = settings->addAction(tr("Start at &Login"));
+    login->setObjectName(QStringLiteral("settingStartAtLogin"));
+    login->setCheckable(true);
+    login->setChecked(startsAtLogin());
+    login->setStatusTip(tr("Start Stateward hidden when you log in (%1)").arg(autostartFile()));
+    connect(login, &QAction::toggled, this, [this, login](bool on) {
+        QString error;
+        if (setStartAtLogin(on, QCoreApplication::applicationFilePath(), &error)) {
+            logEvent(on ? tr("starts at login: %1").arg(autostartFile()) : tr("no longer starts at login"));
+            return;
+        }
+        const QSignalBlocker block(login);
+        login->setChecked(!on);
+        statusBar()->showMessage(tr("Start at login: %1").arg(error), 10000);
+        logEvent(tr("start at login: %1").arg(error));
+    });
+}
+
+void MainWindow::updateTray()
+{
+    if (!trayWanted()) {
+        if (m_tray)
+            m_tray->hide();
+        QApplication::setQuitOnLastWindowClosed(true);
+        if (m_ownNotifier)
+            m_ownNotifier->setTray(nullptr);
+        return;
+    }
+    if (!m_tray) {
+        m_tray = new QSystemTrayIcon(this);
+        m_tray->setObjectName(QStringLiteral("tray"));
+        auto* menu = new QMenu(this);
+        menu->addAction(tr("&Show Stateward"), this, [this] {
+            showNormal();
+            raise();
+            activateWindow();
+        });
+        menu->addAction(action(QStringLiteral("repairAll")));
+        menu->addSeparator();
+        menu->addAction(action(QStringLiteral("quit")));
+        m_tray->setContextMenu(menu);
+        connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason reason) {
+            if (reason != QSystemTrayIcon::Trigger && reason != QSystemTrayIcon::DoubleClick)
+                return;
+            if (isVisible() && !isMinimized()) {
+                hide();
+            } else {
+                showNormal();
+                raise();
+                activateWindow();
+            }
+        });
+        connect(m_tray, &QSystemTrayIcon::messageClicked, this, [this] {
+            showNormal();
+            raise();
+            activateWindow();
+        });
+    }
+    // The window may hide while the application keeps watching.
+    QApplication::setQuitOnLastWindowClosed(false);
+    m_tray->show();
+    if (m_ownNotifier)
+        m_ownNotifier->setTray(m_tray);
+    updateAlerts();
+}
+
+QList<Alert> MainWindow::currentAlerts() const
+{
+    QList<Alert> alerts;
+    for (const Problem& p : problems())
+        alerts.append({ p.id, int(p.impact), p.title });
+    return alerts;
+}
+
+void MainWindow::updateAlerts()
+{
+    if (!m_herald)
+        return; // still building the window
+    const QList<Alert> alerts = currentAlerts();
+    setWindowTitle(titleWithCount(QStringLiteral("Stateward"), int(alerts.size())));
+    // A window never shown yet (being built) is not "hidden"; one started hidden at login is.
+    const bool unseen = m_presented && (!isVisible() || isMinimized());
+    m_herald->update(alerts, unseen);
+    if (m_herald->hasPending() && !m_heraldTimer->isActive())
+        m_heraldTimer->start(int(qMax<qint64>(1000, m_herald->flush())));
+    if (!m_tray)
+        return;
+    int worst = -1;
+    for (const Alert& a : alerts)
+        worst = qMax(worst, a.rank);
+    QPixmap face = windowIcon().pixmap(64, 64);
+    if (worst >= 0) {
+        QPainter painter(&face);
+        paintGlyph(&painter, QRectF(30, 30, 34, 34), glyphFor(severityOf(Impact(worst))));
+    }
+    m_tray->setIcon(QIcon(face));
+    m_tray->setToolTip(alerts.isEmpty()
+            ? tr("Stateward: nothing wrong")
+            : tr("Stateward: %1; the worst: %2")
+                  .arg(counted(alerts.size(), tr("problem"), tr("problems")),
+                      std::max_element(alerts.cbegin(), alerts.cend(), [](const Alert& a, const Alert& b) {
+                          return a.rank < b.rank;
+                      })->title));
 }
 
 void MainWindow::saveSettings() const
@@ -945,6 +1427,8 @@ void MainWindow::saveSettings() const
     }
     settings.setValue(kGeometryKey, saveGeometry());
     settings.setValue(kStateKey, saveState());
+    for (int i = 0; i < m_views.size(); ++i)
+        saveColumns(View(i));
 }
 
 } // namespace Stateward

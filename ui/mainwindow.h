@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "alerts.h"
 #include "background.h"
+#include "problem/problem.h"
 #include "repair/repair.h"
 #include "snapshot/snapshot.h"
 
@@ -10,15 +12,21 @@
 #include <QPair>
 #include <QSet>
 
+#include <memory>
+
 class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
 class QListView;
+class QMenu;
 class QPlainTextEdit;
+class QPushButton;
 class QStackedWidget;
+class QSystemTrayIcon;
 class QTabWidget;
 class QTableView;
+class QTimer;
 class QTreeWidget;
 
 namespace Stateward {
@@ -42,6 +50,7 @@ class MainWindow : public QMainWindow
 public:
     enum class View
     {
+        Problems, // the overview: what is wrong, worst first, and the fix of each
         Jobs,
         Brokers,
         Locks,
@@ -71,6 +80,9 @@ public:
     // Every snapshot shown, all workspaces, in workspace order.
     QList<Snapshot> snapshots() const;
     void showView(View view);
+    // The header's column chooser: one checkable action per column (the last one shown cannot be
+    // hidden) and "Show All Columns". Hiding, showing, sorting and widths are remembered per view.
+    void fillColumnMenu(View view, QMenu* menu);
     // Selects the first row of a view (by its current sort), as a click would.
     void selectFirstRow(View view);
 
@@ -78,8 +90,25 @@ public:
     // behind the rows selected in the current view (every kind, termination included, since
     // someone chose them).
     RepairPlan planAllSafe() const;
+    // The problems shown in the overview, in model order; the plan of one problem's fix (its
+    // findings only, every kind its fix names) and its preview.
+    QList<Problem> problems() const;
+    RepairPlan planProblem(const QString& problemId) const;
+    void fixProblem(const QString& problemId);
     RepairPlan planOrphanCleanup() const;
     RepairPlan planSelected() const;
+
+    // Speaking up (the tray, notifications, the title). Tests give their own notifier and clock;
+    // by default notifications go to the tray's balloon, or to a popup where there is no tray.
+    void setNotifier(Notifier* notifier, Herald::Clock clock = {});
+    const Herald& herald() const { return *m_herald; }
+    QSystemTrayIcon* trayIcon() const { return m_tray; }
+    // The settings (Settings menu): a tray icon (on by default where the desktop has one), close
+    // to the tray instead of quitting (the same default), start at login (off by default).
+    static bool trayWanted();
+    static bool closeToTrayWanted();
+    // Starts with the window hidden: in the tray when there is one, else minimised (--hidden).
+    void startHidden();
 
 signals:
     // A repair preview was opened (non-modal towards the event loop): tests drive it from here.
@@ -95,6 +124,7 @@ public slots:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
 
 private:
     void buildActions();
@@ -112,10 +142,23 @@ private:
     void updateActions();
     void openRepairDialog(const RepairPlan& plan, const QString& title);
     void showRowMenu(View view, const QPoint& pos);
+    void showColumnMenu(View view, const QPoint& pos);
+    QWidget* buildOverview(QTableView* table);
+    void updateOverview();
+    void logProblemChanges(const QString& workspace, const QList<Snapshot>& before, const QList<Snapshot>& after);
+    QString describeInWords(const QVariant& row) const;
+    static QString columnsKey(View view);
+    void saveColumns(View view) const;
+    void restoreColumns(View view);
     void selectId(const QString& id);
     void logEvent(const QString& text);
     void openContainingFolder(const QString& path);
     void fitToScreen();
+    void buildSettingsMenu();
+    void updateTray();
+    void updateAlerts();
+    QList<Alert> currentAlerts() const;
+    void quit();
     QList<QVariant> selectedRows() const; // the current view's, as KeyedModel::RowRole values
     bool selectionHasRepairs() const;
     void saveSettings() const;
@@ -142,12 +185,20 @@ private:
     TimelineWidget* m_timeline = nullptr;
     QPlainTextEdit* m_detail = nullptr;
     QPlainTextEdit* m_log = nullptr;
+    QLabel* m_overviewSummary = nullptr;
+    QPushButton* m_fixAllButton = nullptr;
     QLabel* m_healthLabel = nullptr;
     QLabel* m_countsLabel = nullptr;
     QLabel* m_scanLabel = nullptr;
     quint64 m_detailAsked = 0; // a log tail read for an older request is not shown
     QPair<QString, QString> m_logTail; // the last log file read, and its tail
     BackgroundRunner m_background; // the log tail: no file is read on the GUI thread
+    std::unique_ptr<DesktopNotifier> m_ownNotifier;
+    std::unique_ptr<Herald> m_herald;
+    QTimer* m_heraldTimer = nullptr;
+    QSystemTrayIcon* m_tray = nullptr;
+    bool m_quitting = false;
+    bool m_presented = false; // shown, or started hidden on purpose
 };
 
 } // namespace Stateward

@@ -2,10 +2,13 @@
 #include "theme.h"
 
 #include <QApplication>
+#include <QPainter>
 #include <QPalette>
+#include <QProxyStyle>
 #include <QSettings>
 #include <QStyle>
 #include <QStyleFactory>
+#include <QStyleOption>
 
 namespace Stateward {
 
@@ -44,6 +47,37 @@ namespace {
         return p;
     }
 
+    // Fusion outlines a check box in the window colour darkened, which on a dark base is the base
+    // itself: an unchecked box in a table vanished. This draws Fusion's box, then an outline in a
+    // colour between base and text, so every state shows a box.
+    class OutlinedIndicators : public QProxyStyle
+    {
+    public:
+        using QProxyStyle::QProxyStyle;
+        void drawPrimitive(PrimitiveElement element, const QStyleOption* option, QPainter* painter,
+            const QWidget* widget) const override
+        {
+            QProxyStyle::drawPrimitive(element, option, painter, widget);
+            if (element != PE_IndicatorCheckBox && element != PE_IndicatorItemViewItemCheck)
+                return;
+            const QColor base = option->palette.color(QPalette::Base);
+            const QColor text = option->palette.color(QPalette::Text);
+            const QColor edge = QColor::fromRgbF((base.redF() + text.redF()) / 2, (base.greenF() + text.greenF()) / 2,
+                (base.blueF() + text.blueF()) / 2);
+            QRect box = option->rect;
+            if (element == PE_IndicatorItemViewItemCheck) { // Fusion draws it as a box of the indicator's size
+                const int side = qMin(box.width(), box.height());
+                box = QRect(box.x() + (box.width() - side) / 2, box.y() + (box.height() - side) / 2, side, side);
+            }
+            painter->save();
+            painter->setRenderHint(QPainter::Antialiasing, false);
+            painter->setBrush(Qt::NoBrush);
+            painter->setPen(edge);
+            painter->drawRect(box.adjusted(0, 0, -1, -1));
+            painter->restore();
+        }
+    };
+
 } // namespace
 
 const QStringList& colorSchemes()
@@ -72,7 +106,7 @@ bool applyColorScheme(const QString& name)
         QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
         QApplication::setPalette(QApplication::style()->standardPalette());
     } else if (name == QLatin1String("dark")) {
-        QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+        QApplication::setStyle(new OutlinedIndicators(QStyleFactory::create(QStringLiteral("Fusion"))));
         QApplication::setPalette(darkPalette());
     } else {
         return false;

@@ -157,11 +157,12 @@ QString UndoDialog::whyNotUndoable(const QuarantineInfo& info)
         return tr("cannot be read: %1").arg(info.problem);
     if (info.restoredAt.isValid())
         return tr("undone at %1").arg(localTime(info.restoredAt));
-    const bool restorable = std::any_of(info.entries.cbegin(), info.entries.cend(),
-        [](const QuarantineEntry& e) { return e.op != QuarantineEntry::Op::Cleared; });
-    if (!restorable)
-        return tr("nothing to restore: a cleared lock is kept as evidence only");
-    return {};
+    if (hasRestorable(info))
+        return {};
+    const std::optional<RepairKind> kind = repairKindNamed(info.action.value(QStringLiteral("kind")).toString());
+    if (kind && !undoable(*kind))
+        return tr("cannot be undone: a terminated process cannot be restarted; its files are kept as evidence only");
+    return tr("nothing to restore: a cleared lock is kept as evidence only");
 }
 
 void UndoDialog::refresh()

@@ -66,6 +66,9 @@ struct Options
     const QCommandLineOption demo { QStringLiteral("demo"),
         QStringLiteral("Open a temporary demo workspace with every tool's state, live stand-in daemons and typical "
                        "problems to try the repairs on; all of it is removed on exit.") };
+    const QCommandLineOption hidden { QStringLiteral("hidden"),
+        QStringLiteral("Start with the window hidden in the system tray (minimised where there is none), as at "
+                       "login; Stateward speaks up when something goes wrong.") };
     const QCommandLineOption colors { QStringLiteral("colors"),
         QStringLiteral("Colour scheme for this run: system, light or dark (View → Colours remembers one)."),
         QStringLiteral("scheme") };
@@ -78,6 +81,7 @@ struct Options
         parser.addVersionOption();
         parser.addOption(screenshot);
         parser.addOption(demo);
+        parser.addOption(hidden);
         parser.addOption(colors);
         parser.addPositionalArgument(
             QStringLiteral("workspace"), QStringLiteral("Workspace folders to open."), QStringLiteral("[workspace…]"));
@@ -147,10 +151,13 @@ int main(int argc, char* argv[])
     for (const QString& path : parser.positionalArguments())
         window.openWorkspace(path);
 
-    window.show();
+    if (parser.isSet(options.hidden) && !parser.isSet(screenshot))
+        window.startHidden();
+    else
+        window.show();
     if (parser.isSet(screenshot)) {
         const auto grab = [&window, file = parser.value(screenshot)] {
-            window.selectFirstRow(Stateward::MainWindow::View::Findings); // the detail pane shows a record
+            window.selectFirstRow(Stateward::MainWindow::View::Problems); // the detail pane explains the worst
             const bool ok = window.grab().save(file, "PNG");
             if (!ok)
                 std::fprintf(stderr, "stateward: cannot write screenshot to %s\n", qPrintable(file));

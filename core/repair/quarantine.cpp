@@ -4,6 +4,7 @@
 #include "lock/atomicwrite.h"
 #include "proc/procfs.h"
 #include "proc/regularfile.h"
+#include "repairkind.h"
 #include "sources/codexsource.h"
 #include "sources/jsonfile.h"
 #include "testhook.h"
@@ -513,6 +514,22 @@ QJsonObject UndoResult::toJson() const
     return o;
 }
 
+QString whyNotRestorable(const QuarantineInfo& info, const QuarantineEntry& entry)
+{
+    if (entry.op == QuarantineEntry::Op::Cleared)
+        return QStringLiteral("a stale lock; putting it back would block the tool");
+    const std::optional<RepairKind> kind = repairKindNamed(info.action.value(QStringLiteral("kind")).toString());
+    if (kind && !undoable(*kind))
+        return QStringLiteral("left by a process the repair terminated, which cannot be restarted; kept as evidence");
+    return {};
+}
+
+bool hasRestorable(const QuarantineInfo& info)
+{
+    return std::any_of(info.entries.cbegin(), info.entries.cend(),
+        [&info](const QuarantineEntry& e) { return whyNotRestorable(info, e).isEmpty(); });
+}
+
 UndoResult undoQuarantine(const QString& stateDirPath, const QString& id)
 {
     UndoResult r;
@@ -552,8 +569,9 @@ UndoResult undoQuarantine(const QString& stateDirPath, const QString& id)
     for (qsizetype i = info.entries.size() - 1; i >= 0; --i) {
         const QuarantineEntry& e = info.entries.at(i);
         const QString where = stateDir.absolutePath(e.path);
-        if (e.op == QuarantineEntry::Op::Cleared) {
-            r.notRestorable.append(QStringLiteral("%1: a stale lock; putting it back would block the tool").arg(where));
+        if (const QString why = whyNotRestorable(info, e); !why.isEmpty()) {
+            r.notRestorable.append(
+                QStringLiteral("%1: %2").arg(e.op == QuarantineEntry::Op::Removed ? e.path : where, why));
             continue;
         }
         QString storedError, error;

@@ -113,13 +113,21 @@ private:
 
 QList<QuarantineInfo> listQuarantines(const QString& stateDir);
 
+// Why undo does not put this entry back, or "" when it does: a cleared stale lock would block the
+// tool again; the session dir of a broker the repair terminated would be litter of a process that
+// cannot be restarted (what the repair kind's undoable() says). Both stay in the quarantine as
+// evidence.
+QString whyNotRestorable(const QuarantineInfo& info, const QuarantineEntry& entry);
+// Whether undo would put anything back.
+bool hasRestorable(const QuarantineInfo& info);
+
 struct UndoResult
 {
     QString id;
     bool ok = false; // every restorable entry is back
     QStringList restored; // relative paths
     QStringList refused; // "path: why" (a newer file there, changed since the repair)
-    QStringList notRestorable; // cleared locks
+    QStringList notRestorable; // "path: why" (whyNotRestorable)
     QStringList unchanged; // "path: why": an interrupted repair had not changed it yet
     QString error;
     QJsonObject toJson() const;

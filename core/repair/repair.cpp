@@ -4,6 +4,7 @@
 #include "lock/atomicwrite.h"
 #include "lock/lockfile.h"
 #include "logging.h"
+#include "problem/problem.h"
 #include "proc/openfiles.h"
 #include "proc/procfs.h"
 #include "proc/regularfile.h"
@@ -908,13 +909,19 @@ RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QList<RepairKind>
                 index.effects.append(QStringLiteral("replace the unreadable index by one recovered from the records"));
             if (!index.add.isEmpty())
                 index.effects.append(
-                    QStringLiteral("add %1 entries: %2").arg(index.add.size()).arg(joinIds(index.add)));
+                    QStringLiteral("add %1: %2")
+                        .arg(counted(index.add.size(), QStringLiteral("entry"), QStringLiteral("entries")),
+                            joinIds(index.add)));
             if (!index.drop.isEmpty())
                 index.effects.append(
-                    QStringLiteral("drop %1 entries: %2").arg(index.drop.size()).arg(joinIds(index.drop)));
+                    QStringLiteral("drop %1: %2")
+                        .arg(counted(index.drop.size(), QStringLiteral("entry"), QStringLiteral("entries")),
+                            joinIds(index.drop)));
             if (!index.fix.isEmpty())
                 index.effects.append(
-                    QStringLiteral("correct %1 entries: %2").arg(index.fix.size()).arg(joinIds(index.fix)));
+                    QStringLiteral("correct %1: %2")
+                        .arg(counted(index.fix.size(), QStringLiteral("entry"), QStringLiteral("entries")),
+                            joinIds(index.fix)));
             index.summary = QStringLiteral("rewrite %1").arg(index.target);
             plan.actions.append(index);
         }

@@ -154,6 +154,11 @@ private slots:
             QCOMPARE(p.pgid, pid);
             QCOMPARE(p.ppid, qint64(::getpid()));
         }
+        // Each runs under the name of the daemon it stands for: a repair reporting "PID n
+        // (stateward) terminated" would read as the app killing itself.
+        QCOMPARE(inspectProcess(demo.brokerPid()).comm, QStringLiteral("node"));
+        QCOMPARE(inspectProcess(demo.orphanBrokerPid()).comm, QStringLiteral("node"));
+        QCOMPARE(inspectProcess(demo.daemonPid()).comm, QStringLiteral("bun"));
 
         ScanContext context;
         // As of past the brokers' start-up grace: the demo's orphan broker was started a moment ago.

@@ -8,6 +8,7 @@
 #include "mainwindow.h"
 #include "models/filterproxy.h"
 #include "models/keyedmodel.h"
+#include "models/problemsmodel.h"
 #include "models/rows.h"
 #include "proc/processinfo.h"
 #include "repairdialog.h"
@@ -22,17 +23,25 @@
 #include <QAction>
 #include <QApplication>
 #include <QFile>
+#include <QGuiApplication>
+#include <QHeaderView>
 #include <QImage>
 #include <QListView>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProcess>
+#include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTabBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 #include <QTreeWidget>
 
 using namespace Stateward;
@@ -67,6 +76,44 @@ QList<RepairResult> repairThroughDialog(MainWindow& window, const char* action, 
     const QList<RepairResult> results = dialog->results();
     dialog->accept();
     return results;
+}
+
+// The demo with its own $TMPDIR (its cxc-* dirs and codex state are the test's alone), stopped
+// and the environment restored however the test ends.
+struct LiveDemo
+{
+    QTemporaryDir tmp;
+    DemoWorkspace demo;
+    QString error;
+    bool start()
+    {
+        qputenv("TMPDIR", tmp.path().toLocal8Bit());
+        demo.setStandInProgram(ChildProcess::binary("stateward"));
+        return demo.create(&error);
+    }
+    ~LiveDemo()
+    {
+        demo.shutdown();
+        qunsetenv("TMPDIR");
+    }
+};
+
+// Every notification the window sends, kept for the test to read.
+struct RecordingNotifier : Notifier
+{
+    QList<Notification> sent;
+    void notify(const Notification& n) override { sent.append(n); }
+};
+
+// A trajectory record trail wrote but index.json does not list: one finding, one problem.
+void writeUnindexedRecord(const QDir& root, const char* id)
+{
+    TestFiles::writeFile(root.filePath(QStringLiteral("active/%1.json").arg(QLatin1String(id))),
+        QStringLiteral(R"({"id":"%1","version":1,"task":{"title":"t"},"status":"active",
+            "startedAt":"2026-11-01T10:00:00.000Z","agents":[],"chapters":[],"commits":[],"filesChanged":[],
+            "tags":[]})")
+            .arg(QLatin1String(id))
+            .toUtf8());
 }
 
 } // namespace
@@ -144,6 +191,248 @@ private slots:
             QTest::keyClick(table, Qt::Key_Tab);
             QVERIFY2(!table->hasFocus(), qPrintable(QApplication::focusWidget()->objectName()));
         }
+    }
+
+    // The window opens on the overview: the demo's problems grouped by cause (one index problem for
+    // every record the index lost), worst first, each with its Fix button or what to do by hand;
+    // one Fix previews only its problem's findings; Fix All Safe leaves no safely fixable problem.
+    void overviewFixesTheDemo()
+    {
+        LiveDemo live;
+        QVERIFY2(live.start(), qPrintable(live.error));
+        DemoWorkspace& demo = live.demo;
+        MainWindow window(nullptr, false);
+        QAbstractItemModelTester modelTester(
+            window.model(MainWindow::View::Problems), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester proxyTester(
+            window.proxy(MainWindow::View::Problems), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy resets(window.model(MainWindow::View::Problems), &QAbstractItemModel::modelReset);
+        QVERIFY(window.openWorkspace(demo.path(), false));
+        window.show();
+        auto* tabs = window.tableView(MainWindow::View::Jobs)->parentWidget()->parentWidget();
+        QCOMPARE(qobject_cast<QTabWidget*>(tabs)->currentIndex(), int(MainWindow::View::Problems));
+        const auto findingsOf = [](const Problem& p, const char* code) {
+            return int(std::count_if(p.findingIds.cbegin(), p.findingIds.cend(),
+                [code](const QString& id) { return id.startsWith(QLatin1String(code) + QLatin1Char(':')); }));
+        };
+        const auto lostRecords = [&window, &findingsOf]() -> std::optional<Problem> {
+            for (const Problem& p : window.problems()) {
+                if (findingsOf(p, "index-missing-record") > 0)
+                    return p;
+            }
+            return std::nullopt;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(lostRecords() && window.problems().size() >= 5, 30000);
+        for (const Problem& p : window.problems())
+            qInfo("%s | %s | %s | %s", qPrintable(nameOf(p.impact)), qPrintable(p.title),
+                qPrintable(p.fixable() ? p.fixLabel : QLatin1String("by hand: ") + p.manualFix),
+                qPrintable(p.findingIds.join(u' ')));
+        QCOMPARE(findingsOf(*lostRecords(), "index-missing-record"), 2); // the two lost saves: one problem
+        QCOMPARE(lostRecords()->impact, Impact::LosesData);
+
+        // Worst first, and every row either has its Fix button or says what to do by hand.
+        QTableView* table = window.tableView(MainWindow::View::Problems);
+        QAbstractItemModel* shown = table->model();
+        for (int r = 0; r < shown->rowCount(); ++r) {
+            const Problem p = shown->index(r, 0).data(KeyedModel::RowRole).value<ProblemRow>().item;
+            QVERIFY(!p.title.isEmpty() && !p.explanation.isEmpty());
+            if (r > 0)
+                QVERIFY(shown->index(r - 1, 0).data(KeyedModel::RowRole).value<ProblemRow>().item.impact >= p.impact);
+            const QModelIndex fix = shown->index(r, ProblemsModel::FixColumn);
+            auto* button = qobject_cast<QPushButton*>(table->indexWidget(fix));
+            if (p.fixable()) {
+                QVERIFY2(button && button->property("problemId").toString() == p.id, qPrintable(p.title));
+            } else {
+                QVERIFY(!button);
+                QVERIFY2(!p.manualFix.isEmpty() && fix.data().toString().startsWith(QLatin1String("By hand")),
+                    qPrintable(p.title));
+            }
+        }
+
+        // Details: the selected problem in words above its record.
+        window.selectFirstRow(MainWindow::View::Problems);
+        const Problem first = shown->index(0, 0).data(KeyedModel::RowRole).value<ProblemRow>().item;
+        QVERIFY(window.detailPane()->toPlainText().startsWith(first.title));
+        QVERIFY(window.detailPane()->toPlainText().contains(QStringLiteral("── record ──")));
+        // The event log names what is wrong in words, not a count of findings.
+        QVERIFY2(window.eventLog()->toPlainText().contains(lostRecords()->title),
+            qPrintable(window.eventLog()->toPlainText()));
+
+        // One problem's Fix previews its findings only.
+        RepairDialog* dialog = nullptr;
+        connect(&window, &MainWindow::repairDialogOpened, this, [&dialog](RepairDialog* d) { dialog = d; });
+        const Problem lost = *lostRecords();
+        const QModelIndex lostRow = window.proxy(MainWindow::View::Problems)
+                                        ->mapFromSource(window.model(MainWindow::View::Problems)->indexOf(lost.id));
+        qobject_cast<QPushButton*>(table->indexWidget(lostRow.siblingAtColumn(ProblemsModel::FixColumn)))->click();
+        QVERIFY(dialog);
+        QVERIFY(!dialog->checkedActions().isEmpty());
+        for (const RepairAction& a : dialog->checkedActions()) {
+            for (const QString& id : a.findingIds)
+                QVERIFY2(lost.findingIds.contains(id), qPrintable(id));
+        }
+        dialog->reject();
+        dialog = nullptr;
+
+        // Fix All Safe, from the overview's button.
+        auto* fixAll = window.findChild<QPushButton*>(QStringLiteral("fixAllSafe"));
+        QVERIFY(fixAll && fixAll->isEnabled());
+        fixAll->click();
+        QVERIFY(dialog);
+        // STATEWARD_SCREENSHOTS=DIR (under Xvfb, QT_QPA_PLATFORM=xcb): the screen with the fix in progress, for the
+        // README.
+        const QString shots = qEnvironmentVariable("STATEWARD_SCREENSHOTS");
+        const auto shoot = [&shots](const char* name) {
+            if (shots.isEmpty())
+                return;
+            QTest::qWait(300); // let the window manager-less X server draw what was just mapped
+            QGuiApplication::primaryScreen()->grabWindow(0).save(shots + QLatin1Char('/') + QLatin1String(name));
+        };
+        shoot("fix-preview.png");
+        dialog->apply();
+        shoot("fix-in-progress.png");
+        QVERIFY(QTest::qWaitFor([dialog] { return dialog->isFinished(); }, 60000));
+        for (const RepairResult& r : dialog->results())
+            QVERIFY2(
+                r.outcome != RepairResult::Outcome::Failed, qPrintable(r.actionId + QLatin1String(": ") + r.detail));
+        dialog->accept();
+        const auto safelyFixable = [&window] {
+            QStringList left;
+            for (const Problem& p : window.problems()) {
+                if (p.fixable() && p.fixSafety() == RepairSafety::Safe)
+                    left.append(p.title);
+            }
+            return left;
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(safelyFixable().isEmpty(), qPrintable(safelyFixable().join(u'|')), 20000);
+        QVERIFY(!lostRecords());
+        QVERIFY(!fixAll->isEnabled());
+        QVERIFY(window.eventLog()->toPlainText().contains(QLatin1String("resolved: ") + lost.title));
+        for (const Problem& p : window.problems())
+            qInfo("left: %s | %s", qPrintable(p.title), qPrintable(p.fixable() ? p.fixLabel : p.manualFix));
+        QCOMPARE(resets.count(), 0);
+        window.close();
+    }
+
+    // It speaks up: a problem that appears while the window is hidden raises exactly one
+    // notification, through the Notifier the test gives; the same problem changing or scanned again
+    // raises none, nor does one that appears while the window is shown. The title counts problems.
+    // (The rate limit, with its injected clock, is tst_models' heraldSpeaksOncePerProblem.)
+    void newProblemWhileHiddenNotifiesOnce()
+    {
+        QTemporaryDir ws;
+        const QDir root(ws.filePath(QStringLiteral(".trajectories")));
+        QVERIFY(root.mkpath(QStringLiteral("active")));
+        TestFiles::writeFile(root.filePath(QStringLiteral("index.json")), R"({"version":1,"trajectories":{}})");
+        MainWindow window(nullptr, false);
+        RecordingNotifier notifier;
+        QDateTime now = QDateTime::currentDateTimeUtc();
+        window.setNotifier(&notifier, [&now] { return now; });
+        window.hub()->setBackstopInterval(0);
+        QVERIFY(window.openWorkspace(ws.path(), false));
+        const QString canonical = QDir(ws.path()).canonicalPath();
+        window.show();
+        QTRY_VERIFY_WITH_TIMEOUT(window.hub()->deliveredGeneration(canonical) > 0, 20000);
+        QCOMPARE(window.windowTitle(), QStringLiteral("Stateward"));
+        const auto scannedAgain = [&window, &canonical] {
+            const quint64 before = window.hub()->deliveredGeneration(canonical);
+            window.rescan();
+            return QTest::qWaitFor([&] { return window.hub()->deliveredGeneration(canonical) > before; }, 20000);
+        };
+
+        // Shown: the news is on screen (the title, the overview), not in a notification.
+        writeUnindexedRecord(root, "traj_n1");
+        QTRY_VERIFY_WITH_TIMEOUT(window.windowTitle().startsWith(QLatin1String("1 problem")), 20000);
+        QCOMPARE(notifier.sent.size(), 0);
+
+        // Hidden: a record trail cannot read is a new problem: one notification, naming it.
+        window.hide();
+        TestFiles::writeFile(root.filePath(QStringLiteral("active/traj_bad.json")), "{\"id\": ");
+        QTRY_COMPARE_WITH_TIMEOUT(notifier.sent.size(), 1, 20000);
+        QTRY_VERIFY2(window.windowTitle().startsWith(QLatin1String("2 problems")), qPrintable(window.windowTitle()));
+        QCOMPARE(notifier.sent.first().ids.size(), 1);
+        QString title;
+        for (const Problem& p : window.problems()) {
+            if (p.id == notifier.sent.first().ids.first())
+                title = p.title;
+        }
+        QVERIFY2(
+            !title.isEmpty() && notifier.sent.first().body.contains(title), qPrintable(notifier.sent.first().body));
+
+        // The first problem grows (another lost record): the same problem, no news; nor a rescan.
+        writeUnindexedRecord(root, "traj_n2");
+        QVERIFY(scannedAgain());
+        QVERIFY(scannedAgain());
+        now = now.addMSecs(Herald::kIntervalMs + 1);
+        QVERIFY(scannedAgain());
+        QCOMPARE(notifier.sent.size(), 1);
+        QVERIFY(!window.herald().hasPending());
+    }
+
+    // The header's column chooser hides a column; it and the sort order survive a restart (the
+    // window destroyed and made again with the same settings), and the order is applied, not only drawn.
+    void columnsAndSortSurviveARestart()
+    {
+        const auto view = MainWindow::View::Locks;
+        {
+            MainWindow window(nullptr, false);
+            QHeaderView* header = window.tableView(view)->horizontalHeader();
+            QCOMPARE(header->contextMenuPolicy(), Qt::CustomContextMenu);
+            QVERIFY(!header->isSectionHidden(2));
+            QMenu menu;
+            window.fillColumnMenu(view, &menu);
+            QAction* column = menu.findChild<QAction*>(QStringLiteral("column2"));
+            QVERIFY(column && column->isChecked());
+            QCOMPARE(column->text(), window.proxy(view)->headerData(2, Qt::Horizontal).toString());
+            column->trigger();
+            QVERIFY(header->isSectionHidden(2));
+            window.tableView(view)->sortByColumn(1, Qt::DescendingOrder);
+        } // never closed: what was chosen is saved when chosen
+        MainWindow again(nullptr, false);
+        QHeaderView* header = again.tableView(view)->horizontalHeader();
+        QVERIFY(header->isSectionHidden(2));
+        QCOMPARE(header->sortIndicatorSection(), 1);
+        QCOMPARE(header->sortIndicatorOrder(), Qt::DescendingOrder);
+        QCOMPARE(again.proxy(view)->sortColumn(), 1);
+        QCOMPARE(again.proxy(view)->sortOrder(), Qt::DescendingOrder);
+        // The last column shown cannot be hidden.
+        for (int c = 0; c < header->count(); ++c)
+            header->setSectionHidden(c, c != 0);
+        QMenu menu;
+        again.fillColumnMenu(view, &menu);
+        QVERIFY(!menu.findChild<QAction*>(QStringLiteral("column0"))->isEnabled());
+        QSettings().remove(QStringLiteral("tables"));
+    }
+
+    // At 1024×640 every tab is in sight: no scroll arrows, no tab outside the bar (the first tab
+    // once hid behind the arrow).
+    void everyTabInSightAt1024x640()
+    {
+        LiveDemo live;
+        QVERIFY2(live.start(), qPrintable(live.error));
+        DemoWorkspace& demo = live.demo;
+        QSettings().remove(QStringLiteral("window")); // the first run's dock sizes
+        MainWindow window(nullptr, false);
+        QVERIFY(window.openWorkspace(demo.path(), false));
+        window.resize(1024, 640);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        // The demo's counts in every tab label, as a first-time user sees them.
+        QTRY_VERIFY_WITH_TIMEOUT(window.model(MainWindow::View::Findings)->rowCount() >= 10, 30000);
+        QTRY_VERIFY(window.model(MainWindow::View::TempFiles)->rowCount() >= 3);
+        QTabBar* bar = window.tableView(MainWindow::View::Jobs)->parentWidget()->parentWidget()->findChild<QTabBar*>();
+        QVERIFY(bar);
+        QTRY_VERIFY(bar->isVisible() && bar->width() > 0);
+        for (int i = 0; i < bar->count(); ++i)
+            QVERIFY2(bar->rect().contains(bar->tabRect(i)),
+                qPrintable(QStringLiteral("tab %1 at %2+%3 in a bar %4 wide")
+                               .arg(i)
+                               .arg(bar->tabRect(i).x())
+                               .arg(bar->tabRect(i).width())
+                               .arg(bar->width())));
+        for (QToolButton* arrow : bar->findChildren<QToolButton*>())
+            QVERIFY(!arrow->isVisible());
+        window.close();
     }
 
     // Del (Remove Workspace) asks first; Cancel keeps the workspace, Stop Watching removes it, and

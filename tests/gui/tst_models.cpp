@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The snapshot table models, their filter proxy and the timeline, offscreen. Every model runs under
 // QAbstractItemModelTester; each diff is checked signal by signal, and no model may ever reset.
+#include "alerts.h"
+#include "autostart.h"
 #include "models/brokersmodel.h"
 #include "models/filterproxy.h"
 #include "models/findingsmodel.h"
 #include "models/jobsmodel.h"
 #include "models/locksmodel.h"
 #include "models/tempfilesmodel.h"
+#include "theme.h"
 #include "timelinewidget.h"
 
 #include <QAbstractItemModelTester>
@@ -14,9 +17,12 @@
 #include <QImage>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QPainter>
 #include <QPersistentModelIndex>
 #include <QRandomGenerator>
 #include <QSignalSpy>
+#include <QStandardPaths>
+#include <QStyleOptionViewItem>
 #include <QTest>
 
 #include <algorithm>
@@ -1009,6 +1015,96 @@ private slots:
         const QImage lightImage = timeline.grab().toImage();
         QCOMPARE(lightImage.pixelColor(1, 1), QColor(Qt::white));
         QVERIFY(colours(lightImage).size() > 5);
+    }
+
+    // The herald's rules, on its own: news only while unseen, once per id, one notification per
+    // interval carrying what waited, nothing for a problem gone before its turn.
+    void heraldSpeaksOncePerProblem()
+    {
+        struct Recorder : Notifier
+        {
+            QList<Notification> sent;
+            void notify(const Notification& n) override { sent.append(n); }
+        } rec;
+        QDateTime now = QDateTime::fromSecsSinceEpoch(1800000000, Qt::UTC);
+        Herald herald(&rec, [&now] { return now; });
+        const Alert a { QStringLiteral("a"), 1, QStringLiteral("A") },
+            b { QStringLiteral("b"), 3, QStringLiteral("B") }, c { QStringLiteral("c"), 2, QStringLiteral("C") };
+        herald.update({ a }, false); // seen on screen: no news later
+        herald.update({ a }, true);
+        QCOMPARE(rec.sent.size(), 0);
+        herald.update({ a, b }, true);
+        QCOMPARE(rec.sent.size(), 1);
+        QCOMPARE(rec.sent.first().ids, QStringList { QStringLiteral("b") });
+        QCOMPARE(rec.sent.first().rank, 3);
+        herald.update({ a, b, c }, true); // within the interval: waits
+        QCOMPARE(rec.sent.size(), 1);
+        QVERIFY(herald.hasPending());
+        QVERIFY(herald.flush() > 0);
+        now = now.addMSecs(Herald::kIntervalMs);
+        QCOMPARE(herald.flush(), 0);
+        QCOMPARE(rec.sent.size(), 2);
+        QCOMPARE(rec.sent.at(1).ids, QStringList { QStringLiteral("c") });
+        herald.update({ a }, true); // b and c gone and back: announced already
+        herald.update({ a, b, c }, true);
+        QCOMPARE(rec.sent.size(), 2);
+        const Alert d { QStringLiteral("d"), 1, QStringLiteral("D") };
+        herald.update({ a, d }, true); // waits for the interval...
+        herald.update({ a }, true); // ...and is gone before it passes
+        now = now.addMSecs(Herald::kIntervalMs);
+        herald.flush();
+        QCOMPARE(rec.sent.size(), 2);
+        QVERIFY(!herald.hasPending());
+        QCOMPARE(titleWithCount(QStringLiteral("Stateward"), 0), QStringLiteral("Stateward"));
+        QCOMPARE(titleWithCount(QStringLiteral("Stateward"), 1), QStringLiteral("1 problem — Stateward"));
+        QCOMPARE(titleWithCount(QStringLiteral("Stateward"), 4), QStringLiteral("4 problems — Stateward"));
+    }
+
+    // Start at login is one .desktop entry in the XDG autostart folder, starting the program hidden.
+    void startAtLoginWritesTheAutostartEntry()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QVERIFY(setStartAtLogin(false, QStringLiteral("/opt/x/stateward")));
+        QVERIFY(!startsAtLogin());
+        QVERIFY(autostartFile().endsWith(QLatin1String("/autostart/io.github.stateward.Stateward.desktop")));
+        QVERIFY(setStartAtLogin(true, QStringLiteral("/opt/my apps/stateward")));
+        QVERIFY(startsAtLogin());
+        QFile f(autostartFile());
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray text = f.readAll();
+        QVERIFY2(text.startsWith("[Desktop Entry]\n"), text.constData());
+        QVERIFY2(text.contains("\nExec=\"/opt/my apps/stateward\" --hidden\n"), text.constData());
+        QVERIFY(setStartAtLogin(false, QStringLiteral("/opt/my apps/stateward")));
+        QVERIFY(!QFile::exists(autostartFile()));
+    }
+
+    // In the dark scheme an unchecked box in a table (the repair preview's rows) must still be
+    // drawn: Fusion outlined it in a colour three steps from the dark base, so it vanished.
+    void darkSchemeDrawsUncheckedBoxes()
+    {
+        QVERIFY(applyColorScheme(QStringLiteral("dark")));
+        const QPalette palette = QApplication::palette();
+        const QColor base = palette.color(QPalette::Base);
+        for (auto element : { QStyle::PE_IndicatorItemViewItemCheck, QStyle::PE_IndicatorCheckBox }) {
+            QImage image(24, 24, QImage::Format_RGB32);
+            image.fill(base);
+            QStyleOptionViewItem option;
+            option.rect = QRect(4, 4, 16, 16);
+            option.palette = palette;
+            option.state = QStyle::State_Enabled | QStyle::State_Off;
+            QPainter painter(&image);
+            QApplication::style()->drawPrimitive(element, &option, &painter, nullptr);
+            painter.end();
+            int visible = 0; // pixels that stand out from the base as a box edge does
+            for (int y = 0; y < image.height(); ++y) {
+                for (int x = 0; x < image.width(); ++x) {
+                    const QColor c = image.pixelColor(x, y);
+                    visible += qAbs(c.lightness() - base.lightness()) >= 40;
+                }
+            }
+            QVERIFY2(visible >= 40, qPrintable(QStringLiteral("element %1: %2 pixels").arg(int(element)).arg(visible)));
+        }
+        QVERIFY(applyColorScheme(QStringLiteral("system")));
     }
 };
 

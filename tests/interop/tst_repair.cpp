@@ -313,6 +313,19 @@ private slots:
         for (const QuarantineEntry& e : kept.first().entries)
             logKept |= e.path == orphanSession + QLatin1String("/broker.log");
         QVERIFY(logKept);
+        // The terminated orphan's session dir is evidence only: undo cannot restart the process, so
+        // it does not bring back its litter either.
+        QVERIFY(!results.first().quarantineId.isEmpty());
+        for (const QuarantineInfo& q : kept) {
+            if (q.id == results.first().quarantineId)
+                QVERIFY(!hasRestorable(q));
+        }
+        const UndoResult none = undoQuarantine(dir, results.first().quarantineId);
+        QVERIFY(none.restored.isEmpty());
+        QVERIFY2(
+            !none.notRestorable.isEmpty() && none.notRestorable.first().contains(QLatin1String("cannot be restarted")),
+            qPrintable(none.notRestorable.join(u'\n')));
+        QVERIFY(!QFileInfo::exists(orphanSession));
         const UndoResult u = undoQuarantine(dir, results.at(1).quarantineId);
         QVERIFY2(u.ok, qPrintable(u.refused.join(u'\n') + u.error));
         QCOMPARE(treeContents(leaked), leakedBefore);

@@ -146,7 +146,6 @@ protected:
 
     virtual QVariant rowData(const RowT& row, int column, int role) const = 0;
 
-private:
     // An item of the snapshots being applied, not copied: most of them equal their row already.
     struct Incoming
     {
@@ -156,7 +155,11 @@ private:
         RowT toRow() const { return RowT { *origin, *item }; }
     };
 
+    // For a model whose items are derived from the snapshots rather than listed in them (problems):
+    // its apply() builds them and hands them over here.
     void applyRows(const std::vector<Incoming>& next);
+
+private:
     void removeMissing(const std::vector<bool>& kept);
 
     QList<Item> Snapshot::*m_list;

@@ -49,6 +49,11 @@ RowChange compareItems(const Finding& a, const Finding& b)
     return visibleIf(a != b);
 }
 
+RowChange compareItems(const Problem& a, const Problem& b)
+{
+    return visibleIf(a != b);
+}
+
 QString pidText(qint64 pid)
 {
     return pid > 0 ? QString::number(pid) : QStringLiteral("\u2014");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "problem/problem.h"
 #include "snapshot/snapshot.h"
 
 #include <QList>
@@ -32,6 +33,7 @@ using BrokerRow = Row<Broker>;
 using LockRow = Row<LockHolder>;
 using TempFileRow = Row<TempFile>;
 using FindingRow = Row<Finding>;
+using ProblemRow = Row<Problem>;
 
 // How a newer row differs from the one shown. Quiet: only fields no column shows and that
 // follow from others changed (a lock's ageMs is mtime vs scan time): store it, emit nothing.
@@ -49,6 +51,7 @@ RowChange compareItems(const Broker& a, const Broker& b);
 RowChange compareItems(const LockHolder& a, const LockHolder& b);
 RowChange compareItems(const TempFile& a, const TempFile& b);
 RowChange compareItems(const Finding& a, const Finding& b);
+RowChange compareItems(const Problem& a, const Problem& b);
 
 // Shared display text, so every view words the same fact the same way.
 QString pidText(qint64 pid); // the number, or an em dash for none
@@ -81,3 +84,4 @@ Q_DECLARE_METATYPE(Stateward::BrokerRow)
 Q_DECLARE_METATYPE(Stateward::LockRow)
 Q_DECLARE_METATYPE(Stateward::TempFileRow)
 Q_DECLARE_METATYPE(Stateward::FindingRow)
+Q_DECLARE_METATYPE(Stateward::ProblemRow)
