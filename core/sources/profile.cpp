@@ -601,7 +601,10 @@ ProfileLoad parseProfile(const QByteArray& text, const QString& file)
                     r.error(df,
                         QStringLiteral("give \"exe\" or \"argvTail\": identity never rests on the environment alone"));
                 // An identity that matches almost any process would let terminate-orphan reach them.
+                // "{workspace}" as a whole argument is the workspace's own path: as specific as a name.
                 const auto literal = [](const QString& glob) {
+                    if (glob == QLatin1String("{workspace}"))
+                        return qsizetype(64);
                     return glob.size() - glob.count(QLatin1Char('*')) - glob.count(QLatin1Char('?'));
                 };
                 qsizetype longest = 0;
@@ -632,13 +635,14 @@ ProfileLoad parseProfile(const QByteArray& text, const QString& file)
                         }
                     }
                 }
-                bool tied = d.cwdIsWorkspace;
+                bool tied = d.cwdIsWorkspace || d.argvTail.contains(QLatin1String("{workspace}"));
                 for (const auto& [name, value] : std::as_const(d.env))
                     tied |= value.contains(QLatin1String("{workspace}")) || value.contains(QLatin1String("{stateDir}"));
                 if (!tied)
                     r.error(df,
                         QStringLiteral(
-                            "give \"cwd\": \"workspace\", or an \"env\" value with {workspace} or {stateDir}: "
+                            "give \"cwd\": \"workspace\", an \"argvTail\" argument {workspace}, or an \"env\" value "
+                            "with {workspace} or {stateDir}: "
                             "something must tie the daemon to this workspace"));
                 if (const QJsonValue g = dob->value(QStringLiteral("graceSecs")); !g.isUndefined()) {
                     if (!g.isDouble() || g.toDouble() < 0 || g.toDouble() > 3600)

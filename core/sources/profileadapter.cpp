@@ -305,8 +305,13 @@ QString ProfileAdapter::shapeMismatch(const ProfileDaemon& d, const ProcessInfo&
     }
     if (!d.argvTail.isEmpty()) {
         bool ok = p.argv.size() >= d.argvTail.size();
-        for (qsizetype i = 0; ok && i < d.argvTail.size(); ++i)
-            ok = profileArgGlob(d.argvTail.at(i)).match(p.argv.at(p.argv.size() - d.argvTail.size() + i)).hasMatch();
+        for (qsizetype i = 0; ok && i < d.argvTail.size(); ++i) {
+            const QString& arg = p.argv.at(p.argv.size() - d.argvTail.size() + i);
+            // {workspace}: an absolute path here; which workspace it names is servesMismatch()'s test.
+            ok = d.argvTail.at(i) == QLatin1String("{workspace}")
+                ? arg.startsWith(QLatin1Char('/'))
+                : profileArgGlob(d.argvTail.at(i)).match(arg).hasMatch();
+        }
         if (!ok)
             return QStringLiteral("PID %1's argv (%2) does not end in %3")
                 .arg(p.pid)
@@ -326,6 +331,16 @@ QString ProfileAdapter::servesMismatch(const ProfileStateDir& spec, const Proces
             return QStringLiteral("PID %1 runs in %2, a workspace whose state dir is not %3")
                 .arg(p.pid)
                 .arg(cwd, stateDir);
+    }
+    // An argument the profile names {workspace} (claude-flow's `--workspace <root>`) must be this workspace.
+    for (qsizetype i = 0; i < d.argvTail.size(); ++i) {
+        if (d.argvTail.at(i) != QLatin1String("{workspace}") || p.argv.size() < d.argvTail.size())
+            continue;
+        const QString arg = p.argv.at(p.argv.size() - d.argvTail.size() + i);
+        if (!samePath(stateDirFor(spec, arg), stateDir))
+            return QStringLiteral("PID %1 serves the workspace %2, whose state dir is not %3")
+                .arg(p.pid)
+                .arg(arg.left(200), stateDir);
     }
     // The environment is inherited by whatever the daemon starts and anyone may set it: it only
     // narrows a process that already has the daemon's shape.
@@ -654,6 +669,65 @@ Snapshot ProfileAdapter::scan(const QString& workspace, const QString& stateDir,
         s.recognised.layout += QStringLiteral(", version %1").arg(version.left(40));
     s.recognised.evidence = evidence.join(QStringLiteral(", "));
     return s;
+}
+
+// The profile's own codes (docs/problems.md, Profile tools), worded with the daemon's noun; the
+// shared codes (locks, tmp files, symlinks) are grouped by the default rules after this.
+void ProfileAdapter::groupProblems(ProblemBuilder& b) const
+{
+    const Snapshot& s = b.snapshot();
+    QString noun = daemonNoun();
+    if (noun.isEmpty())
+        noun = m_profile.tool + QLatin1String(" daemon");
+
+    if (const QList<Finding> dark
+        = b.take({ QStringLiteral("state-file-symlink"), QStringLiteral("state-file-too-large"),
+            QStringLiteral("state-file-unreadable"), QStringLiteral("state-dir-not-ours") });
+        !dark.isEmpty()) {
+        const Finding& f = dark.first();
+        Problem p = b.start(QStringLiteral("state-unchecked"), Impact::Blocks, dark);
+        p.title = QStringLiteral("%1: the %2 is not checked").arg(f.summary, noun);
+        p.explanation = f.evidence + QLatin1Char('.');
+        p.manualFix = QStringLiteral("Look at what %1 is (Stateward never follows a link or reads another user's "
+                                     "files), then remove or fix it.")
+                          .arg(f.target.path);
+        b.add(p);
+    }
+
+    // A pid file naming no daemon of its own: the tool starts a new one when it needs one.
+    if (const QList<Finding> state = b.take({ QStringLiteral("state-file-empty"),
+            QStringLiteral("state-file-malformed"), QStringLiteral("daemon-dead"), QStringLiteral("daemon-pid-reused"),
+            QStringLiteral("daemon-unverified"), QStringLiteral("socket-stale"), QStringLiteral("socket-not-socket") });
+        !state.isEmpty()) {
+        const Finding& f = state.first();
+        Problem p = b.start(QStringLiteral("state-file"), Impact::Litter, state);
+        p.title = state.size() == 1
+            ? f.summary
+            : QStringLiteral("%1 (and %2)").arg(f.summary, counted(state.size() - 1, QStringLiteral("more file")));
+        p.explanation = QStringLiteral("%1. The files name no running %2; %3 starts a new one when it needs one. "
+                                       "Stateward never signals a process a stale file names.")
+                            .arg(f.evidence, noun, m_profile.tool);
+        b.add(p);
+    }
+
+    for (const Finding& f : b.take(QStringLiteral("daemon-unhealthy"))) {
+        Problem p = b.start(QStringLiteral("daemon-unhealthy"), Impact::Blocks, { f });
+        p.title = QStringLiteral("the %1 does not answer").arg(noun);
+        p.explanation
+            = QStringLiteral("%1: %2. A live daemon is never signalled for being slow.").arg(f.summary, f.evidence);
+        p.manualFix = QStringLiteral("Wait; if it stays so, stop it with %1's own command, or kill the process.")
+                          .arg(m_profile.tool);
+        b.add(p);
+    }
+
+    for (const Finding& f : b.take(QStringLiteral("daemon-orphan"))) {
+        Problem p = b.start(QStringLiteral("daemon-orphan:%1").arg(f.target.pid), Impact::WastesMemory, { f });
+        p.title = QStringLiteral("orphan %1 PID %2 runs for nobody").arg(noun).arg(f.target.pid);
+        p.explanation = QStringLiteral("No state file in %1 names it, so %2 will never stop it. %3.")
+                            .arg(s.stateDir, m_profile.tool, f.evidence);
+        p.fixLabel = QStringLiteral("Stop orphan daemon");
+        b.add(p);
+    }
 }
 
 } // namespace Stateward

@@ -31,6 +31,9 @@ public:
     // The state dir `spec` describes for `workspace`, or empty when its base is unset here.
     static QString stateDirFor(const ProfileStateDir& spec, const QString& workspace);
 
+protected:
+    void groupProblems(ProblemBuilder& builder) const override;
+
 private:
     // The spec whose state dir for `workspace` is `stateDir`, or null.
     const ProfileStateDir* specOf(const QString& workspace, const QString& stateDir) const;

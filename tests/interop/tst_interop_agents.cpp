@@ -137,8 +137,7 @@ class TestInteropAgents : public QObject
     }
 #define REQUIRE_PROFILE(name)                                                                                          \
     do {                                                                                                               \
-        if (!hasProfile(QStringLiteral(name)))                                                                         \
-            QSKIP("stateward-cli has no profile engine (docs/profiles.md) or did not load profile " name);             \
+        QVERIFY2(hasProfile(QStringLiteral(name)), "stateward-cli did not load the built-in profile " name);           \
         QVERIFY2(agentsInstalled(), "tests/interop/agents/node_modules is missing: run scripts/deps");                 \
     } while (false)
     bool agentsInstalled() const

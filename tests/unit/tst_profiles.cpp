@@ -5,11 +5,13 @@
 // a live process holds open.
 #include "childprocess.h"
 #include "clirun.h"
+#include "problem/problem.h"
 #include "repair/repair.h"
 #include "sources/profile.h"
 #include "sources/profileadapter.h"
 #include "sources/registry.h"
 #include "testfiles.h"
+#include "testprinters.h"
 
 #include <QDir>
 #include <QFile>
@@ -109,7 +111,7 @@ private slots:
 
     void builtInProfilesLoad()
     {
-        for (const char* name : { "nx", "turborepo" }) {
+        for (const char* name : { "claude-flow", "nx", "oh-my-codex", "turborepo" }) {
             const auto* a = dynamic_cast<const ProfileAdapter*>(adapterNamed(QLatin1String(name)));
             QVERIFY2(a, name);
             QCOMPARE(a->origin(), QStringLiteral("built-in"));
@@ -240,8 +242,10 @@ private slots:
         }
         QCOMPARE(loaded,
             QStringList({ QStringLiteral("trajectories@built-in"), QStringLiteral("codex@built-in"),
-                QStringLiteral("codegraph@built-in"), QStringLiteral("gstack@built-in"), QStringLiteral("nx@built-in"),
-                QStringLiteral("turborepo@built-in"), QStringLiteral("swtest@swtest.json") }));
+                QStringLiteral("codegraph@built-in"), QStringLiteral("gstack@built-in"),
+                QStringLiteral("claude-flow@built-in"), QStringLiteral("nx@built-in"),
+                QStringLiteral("oh-my-codex@built-in"), QStringLiteral("turborepo@built-in"),
+                QStringLiteral("swtest@swtest.json") }));
     }
 
     void turborepoHashIsTheRealOne()
@@ -314,6 +318,11 @@ private slots:
         QCOMPARE(findingCodes(s), QStringList { QStringLiteral("daemon-unverified") });
         QVERIFY2(
             s.findings.first().evidence.contains(QStringLiteral("runs in")), qPrintable(s.findings.first().evidence));
+        // One litter problem: the pid file names no daemon of its own; its fix moves the file aside.
+        const QList<Problem> problems = problemsOf(s);
+        QCOMPARE(problems.size(), 1);
+        QCOMPARE(problems.first().impact, Impact::Litter);
+        QCOMPARE(problems.first().repairs, QList<RepairKind> { RepairKind::RemoveStateFile });
         // Whatever is asked, nothing is signalled: the only plan is to move the pid file aside.
         const RepairPlan plan = planRepairs({ s }, repairKinds());
         QCOMPARE(plan.actions.size(), 1);
@@ -342,6 +351,12 @@ private slots:
         const Snapshot s = scanOne(ws.path(), QDateTime::currentDateTimeUtc().addSecs(3600));
         QCOMPARE(findingCodes(s), QStringList { QStringLiteral("daemon-orphan") });
         QCOMPARE(s.findings.first().target.pid, qint64(orphan.pid()));
+        // A process wasting memory, worded with the daemon's noun and its PID.
+        const QList<Problem> problems = problemsOf(s);
+        QCOMPARE(problems.size(), 1);
+        QCOMPARE(problems.first().impact, Impact::WastesMemory);
+        QVERIFY2(problems.first().title.contains(QString::number(orphan.pid())), qPrintable(problems.first().title));
+        QCOMPARE(problems.first().fixSafety(), RepairSafety::SignalsProcess);
         QVERIFY(planRepairs({ s }).actions.isEmpty()); // signalling is planned only when asked for
         const QList<RepairResult> results = applyPlan(planRepairs({ s }, { RepairKind::TerminateOrphan }));
         QCOMPARE(results.size(), 1);
