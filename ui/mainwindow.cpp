@@ -53,6 +53,7 @@
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QStyledItemDelegate>
 #include <QSystemTrayIcon>
 #include <QTabWidget>
 #include <QTableView>
@@ -418,6 +419,26 @@ void MainWindow::buildViews()
     }
 }
 
+namespace {
+
+    // What happened, on one elided line: a row is as tall as its title (or its Fix button), not as
+    // tall as the explanation wrapped into whatever width a small window leaves it. The whole
+    // explanation is in the tooltip and in Details.
+    class OneLineDelegate : public QStyledItemDelegate
+    {
+    public:
+        using QStyledItemDelegate::QStyledItemDelegate;
+
+    protected:
+        void initStyleOption(QStyleOptionViewItem* option, const QModelIndex& index) const override
+        {
+            QStyledItemDelegate::initStyleOption(option, index);
+            option->features &= ~QStyleOptionViewItem::WrapText;
+        }
+    };
+
+} // namespace
+
 QWidget* MainWindow::buildOverview(QTableView* table)
 {
     // Rows read as sentences: the title and what happened wrap, and each row is as tall as its text.
@@ -430,6 +451,7 @@ QWidget* MainWindow::buildOverview(QTableView* table)
     // The fix right after the title, the explanation taking the room left: at any width the
     // button stays in sight (the explanation, in full in Details, is what a narrow window cuts).
     header->setSectionResizeMode(ProblemsModel::ExplanationColumn, QHeaderView::Stretch);
+    table->setItemDelegateForColumn(ProblemsModel::ExplanationColumn, new OneLineDelegate(table));
     if (!QSettings().contains(columnsKey(View::Problems)))
         header->moveSection(header->visualIndex(ProblemsModel::FixColumn), ProblemsModel::TitleColumn + 1);
     table->setColumnWidth(ProblemsModel::ImpactColumn, 115);
