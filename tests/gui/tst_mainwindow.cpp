@@ -68,8 +68,10 @@ QList<RepairResult> repairThroughDialog(MainWindow& window, const char* action, 
     QObject::disconnect(c);
     if (!dialog)
         return {};
-    for (const RepairAction& a : dialog->checkedActions())
+    for (const RepairAction& a : dialog->checkedActions()) {
         kinds->append(nameOf(a.kind));
+        qInfo("%s plans %s: %s", action, qPrintable(nameOf(a.kind)), qPrintable(a.target)); // names a surprise
+    }
     dialog->apply();
     if (!QTest::qWaitFor([dialog] { return dialog->isFinished(); }, 60000))
         return {};
