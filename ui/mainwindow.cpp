@@ -576,16 +576,24 @@ void MainWindow::fixProblem(const QString& problemId)
     openRepairDialog(planProblem(problemId), tr("Fix: %1").arg(p.title));
 }
 
-void MainWindow::logProblemChanges(
-    const QString& workspace, const QList<Snapshot>& before, const QList<Snapshot>& after)
+QList<Problem> MainWindow::problemsIn(const QString& workspace) const
+{
+    QList<Problem> in;
+    for (const Problem& p : problems()) {
+        if (p.workspace == workspace)
+            in.append(p);
+    }
+    return in;
+}
+
+void MainWindow::logProblemChanges(const QString& workspace, const QList<Problem>& before, const QList<Problem>& now)
 {
     // What changed, in words: a problem that appeared (its title has the figures), one whose figures
     // changed, one that is gone. Nothing when a rescan found the same.
     const QString where = QDir(workspace).dirName();
     QHash<QString, QString> old;
-    for (const Problem& p : problemsOf(before))
+    for (const Problem& p : before)
         old.insert(p.id, p.title);
-    const QList<Problem> now = problemsOf(after);
     QSet<QString> still;
     for (const Problem& p : now) {
         still.insert(p.id);
@@ -600,7 +608,8 @@ void MainWindow::logProblemChanges(
             logEvent(tr("%1: resolved: %2").arg(where, it.value()));
     }
     if (before.isEmpty() && now.isEmpty())
-        logEvent(tr("%1: nothing wrong (%2 checked)").arg(where, counted(after.size(), tr("state dir"))));
+        logEvent(tr("%1: nothing wrong (%2 checked)")
+                     .arg(where, counted(m_snapshots.value(workspace).size(), tr("state dir"))));
 }
 
 QString MainWindow::describeInWords(const QVariant& row) const
@@ -824,10 +833,12 @@ void MainWindow::onSnapshots(const QString& workspace, const QList<Snapshot>& sn
 {
     if (!m_hub->workspaces().contains(workspace))
         return; // removed meanwhile
-    const QList<Snapshot> before = m_snapshots.value(workspace);
+    // The problems model derives the problems once per delivery; the log compares its rows of this
+    // workspace before and after.
+    const QList<Problem> before = problemsIn(workspace);
     m_snapshots.insert(workspace, snapshots);
-    logProblemChanges(workspace, before, snapshots);
     applyAll();
+    logProblemChanges(workspace, before, problemsIn(workspace));
 }
 
 void MainWindow::onHealth(const WatchHealth& health)

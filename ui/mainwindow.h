@@ -145,7 +145,9 @@ private:
     void showColumnMenu(View view, const QPoint& pos);
     QWidget* buildOverview(QTableView* table);
     void updateOverview();
-    void logProblemChanges(const QString& workspace, const QList<Snapshot>& before, const QList<Snapshot>& after);
+    // The overview's problems of one workspace (clean absolute path), as its model holds them now.
+    QList<Problem> problemsIn(const QString& workspace) const;
+    void logProblemChanges(const QString& workspace, const QList<Problem>& before, const QList<Problem>& now);
     QString describeInWords(const QVariant& row) const;
     static QString columnsKey(View view);
     void saveColumns(View view) const;
