@@ -872,6 +872,11 @@ RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QList<RepairKind>
                     if (sessionDirs.contains(f.target.path))
                         continue;
                     sessionDirs.insert(f.target.path);
+                    // Nothing watches $TMPDIR: a snapshot can still list a dir a repair removed since.
+                    if (!FileStamp::ofPath(f.target.path)) {
+                        plan.notes.append(QStringLiteral("%1: gone since the scan").arg(f.target.path));
+                        continue;
+                    }
                     a.target = f.target.path;
                     a.sessionDir = f.target.path;
                     a.summary = QStringLiteral("remove the unused codex session dir %1 (its files kept in the "

@@ -560,8 +560,9 @@ private slots:
             QVERIFY2(
                 r.outcome != RepairResult::Outcome::Failed, qPrintable(r.actionId + QLatin1String(": ") + r.detail));
         // The window rescans and the findings those repairs fixed leave the views.
-        for (const QString& code : { QStringLiteral("index-missing-record"), QStringLiteral("stale-lock"),
-                 QStringLiteral("orphan-tmp"), QStringLiteral("job-dead-running") })
+        for (const QString& code :
+            { QStringLiteral("index-missing-record"), QStringLiteral("stale-lock"), QStringLiteral("orphan-tmp"),
+                QStringLiteral("job-dead-running"), QStringLiteral("session-dir-orphan") })
             QTRY_VERIFY2_WITH_TIMEOUT(
                 !codesShown(window).contains(code), qPrintable(codesShown(window).join(u' ')), 20000);
         QVERIFY(window.eventLog()->toPlainText().contains(QLatin1String("Repair All Safe")));

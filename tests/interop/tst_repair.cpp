@@ -267,7 +267,10 @@ private slots:
 
         // Without a kind nothing is signalled: termination needs someone to ask for it.
         QVERIFY(!kindsOf(planFor(ws.path())).contains(QStringLiteral("terminate-orphan")));
-        RepairPlan plan = planFor(ws.path(), orphanCleanupKinds());
+        ScanContext seen;
+        seen.setNow(QDateTime::currentDateTimeUtc().addSecs(CodexSource::kBrokerGraceSecs + 60));
+        const QList<Snapshot> before = scanWorkspace(ws.path(), seen);
+        RepairPlan plan = planRepairs(before, orphanCleanupKinds());
         QCOMPARE(
             kindsOf(plan), QStringList({ QStringLiteral("terminate-orphan"), QStringLiteral("remove-session-dir") }));
         const RepairAction terminate = plan.actions.at(0);
@@ -305,6 +308,12 @@ private slots:
         QVERIFY(QFileInfo::exists(namedSession + QLatin1String("/broker.sock")));
         QVERIFY(QFileInfo::exists(decoySession + QLatin1String("/broker.sock")));
         QVERIFY(planFor(ws.path(), orphanCleanupKinds()).actions.isEmpty());
+        // Nothing watches $TMPDIR, so a window may still hold the scan from before: a plan from it
+        // names the removed dir as gone instead of offering to remove it again.
+        const RepairPlan stale = planRepairs(before, { RepairKind::RemoveSessionDir });
+        QVERIFY(stale.actions.isEmpty());
+        QVERIFY2(
+            stale.notes.contains(leaked + QLatin1String(": gone since the scan")), qPrintable(stale.notes.join(u'|')));
 
         // The orphan's log and the leaked dir were kept; undo writes the leaked dir back byte for byte.
         const QList<QuarantineInfo> kept = listQuarantines(dir);
