@@ -275,11 +275,13 @@ namespace {
             if (m_json)
                 line(QJsonObject { { QStringLiteral("event"), QStringLiteral("ready") },
                     { QStringLiteral("workspaces"), QJsonArray::fromStringList(m_hub.workspaces()) },
-                    { QStringLiteral("health"), toJson(m_health) } });
+                    { QStringLiteral("health"), toJson(m_health) },
+                    { QStringLiteral("watchBudget"), m_hub.watchBudget() } });
             else
                 text({},
-                    QStringLiteral("ready: watching %1 (health %2); Ctrl-C stops")
-                        .arg(m_hub.workspaces().join(QStringLiteral(", ")), healthWords(m_health)));
+                    QStringLiteral("ready: watching %1 (health %2; watch budget %3 paths); Ctrl-C stops")
+                        .arg(m_hub.workspaces().join(QStringLiteral(", ")), healthWords(m_health))
+                        .arg(m_hub.watchBudget()));
         }
 
         void healthChanged(const WatchHealth& health)
@@ -383,10 +385,21 @@ int runWatch(const QStringList& arguments)
     parser.addHelpOption();
     const QCommandLineOption json(QStringLiteral("json"),
         QStringLiteral("Print one JSON object per line (docs/watch-schema.md, schema stateward-watch/1)."));
+    const QCommandLineOption budget(QStringLiteral("watch-budget"),
+        QStringLiteral("The most paths asked of inotify (default 2048, or a quarter of fs.inotify.max_user_watches "
+                       "when less); the directories beyond it are polled. 0 polls everything (a network file "
+                       "system that sends no events)."),
+        QStringLiteral("paths"));
     parser.addOption(json);
+    parser.addOption(budget);
     QStringList workspaces;
     if (const std::optional<int> code = parseWorkspaceArguments(parser, arguments, &workspaces))
         return *code;
+    bool budgetOk = true;
+    const int budgetPaths = parser.isSet(budget) ? parser.value(budget).toInt(&budgetOk) : -1;
+    if (!budgetOk || (parser.isSet(budget) && budgetPaths < 0))
+        return fail(QStringLiteral("watch"),
+            QStringLiteral("--watch-budget: '%1' is not a number of paths").arg(parser.value(budget)));
     if (!quitOnTerminationSignals())
         return fail(QStringLiteral("watch"),
             QStringLiteral("cannot set up signal handling: %1").arg(QString::fromLocal8Bit(std::strerror(errno))));
@@ -404,6 +417,8 @@ int runWatch(const QStringList& arguments)
             &hub, &WatchHub::scanFinished, &hub, [&printer](const QString& ws, qint64) { printer.scanFinished(ws); });
         QObject::connect(&hub, &WatchHub::healthChanged, &hub,
             [&printer](const WatchHealth& health) { printer.healthChanged(health); });
+        if (budgetPaths >= 0)
+            hub.setWatchBudget(budgetPaths);
         for (const QString& ws : workspaces)
             hub.addWorkspace(ws);
         printer.start();

@@ -283,6 +283,39 @@ private slots:
         QCOMPARE(watch.lines().last(), QStringLiteral("stopped by SIGTERM"));
     }
 
+    // Beyond the watch budget directories are polled: ready says degraded, and a directory that
+    // appears later is one more polled path, a health event (and no other: nothing else changed).
+    void healthBeyondTheWatchBudget()
+    {
+        QTemporaryDir ws;
+        QVERIFY(ws.isValid());
+        const QString dir = ws.path() + QLatin1String("/.trajectories");
+        QVERIFY(QDir().mkpath(dir + QLatin1String("/active")));
+        writeFile(dir + QLatin1String("/active/traj_a.json"), trajectory(QStringLiteral("traj_a")));
+        writeFile(dir + QLatin1String("/index.json"), indexOf(dir, { QStringLiteral("traj_a") }));
+
+        Watch watch({ QStringLiteral("--json"), QStringLiteral("--watch-budget"), QStringLiteral("1"), ws.path() });
+        QTRY_VERIFY_WITH_TIMEOUT(watch.ready(), kTimeout);
+        const QJsonObject ready = watch.events().last();
+        QCOMPARE(ready.value(QStringLiteral("watchBudget")).toInt(), 1);
+        const QJsonObject degraded = ready.value(QStringLiteral("health")).toObject();
+        QCOMPARE(degraded.value(QStringLiteral("state")).toString(), QStringLiteral("degraded-polling"));
+        QVERIFY(degraded.value(QStringLiteral("polledPaths")).toArray().contains(dir + QLatin1String("/active")));
+        const qsizetype mark = watch.events().size();
+
+        const QString completed = dir + QLatin1String("/completed");
+        QVERIFY(QDir().mkdir(completed));
+        QTRY_COMPARE_WITH_TIMEOUT(watch.eventsFrom(mark), QStringList { QStringLiteral("health") }, kTimeout);
+        const QJsonObject health = watch.events().last().value(QStringLiteral("health")).toObject();
+        QCOMPARE(health.value(QStringLiteral("state")).toString(), QStringLiteral("degraded-polling"));
+        QVERIFY(health.value(QStringLiteral("polledPaths")).toArray().contains(completed));
+        QCOMPARE(health.value(QStringLiteral("overBudget")).toInt(),
+            degraded.value(QStringLiteral("overBudget")).toInt() + 1);
+
+        QVERIFY(watch.signal(SIGINT));
+        QCOMPARE(watch.exitCode(), 0);
+    }
+
     void usageErrorsExit2()
     {
         QTemporaryDir ws;
@@ -296,7 +329,10 @@ private slots:
         const CliRun missing = runCli({ QStringLiteral("watch"), ws.filePath(QStringLiteral("nope")) });
         QCOMPARE(missing.exitCode, 2);
         QVERIFY2(missing.err.contains("not a directory"), missing.err.constData());
-        QVERIFY(none.out.isEmpty() && bad.out.isEmpty() && missing.out.isEmpty());
+        const CliRun budget = runCli({ QStringLiteral("watch"), QStringLiteral("--watch-budget=-3"), ws.path() });
+        QCOMPARE(budget.exitCode, 2);
+        QVERIFY2(budget.err.contains("not a number of paths"), budget.err.constData());
+        QVERIFY(none.out.isEmpty() && bad.out.isEmpty() && missing.out.isEmpty() && budget.out.isEmpty());
     }
 };
 
