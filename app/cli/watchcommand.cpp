@@ -280,8 +280,8 @@ namespace {
             else
                 text({},
                     QStringLiteral("ready: watching %1 (health %2; watch budget %3 paths); Ctrl-C stops")
-                        .arg(m_hub.workspaces().join(QStringLiteral(", ")), healthWords(m_health))
-                        .arg(m_hub.watchBudget()));
+                        .arg(m_hub.workspaces().join(QStringLiteral(", ")), healthWords(m_health),
+                            QString::number(m_hub.watchBudget()))); // one arg(): a path may hold "%1"
         }
 
         void healthChanged(const WatchHealth& health)
