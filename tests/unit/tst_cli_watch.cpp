@@ -57,6 +57,15 @@ QByteArray indexOf(const QString& stateDir, const QStringList& ids)
         .toJson();
 }
 
+// <ws>/.trajectories holding these active trajectories, each listed in its index.json.
+void makeStateDir(const QString& dir, const QStringList& ids)
+{
+    QVERIFY(QDir().mkpath(dir + QLatin1String("/active")));
+    for (const QString& id : ids)
+        writeFile(dir + QStringLiteral("/active/%1.json").arg(id), trajectory(id));
+    writeFile(dir + QLatin1String("/index.json"), indexOf(dir, ids));
+}
+
 // The file appears whole, with its mtime `ageSeconds` ago, as an atomic save makes it appear: a
 // scan never sees it half written, so each step causes the same events however scans fall.
 void place(const QString& staging, const QString& path, const QByteArray& content, int ageSeconds = 0)
@@ -158,11 +167,7 @@ private slots:
         QTemporaryDir ws;
         QVERIFY(ws.isValid());
         const QString dir = ws.path() + QLatin1String("/.trajectories");
-        QVERIFY(QDir().mkpath(dir + QLatin1String("/active")));
-        for (const char* id : { "traj_a", "traj_b" })
-            writeFile(dir + QStringLiteral("/active/%1.json").arg(QLatin1String(id)), trajectory(QLatin1String(id)));
-        writeFile(
-            dir + QLatin1String("/index.json"), indexOf(dir, { QStringLiteral("traj_a"), QStringLiteral("traj_b") }));
+        makeStateDir(dir, { QStringLiteral("traj_a"), QStringLiteral("traj_b") });
         const auto job
             = [&](const char* id) { return QStringLiteral("trajectories:%1:%2").arg(dir, QLatin1String(id)); };
 
@@ -255,9 +260,7 @@ private slots:
         QTemporaryDir ws;
         QVERIFY(ws.isValid());
         const QString dir = ws.path() + QLatin1String("/.trajectories");
-        QVERIFY(QDir().mkpath(dir + QLatin1String("/active")));
-        writeFile(dir + QLatin1String("/active/traj_a.json"), trajectory(QStringLiteral("traj_a")));
-        writeFile(dir + QLatin1String("/index.json"), indexOf(dir, { QStringLiteral("traj_a") }));
+        makeStateDir(dir, { QStringLiteral("traj_a") });
 
         Watch watch({ ws.path() });
         const QString name = QDir(ws.path()).dirName();
@@ -290,9 +293,7 @@ private slots:
         QTemporaryDir ws;
         QVERIFY(ws.isValid());
         const QString dir = ws.path() + QLatin1String("/.trajectories");
-        QVERIFY(QDir().mkpath(dir + QLatin1String("/active")));
-        writeFile(dir + QLatin1String("/active/traj_a.json"), trajectory(QStringLiteral("traj_a")));
-        writeFile(dir + QLatin1String("/index.json"), indexOf(dir, { QStringLiteral("traj_a") }));
+        makeStateDir(dir, { QStringLiteral("traj_a") });
 
         Watch watch({ QStringLiteral("--json"), QStringLiteral("--watch-budget"), QStringLiteral("1"), ws.path() });
         QTRY_VERIFY_WITH_TIMEOUT(watch.ready(), kTimeout);
