@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cli.h"
 
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -14,6 +15,7 @@ const QList<Command>& commands()
 {
     static const QList<Command> table {
         { "scan", "report jobs, brokers, locks, tmp files and findings in workspaces (reads only)", &runScan },
+        { "watch", "watch workspaces and print one line per change until stopped (--json: NDJSON)", &runWatch },
         { "export-index", "rebuild a tool's index from its record files into a file outside the state dir",
             &runExportIndex },
         { "repair", "plan repairs from a scan and apply them under the tools' locks (--dry-run, --yes)", &runRepair },
@@ -90,6 +92,24 @@ std::optional<int> parseArguments(QCommandLineParser& parser, const QStringList&
     }
     if (parser.isSet(QStringLiteral("help")))
         parser.showHelp(ExitClean); // exits
+    return std::nullopt;
+}
+
+std::optional<int> parseWorkspaceArguments(
+    QCommandLineParser& parser, const QStringList& arguments, QStringList* workspaces)
+{
+    parser.addPositionalArgument(
+        QStringLiteral("workspace"), QStringLiteral("Workspace folders."), QStringLiteral("WS [WS…]"));
+    if (const std::optional<int> code = parseArguments(parser, arguments))
+        return code;
+    const QString command = arguments.value(0).section(QLatin1Char(' '), 1);
+    *workspaces = parser.positionalArguments();
+    if (workspaces->isEmpty())
+        return fail(command, QStringLiteral("expected at least one workspace (see --help)"));
+    for (const QString& ws : std::as_const(*workspaces)) {
+        if (!QFileInfo(ws).isDir())
+            return fail(command, QStringLiteral("%1: not a directory").arg(ws));
+    }
     return std::nullopt;
 }
 

@@ -37,6 +37,11 @@ int fail(const QString& command, const QString& message); // prints to stderr, r
 // and a negative number ("-1") is an argument, not an option. Returns the exit code to return
 // now, or nullopt to go on.
 std::optional<int> parseArguments(QCommandLineParser& parser, const QStringList& arguments);
+// parseArguments() for a command run on workspace folders (WS [WS…]): adds that positional
+// argument, parses, and checks there is at least one and each is a directory. Returns the exit
+// code to return now, or nullopt with *workspaces filled in.
+std::optional<int> parseWorkspaceArguments(
+    QCommandLineParser& parser, const QStringList& arguments, QStringList* workspaces);
 
 int runProc(const QStringList& arguments);
 int runLocks(const QStringList& arguments);
@@ -46,5 +51,6 @@ int runExportIndex(const QStringList& arguments);
 int runRepair(const QStringList& arguments);
 int runUndo(const QStringList& arguments);
 int runTools(const QStringList& arguments);
+int runWatch(const QStringList& arguments);
 
 } // namespace Stateward::Cli

@@ -69,18 +69,9 @@ int runRepair(const QStringList& arguments)
     const QCommandLineOption yes(QStringLiteral("yes"), QStringLiteral("Apply without asking."));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("Print one JSON document."));
     parser.addOptions({ dryRun, kind, yes, json });
-    parser.addPositionalArgument(
-        QStringLiteral("workspace"), QStringLiteral("Workspace folders."), QStringLiteral("WS [WS…]"));
-    if (const std::optional<int> code = parseArguments(parser, arguments))
+    QStringList workspaces;
+    if (const std::optional<int> code = parseWorkspaceArguments(parser, arguments, &workspaces))
         return *code;
-
-    const QStringList workspaces = parser.positionalArguments();
-    if (workspaces.isEmpty())
-        return fail(command, QStringLiteral("expected at least one workspace (see --help)"));
-    for (const QString& ws : workspaces) {
-        if (!QFileInfo(ws).isDir())
-            return fail(command, QStringLiteral("%1: not a directory").arg(ws));
-    }
     QList<RepairKind> kinds;
     for (const QString& k : parser.values(kind)) {
         if (k == kOrphanBrokers)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "common/terminationsignals.h"
 #include "demoworkspace.h"
 #include "mainwindow.h"
 #include "theme.h"
@@ -7,46 +8,11 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QSocketNotifier>
 #include <QTimer>
 
-#include <cerrno>
-#include <csignal>
 #include <cstdio>
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace {
-
-int g_signalPipe[2] = { -1, -1 };
-
-void onTerminationSignal(int)
-{
-    const int saved = errno;
-    const char byte = 1;
-    [[maybe_unused]] const ssize_t n = ::write(g_signalPipe[1], &byte, 1);
-    errno = saved;
-}
-
-// SIGINT, SIGTERM and SIGHUP make the application quit instead of dying, so the code after exec()
-// (the demo's shutdown) runs. The handler only writes to a pipe; the event loop does the rest.
-void quitOnTerminationSignals()
-{
-    if (g_signalPipe[0] >= 0 || ::pipe2(g_signalPipe, O_CLOEXEC | O_NONBLOCK) != 0)
-        return;
-    auto* notifier = new QSocketNotifier(g_signalPipe[0], QSocketNotifier::Read, QCoreApplication::instance());
-    QObject::connect(notifier, &QSocketNotifier::activated, notifier, [] {
-        char buffer[16];
-        while (::read(g_signalPipe[0], buffer, sizeof buffer) > 0) { }
-        QCoreApplication::quit();
-    });
-    struct sigaction action = {};
-    action.sa_handler = onTerminationSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    for (int sig : { SIGINT, SIGTERM, SIGHUP })
-        ::sigaction(sig, &action, nullptr);
-}
 
 void setIdentity()
 {
@@ -137,7 +103,7 @@ int main(int argc, char* argv[])
 
     Stateward::DemoWorkspace demoWorkspace; // outlives the window, which may still watch its files
     if (parser.isSet(demo)) {
-        quitOnTerminationSignals(); // Ctrl+C still runs the cleanup below
+        Stateward::quitOnTerminationSignals(); // Ctrl+C still runs the cleanup below
         QString error;
         if (!demoWorkspace.create(&error)) {
             std::fprintf(stderr, "stateward: cannot create the demo workspace: %s\n", qPrintable(error));
