@@ -4,6 +4,7 @@
 #include "logging.h"
 #include "proc/procfs.h"
 #include "proc/regularfile.h"
+#include "proc/uniquefd.h"
 #include "tmpfiles.h"
 
 #include <QDeadlineTimer>
@@ -109,6 +110,103 @@ namespace {
     bool linkUnsupported(int error)
     {
         return error == EPERM || error == EOPNOTSUPP || error == ENOSYS || error == EMLINK || error == EXDEV;
+    }
+
+    // Why the owner-dir lock open as lockFd is no longer exactly what was judged stale: its one owner
+    // file, the same inode, size and mtime. Empty when it is; *bytes then holds the owner file.
+    QString ownerDirChanged(int lockFd, const LockVerdict& v, QByteArray* bytes)
+    {
+        DIR* dir = ::fdopendir(::fcntl(lockFd, F_DUPFD_CLOEXEC, 0));
+        if (!dir)
+            return QStringLiteral("cannot list it: %1").arg(ProcFs::errorText(errno));
+        ::rewinddir(dir); // the dup shares its offset with lockFd: start from the top every time
+        QStringList names;
+        while (const dirent* e = ::readdir(dir)) {
+            if (qstrcmp(e->d_name, ".") != 0 && qstrcmp(e->d_name, "..") != 0 && names.size() < 8)
+                names.append(QFile::decodeName(e->d_name));
+        }
+        ::closedir(dir);
+        if (names != QStringList { v.content.ownerFile })
+            return QStringLiteral("it holds %1 now, not %2 alone")
+                .arg(names.isEmpty() ? QStringLiteral("nothing") : names.join(QStringLiteral(", ")),
+                    v.content.ownerFile);
+        const RegularFile owner
+            = readRegularFile(lockFd, QFile::encodeName(v.content.ownerFile).constData(), 64 * 1024);
+        if (!owner.ok() || owner.stamp != v.ownerStamp)
+            return QStringLiteral("its %1 changed since it was judged").arg(v.content.ownerFile);
+        *bytes = owner.bytes;
+        return {};
+    }
+
+    // The owner-dir removal (docs/formats/locks.md): prove the directory and its one owner file are
+    // those judged stale, keep the owner's bytes, move the directory out of its path with
+    // RENAME_NOREPLACE (oh-my-codex releases and recovers the same way: a new holder can only mkdir
+    // anew, so it is never caught in a half-removed lock), check that what moved is the directory
+    // judged, still unchanged, and only then empty it. Anything else moved is put straight back.
+    bool clearOwnerDir(
+        const QString& lockPath, const LockVerdict& v, const ClearOptions& options, QString* why, QString* leftAt)
+    {
+        const QFileInfo info(lockPath);
+        const QByteArray leaf = QFile::encodeName(info.fileName());
+        const UniqueFd parent(
+            ::open(QFile::encodeName(info.absolutePath()).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!parent.isValid()) {
+            *why = QStringLiteral("cannot open its directory: %1").arg(ProcFs::errorText(errno));
+            return false;
+        }
+        const UniqueFd lock(::openat(parent.get(), leaf.constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        struct stat st
+        {
+        };
+        if (!lock.isValid() || ::fstat(lock.get(), &st) != 0 || FileStamp::fromStat(st) != v.stamp) {
+            *why = QStringLiteral("it changed since it was judged");
+            return false;
+        }
+        QByteArray bytes;
+        if (*why = ownerDirChanged(lock.get(), v, &bytes); !why->isEmpty())
+            return false;
+        if (options.keepOwner && !options.keepOwner(v.content.ownerFile, bytes, why))
+            return false;
+
+        const int parkFd = options.parkDirFd >= 0 ? options.parkDirFd : parent.get();
+        const QByteArray parkName = options.parkDirFd >= 0 && !options.parkName.isEmpty()
+            ? options.parkName
+            : leaf + ".stateward-" + newNonce().toLatin1();
+        const QString parked = options.parkDirFd >= 0
+            ? QStringLiteral("%1 in the quarantine").arg(QFile::decodeName(parkName))
+            : info.absolutePath() + QLatin1Char('/') + QFile::decodeName(parkName);
+        if (::renameat2(parent.get(), leaf.constData(), parkFd, parkName.constData(), RENAME_NOREPLACE) != 0) {
+            *why = QStringLiteral("cannot move it out of its path: %1").arg(ProcFs::errorText(errno));
+            return false;
+        }
+        // Between the checks and the move, its path may have been given to another directory.
+        struct stat moved
+        {
+        };
+        const bool same = ::fstatat(parkFd, parkName.constData(), &moved, AT_SYMLINK_NOFOLLOW) == 0
+            && FileKey::fromStat(moved) == v.stamp.key;
+        QByteArray again;
+        if (const QString changed = same ? ownerDirChanged(lock.get(), v, &again)
+                                         : QStringLiteral("another directory took its path before the move");
+            !changed.isEmpty()) {
+            if (::renameat2(parkFd, parkName.constData(), parent.get(), leaf.constData(), RENAME_NOREPLACE) == 0) {
+                *why = changed + QStringLiteral("; put back");
+                return false;
+            }
+            *why = changed
+                + QStringLiteral("; it cannot be put back (%1), so it is left as %2")
+                      .arg(ProcFs::errorText(errno), parked);
+            *leftAt = parked;
+            return false;
+        }
+        // Out of its path and exactly as judged: no tool reaches it any more.
+        if (::unlinkat(lock.get(), QFile::encodeName(v.content.ownerFile).constData(), 0) != 0
+            || ::unlinkat(parkFd, parkName.constData(), AT_REMOVEDIR) != 0) {
+            *why = QStringLiteral("moved out of its path, but not emptied (%1): left as %2")
+                       .arg(ProcFs::errorText(errno), parked);
+            *leftAt = parked;
+        }
+        return true;
     }
 
 } // namespace
@@ -404,6 +502,14 @@ bool LockFile::refresh()
 
 ClearResult clearStaleLock(const QString& lockPath, LockRules rules)
 {
+    ClearOptions options;
+    options.rules = rules;
+    return clearStaleLock(lockPath, options);
+}
+
+ClearResult clearStaleLock(const QString& lockPath, const ClearOptions& options)
+{
+    const LockRules rules = options.rules;
     ClearResult r;
     r.verdict = LockJudge(rules).judge(lockPath);
     const LockVerdict& v = r.verdict;
@@ -460,6 +566,9 @@ ClearResult clearStaleLock(const QString& lockPath, LockRules rules)
         ::close(fd);
         break;
     }
+    case LockDialect::OwnerDir:
+        r.cleared = clearOwnerDir(lockPath, v, options, &why, &r.leftAt);
+        break;
     case LockDialect::Git:
     case LockDialect::ChromiumSingleton: // Chromium's and gstack's to clear, never ours
     case LockDialect::Flock: // the kernel releases it with its holder: the file is no litter
@@ -469,6 +578,8 @@ ClearResult clearStaleLock(const QString& lockPath, LockRules rules)
     }
     r.message = r.cleared ? QStringLiteral("%1: removed stale %2 lock: %3").arg(lockPath, nameOf(v.dialect), v.reason)
                           : QStringLiteral("%1: not removed: %2").arg(lockPath, why);
+    if (r.cleared && !why.isEmpty())
+        r.message += QStringLiteral("; %1").arg(why);
     qCDebug(lcLock).noquote() << r.message;
     return r;
 }

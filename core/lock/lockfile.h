@@ -6,6 +6,7 @@
 #include <QString>
 
 #include <chrono>
+#include <functional>
 
 namespace Stateward {
 
@@ -69,13 +70,30 @@ private:
 // Removes a stale lock by its own dialect's rules, after judging it again with full evidence
 // and proving it unchanged since: pid-nonce by our steal-then-release, pid-only by unlink (as
 // gstack does), mkdir by rmdir (as proper-lockfile does, never a fresh one), qlockfile only
-// when flock(2) on it succeeds (as Qt does). Git locks and anything held are refused.
+// when flock(2) on it succeeds (as Qt does), owner-dir by moving the directory out of its path
+// first (as oh-my-codex's own release and recovery do) and only then emptying it. Git locks and
+// anything held are refused.
 struct ClearResult
 {
     bool cleared = false;
     LockVerdict verdict;
     QString message;
+    // owner-dir: where a lock directory moved out of its path was left when it could be neither
+    // emptied nor put back (it then holds something unexpected); empty otherwise.
+    QString leftAt;
+};
+struct ClearOptions
+{
+    LockRules rules;
+    // owner-dir: where the directory is moved before it is emptied, on the same filesystem (a free
+    // name in Stateward's quarantine); by default beside it, "<lock>.stateward-<nonce>".
+    int parkDirFd = -1;
+    QByteArray parkName;
+    // owner-dir: called with the owner file's name and bytes right before anything changes, once
+    // they are proven to be those judged stale; returning false (with *error) stops the clear.
+    std::function<bool(const QString& ownerFile, const QByteArray& bytes, QString* error)> keepOwner;
 };
 ClearResult clearStaleLock(const QString& lockPath, LockRules rules = {});
+ClearResult clearStaleLock(const QString& lockPath, const ClearOptions& options);
 
 } // namespace Stateward

@@ -4,6 +4,7 @@
 #include "proc/filetree.h"
 #include "proc/procfs.h"
 #include "proc/regularfile.h"
+#include "proc/uniquefd.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -11,6 +12,9 @@
 #include <QFileInfo>
 #include <QJsonArray>
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace Stateward {
@@ -41,6 +45,84 @@ namespace {
 
     // Lock files are tiny; anything large is not a lock we should slurp.
     constexpr qsizetype kMaxLockBytes = 64 * 1024;
+
+    // An owner file is one small JSON object (oh-my-codex's are under 1 KiB).
+    constexpr qint64 kMaxOwnerBytes = 64 * 1024;
+    // A lock directory holds one owner file; past this many entries it is no lock of any tool.
+    constexpr int kMaxLockDirEntries = 64;
+
+    // The entries of a lock directory, listed through the directory itself, opened without following
+    // a symlink and proven to be the one lstat saw.
+    struct LockDirListing
+    {
+        UniqueFd fd;
+        QStringList names;
+        bool more = false; // stopped at kMaxLockDirEntries
+        QString problem; // why it could not be listed
+    };
+    LockDirListing listLockDir(const QString& path, const FileKey& key)
+    {
+        LockDirListing l;
+        l.fd.reset(::open(QFile::encodeName(path).constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        struct stat st
+        {
+        };
+        if (!l.fd.isValid() || ::fstat(l.fd.get(), &st) != 0) {
+            l.problem = QStringLiteral("cannot open the directory: %1").arg(ProcFs::errorText(errno));
+            l.fd.reset();
+            return l;
+        }
+        if (FileKey::fromStat(st) != key) {
+            l.problem = QStringLiteral("replaced while it was judged");
+            l.fd.reset();
+            return l;
+        }
+        // readdir on a dup: closedir closes the fd it was given, and l.fd stays for the reads.
+        DIR* dir = ::fdopendir(::fcntl(l.fd.get(), F_DUPFD_CLOEXEC, 0));
+        if (!dir) {
+            l.problem = QStringLiteral("cannot list the directory: %1").arg(ProcFs::errorText(errno));
+            l.fd.reset();
+            return l;
+        }
+        while (const dirent* e = ::readdir(dir)) {
+            const QByteArrayView name(e->d_name);
+            if (name == "." || name == "..")
+                continue;
+            if (l.names.size() >= kMaxLockDirEntries) {
+                l.more = true;
+                break;
+            }
+            l.names.append(QFile::decodeName(e->d_name));
+        }
+        ::closedir(dir);
+        l.names.sort();
+        return l;
+    }
+
+    // Which owner file of an owner-dir lock names its holder, as oh-my-codex picks it
+    // (inspectSessionPointerLockAtContext): owner.json or one owner.<token>.tmp, and nothing else
+    // beside it. Empty, with *why, when there is none to trust.
+    QString ownerFileOf(const LockDirListing& l, QString* why)
+    {
+        const auto shown = [&l] {
+            return l.names.mid(0, 5).join(QStringLiteral(", "))
+                + (l.names.size() > 5 || l.more ? QStringLiteral(", …") : QString());
+        };
+        if (l.names.isEmpty()) {
+            *why = QStringLiteral("no owner file: its holder has not published one yet, or died before it did "
+                                  "(oh-my-codex never recovers such a lock either)");
+            return {};
+        }
+        if (l.names.size() == 1 && !l.more && isOwnerFileName(l.names.first()))
+            return l.names.first();
+        const bool ownerLike
+            = std::any_of(l.names.cbegin(), l.names.cend(), [](const QString& n) { return isOwnerFileName(n); });
+        *why = ownerLike
+            ? QStringLiteral("ambiguous: it holds %1 entries (%2), not one owner file")
+                  .arg(l.more ? QStringLiteral("%1+").arg(l.names.size()) : QString::number(l.names.size()), shown())
+            : QStringLiteral("holds %1, which is no owner file").arg(shown());
+        return {};
+    }
 
     bool insideGitDir(const QString& path)
     {
@@ -93,6 +175,16 @@ void LockJudge::applyHolderEvidence(LockVerdict& v) const
     v.openFilesChecked = true;
     v.openHolders = openFiles().holders(v.stamp.key);
     v.kernelHolders = kernelLocks().holderPids(v.stamp.key);
+    if (v.ownerStamp.isValid()) { // an owner-dir's holder may be writing its owner file
+        for (qint64 p : openFiles().holders(v.ownerStamp.key)) {
+            if (!v.openHolders.contains(p))
+                v.openHolders.append(p);
+        }
+        for (qint64 p : kernelLocks().holderPids(v.ownerStamp.key)) {
+            if (!v.kernelHolders.contains(p))
+                v.kernelHolders.append(p);
+        }
+    }
 }
 
 LockVerdict LockJudge::judge(const QString& path, std::optional<LockDialect> dialect, Evidence evidence) const
@@ -145,9 +237,58 @@ LockVerdict LockJudge::judge(const QString& path, std::optional<LockDialect> dia
         }
         content = std::move(file.bytes);
     }
-    v.dialect
-        = dialect.value_or(classifyLock(QFileInfo(path).fileName(), stamp->isDirectory, insideGitDir(path), content));
-    v.content = parseLockContent(v.dialect, content);
+    LockDirListing listing;
+    if (stamp->isDirectory && (!dialect || *dialect == LockDialect::OwnerDir)) {
+        listing = listLockDir(path, stamp->key);
+        if (!listing.problem.isEmpty()) {
+            v.dialect = dialect.value_or(LockDialect::Unknown);
+            v.state = LockState::Unknown;
+            v.reason = listing.problem;
+            return v;
+        }
+    }
+    v.dialect = dialect.value_or(stamp->isDirectory
+            ? classifyLockDirectory(listing.names)
+            : classifyLock(QFileInfo(path).fileName(), false, insideGitDir(path), content));
+    if (v.dialect == LockDialect::OwnerDir) {
+        // The holder is named by the owner file inside, read through the directory's fd: regular files
+        // only, never through a symlink, never more than kMaxOwnerBytes.
+        QString why;
+        const QString owner = stamp->isDirectory ? ownerFileOf(listing, &why) : QString();
+        if (!stamp->isDirectory)
+            why = QStringLiteral("not a directory: an owner-dir lock always is one");
+        RegularFile file;
+        if (!owner.isEmpty()) {
+            file = readRegularFile(listing.fd.get(), QFile::encodeName(owner).constData(), kMaxOwnerBytes);
+            v.content.ownerFile = owner;
+            if (file.ok())
+                v.ownerStamp = file.stamp;
+            if (!file.ok())
+                why = QStringLiteral("%1: %2").arg(owner,
+                    file.status == RegularFile::Status::Missing ? QStringLiteral("went away while it was judged")
+                                                                : file.problem);
+        }
+        LockContent parsed;
+        QString tmpToken;
+        if (why.isEmpty()) {
+            if (const QString malformed = parseOwnerRecord(file.bytes, &parsed); !malformed.isEmpty())
+                why = QStringLiteral("%1 is malformed: %2").arg(owner, malformed);
+            else if (isOwnerFileName(owner, &tmpToken) && !tmpToken.isEmpty() && tmpToken != parsed.token)
+                why = QStringLiteral("%1 is malformed: it carries the token %2").arg(owner, parsed.token);
+        }
+        if (!why.isEmpty()) {
+            // Not stale, never cleared: oh-my-codex itself refuses to recover such a lock.
+            v.content.empty = file.ok() && file.bytes.trimmed().isEmpty();
+            v.state = LockState::Unknown;
+            v.reason = why + QStringLiteral("; left alone");
+            return v;
+        }
+        parsed.ownerFile = owner;
+        v.content = parsed;
+    } else {
+        v.content = parseLockContent(v.dialect, content);
+    }
+    listing.fd.reset(); // closed before anyone looks for processes that hold the lock open: we do not
 
     if (evidence == Evidence::Full)
         applyHolderEvidence(v);
@@ -183,8 +324,9 @@ LockVerdict LockJudge::judge(const QString& path, std::optional<LockDialect> dia
         holder = inspectProcess(c.pid);
         v.liveness = holder.liveness;
         v.holderStart = holder.startTime;
-        v.writer = judgeWriter(holder, v.mtime);
-        // Our dialect records the holder's start ticks: an exact identity check.
+        // An owner-dir lock is judged by its recorded start ticks alone, never by its directory's mtime.
+        v.writer = v.dialect == LockDialect::OwnerDir ? WriterJudgement {} : judgeWriter(holder, v.mtime);
+        // Our dialect (and an owner record) records the holder's start ticks: an exact identity check.
         if (holder.isAlive() && c.startTicks >= 0 && holder.startTicks >= 0 && holder.startTicks != c.startTicks) {
             v.writer.verdict = WriterVerdict::Reused;
             v.writer.reason = QStringLiteral("PID %1 is alive but its start time (%2 ticks) differs from the "
@@ -298,6 +440,53 @@ LockVerdict LockJudge::judge(const QString& path, std::optional<LockDialect> dia
                            .arg(seconds(v.ageMs));
         }
         break;
+    case LockDialect::OwnerDir: {
+        // oh-my-codex's own verdicts (inspectLockOwnerFile, classifyRecordedIdentity), no age rule: dead
+        // or reused is stale; the recorded start and command line both matching is live; anything it
+        // cannot prove either way stays unknown, never stale.
+        const bool identity = c.ownerVersion == 2 || c.startTicks >= 0;
+        const QString owner = QStringLiteral("%1 (version %2)").arg(c.ownerFile).arg(c.ownerVersion);
+        if (identity && c.platform != QLatin1String("linux")) {
+            v.state = LockState::Unknown;
+            v.reason
+                = QStringLiteral("%1 records a %2 process identity: it cannot be checked here").arg(owner, c.platform);
+        } else if (identity && c.birthNotTicks) {
+            v.state = LockState::Unknown;
+            v.reason = QStringLiteral("%1 records a start that is no clock-tick count").arg(owner);
+        } else if (!holder.isAlive()) {
+            concludeStale(QStringLiteral("%1: %2").arg(owner, holderGone(c.pid, v.liveness)));
+        } else if (!identity) {
+            v.state = LockState::Unknown;
+            v.reason = QStringLiteral("%1: holder PID %2 is alive and the owner records no start time to tell it "
+                                      "from a later process at that PID (identity indeterminate)")
+                           .arg(owner)
+                           .arg(c.pid);
+        } else if (holder.startTicks < 0) {
+            v.state = LockState::Unknown;
+            v.reason = QStringLiteral("%1: holder PID %2 is alive but its start time is unreadable (identity "
+                                      "indeterminate)")
+                           .arg(owner)
+                           .arg(c.pid);
+        } else if (v.writer.verdict == WriterVerdict::Reused) {
+            concludeStale(QStringLiteral("%1: %2").arg(owner, v.writer.reason));
+        } else if (!c.cmdlineHash.isEmpty() && ownerCmdlineHash(holder.argv) != c.cmdlineHash.toLatin1()) {
+            v.state = LockState::Unknown;
+            v.reason = QStringLiteral("%1: PID %2 started at the recorded %3 ticks but now runs another command "
+                                      "line than recorded (identity indeterminate)")
+                           .arg(owner)
+                           .arg(c.pid)
+                           .arg(c.startTicks);
+        } else {
+            v.state = LockState::Held;
+            v.reason = QStringLiteral("%1: held by live PID %2 (%3), started at the recorded %4 ticks%5")
+                           .arg(owner)
+                           .arg(c.pid)
+                           .arg(holder.comm)
+                           .arg(c.startTicks)
+                           .arg(c.cmdlineHash.isEmpty() ? QString() : QStringLiteral(", same command line"));
+        }
+        break;
+    }
     case LockDialect::Unknown:
         v.state = LockState::Unknown;
         v.reason = QStringLiteral("unrecognised lock format: left alone");
@@ -364,6 +553,12 @@ QJsonObject LockVerdict::toJson() const
         o.insert(QStringLiteral("host"), content.host);
     if (!content.tool.isEmpty())
         o.insert(QStringLiteral("tool"), content.tool);
+    if (!content.ownerFile.isEmpty())
+        o.insert(QStringLiteral("owner"), content.ownerFile);
+    if (!content.token.isEmpty())
+        o.insert(QStringLiteral("token"), content.token);
+    if (dialect == LockDialect::OwnerDir && content.startTicks >= 0)
+        o.insert(QStringLiteral("startTicks"), content.startTicks);
     o.insert(QStringLiteral("foreignHost"), foreignHost);
     o.insert(QStringLiteral("mtime"), mtime.toString(Qt::ISODateWithMs));
     o.insert(QStringLiteral("ageMs"), ageMs);

@@ -43,6 +43,7 @@ struct LockVerdict
     bool removable = false; // state is Stale and the dialect allows stealing/removing it
     LockContent content;
     FileStamp stamp;
+    FileStamp ownerStamp; // owner-dir: of the owner file judged (content.ownerFile)
     QDateTime mtime;
     qint64 ageMs = 0;
     Liveness liveness = Liveness::Invalid; // of content.pid
@@ -51,7 +52,7 @@ struct LockVerdict
     bool foreignHost = false;
     bool otherBoot = false;
     bool openFilesChecked = false;
-    QList<qint64> openHolders; // processes with the lock file open (/proc/*/fd)
+    QList<qint64> openHolders; // processes with the lock file (or an owner-dir's owner file) open
     QList<qint64> kernelHolders; // flock/fcntl holders (/proc/locks)
     QString reason; // one line, with figures
     QJsonObject toJson() const;

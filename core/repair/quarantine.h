@@ -80,6 +80,9 @@ public:
         const QByteArray& written, QString* error);
     // Keeps a cleared lock's content as evidence.
     bool keepCleared(const QString& relative, const QByteArray& content, QString* error);
+    // Its files/ directory: where a lock directory is moved out of its path before it is emptied
+    // (clearStaleLock's owner-dir removal), so that a crash midway leaves it here, never at its path.
+    int filesFd() const { return m_files.get(); }
     // Marks manifest.json complete (atomically); an action without entries leaves no quarantine.
     // When it fails, the manifest written ahead still records every change.
     bool commit(QString* error);

@@ -294,12 +294,45 @@ namespace {
         return changedEveryTime(a);
     }
 
+    // A lock directory with an owner file (owner-dir): its owner's bytes go to the quarantine, and the
+    // directory is moved into the quarantine before it is emptied, so a crash midway leaves it there,
+    // never half-removed at its path. Any other lock directory (mkdir) is left to its tool.
+    RepairResult clearLockDirectory(const RepairAction& a, const StateDir& dir, const QString& relative)
+    {
+        if (const LockVerdict v = LockJudge().judge(a.target, std::nullopt, LockJudge::Evidence::Lazy);
+            v.dialect != LockDialect::OwnerDir)
+            return outcome(a, RepairResult::Outcome::Skipped,
+                QStringLiteral("%1: a %2 lock directory; left alone").arg(a.target, nameOf(v.dialect)));
+        Quarantine q(dir, a.id, a.toJson());
+        if (!q.isValid())
+            return outcome(a, RepairResult::Outcome::Failed,
+                QStringLiteral("%1 cannot be kept, so it is not cleared: %2").arg(a.target, q.error()));
+        ClearOptions options;
+        options.parkDirFd = q.filesFd();
+        options.parkName = QFile::encodeName(QStringLiteral("parked-") + QFileInfo(relative).fileName());
+        options.keepOwner = [&q, &relative](const QString& ownerFile, const QByteArray& bytes, QString* error) {
+            return q.keepCleared(relative + QLatin1Char('/') + ownerFile, bytes, error);
+        };
+        const ClearResult c = clearStaleLock(a.target, options); // judges again, with full evidence
+        if (!c.cleared && c.leftAt.isEmpty()) {
+            const bool failed = q.recordFailed();
+            q.discardCopies();
+            return outcome(a, failed ? RepairResult::Outcome::Failed : RepairResult::Outcome::Skipped, c.message);
+        }
+        RepairResult r = outcome(
+            a, c.cleared ? RepairResult::Outcome::Applied : RepairResult::Outcome::Failed, c.message + uncommitted(q));
+        r.quarantineId = q.id();
+        return r;
+    }
+
     RepairResult clearLock(const RepairAction& a, const StateDir& dir)
     {
         const std::optional<QString> relative = dir.relativePath(a.target);
         if (!relative || !a.expected || dir.stamp(*relative) != a.expected)
             return outcome(a, RepairResult::Outcome::Skipped,
                 QStringLiteral("%1 changed or went away since it was judged").arg(a.target));
+        if (a.expected->isDirectory)
+            return clearLockDirectory(a, dir, *relative);
         // Every byte goes to the quarantine, or the lock stays. Closed again before judging: an open
         // fd means "held".
         const RegularFile lock = readRegularFile(a.target, kMaxKeptLockBytes);

@@ -227,6 +227,7 @@ namespace {
             FileName, // no placeholder, no glob
             GlobName, // glob characters in the last component
             TmpPattern, // glob characters and {pid} in the last component
+            LockGlob, // as GlobName, and `*`, `?` in any component (a lock in each session's folder)
         };
         bool checkPath(const QString& value, const QString& field, PathKind kind)
         {
@@ -260,12 +261,13 @@ namespace {
                 if (part == QLatin1String(".stateward"))
                     return QStringLiteral(".stateward is Stateward's own area");
                 const bool last = i == parts.size() - 1;
-                const bool globOk = last && (kind == GlobName || kind == TmpPattern);
-                if (!globOk
-                    && (part.contains(QLatin1Char('*')) || part.contains(QLatin1Char('?'))
-                        || part.contains(QLatin1Char('['))))
-                    return last ? QStringLiteral("glob characters are not allowed here")
-                                : QStringLiteral("glob characters are allowed in the last component only");
+                const bool globOk = last && (kind == GlobName || kind == TmpPattern || kind == LockGlob);
+                const bool wildcardOk = globOk || kind == LockGlob; // `*`, `?` never cross a '/'
+                if ((!wildcardOk && (part.contains(QLatin1Char('*')) || part.contains(QLatin1Char('?'))))
+                    || (!globOk && part.contains(QLatin1Char('['))))
+                    return last            ? QStringLiteral("glob characters are not allowed here")
+                        : kind == LockGlob ? QStringLiteral("'[' is allowed in the last component only")
+                                           : QStringLiteral("glob characters are allowed in the last component only");
                 QString rest = part;
                 if (kind == StateDirPath) {
                     static const QRegularExpression hash(QStringLiteral("\\{workspace-sha256:([0-9]+)\\}"));
@@ -510,16 +512,17 @@ ProfileLoad parseProfile(const QByteArray& text, const QString& file)
             ProfileLock lock;
             lock.glob = r.string(*lo, lf, "glob", true);
             if (!lock.glob.isEmpty())
-                r.checkPath(lock.glob, Reader::join(lf, QStringLiteral("glob")), Reader::GlobName);
+                r.checkPath(lock.glob, Reader::join(lf, QStringLiteral("glob")), Reader::LockGlob);
             const QString dialect = r.string(*lo, lf, "dialect", true);
             for (LockDialect d : { LockDialect::PidOnly, LockDialect::PidNonce, LockDialect::Mkdir,
-                     LockDialect::QLockFile, LockDialect::Flock }) {
+                     LockDialect::QLockFile, LockDialect::Flock, LockDialect::OwnerDir }) {
                 if (dialect == nameOf(d))
                     lock.dialect = d;
             }
             if (!dialect.isEmpty() && lock.dialect == LockDialect::Unknown)
                 r.error(Reader::join(lf, QStringLiteral("dialect")),
-                    QStringLiteral("\"%1\" is none of pid-only, pid-nonce, mkdir, qlockfile, flock").arg(dialect));
+                    QStringLiteral("\"%1\" is none of pid-only, pid-nonce, mkdir, qlockfile, flock, owner-dir")
+                        .arg(dialect));
             // A lock that may be removed is named like one: a pid file is no lock, whatever a profile says.
             if (!lock.glob.isEmpty() && lock.dialect != LockDialect::Flock && lock.dialect != LockDialect::Unknown
                 && !lock.glob.endsWith(QLatin1String(".lock")))

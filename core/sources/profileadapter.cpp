@@ -603,7 +603,10 @@ Snapshot ProfileAdapter::scan(const QString& workspace, const QString& stateDir,
     QList<std::pair<const Entry*, const ProfileTmp*>> tmps;
     for (const Entry& e : entries) {
         for (const ProfileLock& rule : spec.locks) {
-            if ((!e.stamp.isDirectory || rule.dialect == LockDialect::Mkdir) && matches(rule.glob, e.relative)) {
+            // A directory is a lock only in the directory dialects; an owner-dir lock is never a file.
+            const bool dirDialect = rule.dialect == LockDialect::Mkdir || rule.dialect == LockDialect::OwnerDir;
+            if ((e.stamp.isDirectory ? dirDialect : rule.dialect != LockDialect::OwnerDir)
+                && matches(rule.glob, e.relative)) {
                 locks.append({ e.path, rule.dialect });
                 break;
             }

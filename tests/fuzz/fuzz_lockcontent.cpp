@@ -22,7 +22,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         nameOf(dialect);
     }
     for (LockDialect d : { LockDialect::PidNonce, LockDialect::PidOnly, LockDialect::Mkdir, LockDialect::QLockFile,
-             LockDialect::Git, LockDialect::ChromiumSingleton, LockDialect::Unknown })
+             LockDialect::Git, LockDialect::ChromiumSingleton, LockDialect::OwnerDir, LockDialect::Unknown })
         parseLockContent(d, content);
+    // An owner-dir owner file: a record it accepts names a positive PID.
+    LockContent owner;
+    if (parseOwnerRecord(content, &owner).isEmpty() && (owner.pid <= 0 || owner.token.isEmpty()))
+        std::abort();
     return 0;
 }

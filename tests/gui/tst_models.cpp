@@ -569,8 +569,13 @@ private slots:
                 [](H& h) { h.verdict.content.host += u'x'; }, [](H& h) { h.verdict.content.bootId += u'x'; },
                 [](H& h) { ++h.verdict.content.startTicks; }, [](H& h) { h.verdict.content.tool += u'x'; },
                 [](H& h) { h.verdict.content.extra.insert(QStringLiteral("k"), QStringLiteral("v")); },
+                [](H& h) { h.verdict.content.ownerFile += u'x'; }, [](H& h) { h.verdict.content.token += u'x'; },
+                [](H& h) { h.verdict.content.platform += u'x'; }, [](H& h) { h.verdict.content.cmdlineHash += u'x'; },
+                [](H& h) { ++h.verdict.content.ownerVersion; },
+                [](H& h) { h.verdict.content.birthNotTicks = !h.verdict.content.birthNotTicks; },
                 [](H& h) { h.verdict.content.empty = !h.verdict.content.empty; },
                 [](H& h) { ++h.verdict.stamp.key.inode; }, [](H& h) { ++h.verdict.stamp.size; },
+                [](H& h) { ++h.verdict.ownerStamp.key.inode; }, [](H& h) { ++h.verdict.ownerStamp.size; },
                 [](H& h) { h.verdict.mtime = h.verdict.mtime.addMSecs(1); },
                 [](H& h) { h.verdict.liveness = Liveness::Zombie; },
                 [](H& h) { h.verdict.holderStart = QDateTime::currentDateTimeUtc(); },
@@ -602,8 +607,8 @@ private slots:
 #if defined(Q_PROCESSOR_X86_64) && defined(Q_OS_LINUX)
         QCOMPARE(sizeof(Job), size_t(208));
         QCOMPARE(sizeof(Broker), size_t(176));
-        QCOMPARE(sizeof(LockVerdict), size_t(384));
-        QCOMPARE(sizeof(LockContent), size_t(152));
+        QCOMPARE(sizeof(LockVerdict), size_t(520));
+        QCOMPARE(sizeof(LockContent), size_t(248));
         QCOMPARE(sizeof(FileStamp), size_t(40));
         QCOMPARE(sizeof(WriterJudgement), size_t(40));
         QCOMPARE(sizeof(TempFile), size_t(224));

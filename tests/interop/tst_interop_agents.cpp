@@ -185,6 +185,30 @@ class TestInteropAgents : public QObject
         return out;
     }
 
+    // The verdict Stateward's scan gives ws's .omx/state/session.json.lock ("" when it lists no lock there).
+    QString omxLockState(const QString& ws, int expectedExit, QString* dialect = nullptr)
+    {
+        const QJsonObject snap = snapshotOf(scan(ws, expectedExit), ws + QLatin1String("/.omx"));
+        const QString lock = QFileInfo(ws + QLatin1String("/.omx/state/session.json.lock")).canonicalFilePath();
+        for (const QJsonValue& l : snap.value(QStringLiteral("locks")).toArray()) {
+            if (l.toObject().value(QStringLiteral("path")).toString() != lock)
+                continue;
+            if (dialect)
+                *dialect = l.toObject().value(QStringLiteral("dialect")).toString();
+            return l.toObject().value(QStringLiteral("state")).toString();
+        }
+        return {};
+    }
+    // oh-my-codex's own verdict on ws's session pointer lock (`omx session lock inspect`).
+    QString omxInspect(const QString& ws)
+    {
+        return QJsonDocument::fromJson(
+            driver("agents/omx.mjs", { QStringLiteral("lock"), ws, QStringLiteral("inspect") }).toUtf8())
+            .object()
+            .value(QStringLiteral("status"))
+            .toString();
+    }
+
 private slots:
     void initTestCase()
     {
@@ -343,12 +367,12 @@ private slots:
         stopClaudeFlow(ws.path(), next.pid);
     }
 
-    void ohMyCodexDeadLockIsLeftAlone()
+    void ohMyCodexDeadLockIsCleared()
     {
-        // oh-my-codex's session pointer lock is a directory with an owner file, a dialect Stateward
-        // does not judge yet (docs/formats/oh-my-codex.md): its holder killed, the lock is listed and
-        // nothing is planned for it, while oh-my-codex itself calls it dead, writes no session
-        // pointer past it, and cannot recover it without its downloaded runtime.
+        // oh-my-codex's session pointer lock is a directory with an owner file (the owner-dir dialect,
+        // docs/formats/oh-my-codex.md). Its holder killed, oh-my-codex calls it dead, writes no session
+        // pointer past it, and cannot recover it without its downloaded runtime; Stateward agrees it is
+        // stale, clears it, and the next session gets its pointer again.
         REQUIRE_PROFILE("oh-my-codex");
         QTemporaryDir ws;
         const QString omx = ws.filePath(QStringLiteral(".omx"));
@@ -367,48 +391,114 @@ private slots:
         QCOMPARE(codes(snap), QStringList {});
         QVERIFY(!QFileInfo::exists(lockDir)); // released by the writer
 
+        // A live holder, its owner published: held by both verdicts, nothing planned.
         QTemporaryDir ws2;
+        const QString lock2 = ws2.filePath(QStringLiteral(".omx/state/session.json.lock"));
         ChildProcess holder;
         QVERIFY(holder.start(NodeTools::node(),
             { NodeTools::script("agents/omx.mjs"), QStringLiteral("hold"), ws2.path(),
                 QStringLiteral("019b0000-aaaa-7bbb-8ccc-000000000002"), QStringLiteral("owner-json") }));
         QVERIFY(!holder.waitForLine("held", 120000).isEmpty());
+        QCOMPARE(omxInspect(ws2.path()), QStringLiteral("live"));
+        QString dialect;
+        // The owner's start ticks and command-line hash are oh-my-codex's: held only if both match ours.
+        QCOMPARE(omxLockState(ws2.path(), 0, &dialect), QStringLiteral("held"));
+        QCOMPARE(dialect, QStringLiteral("owner-dir"));
+        QVERIFY(plan(ws2.path(), 0).isEmpty());
+
+        // kill -9: both call it dead/stale.
         QVERIFY(holder.signal(SIGKILL));
         QVERIFY(holder.reap() >= 0);
-        const QString lock2 = ws2.filePath(QStringLiteral(".omx/state/session.json.lock"));
         QVERIFY(QFileInfo(lock2 + QLatin1String("/owner.json")).isFile());
-        QCOMPARE(
-            QJsonDocument::fromJson(
-                driver("agents/omx.mjs", { QStringLiteral("lock"), ws2.path(), QStringLiteral("inspect") }).toUtf8())
-                .object()
-                .value(QStringLiteral("status"))
-                .toString(),
-            QStringLiteral("dead"));
-
-        // Listed as a directory lock; whether that calls it held or stale depends on its age (the
-        // mkdir rule), which is why no verdict is compared and the exit code may be 0 or 1.
-        snap = snapshotOf(scan(ws2.path(), kAnyExit), ws2.filePath(QStringLiteral(".omx")));
+        QCOMPARE(omxInspect(ws2.path()), QStringLiteral("dead"));
+        snap = snapshotOf(scan(ws2.path(), 1), ws2.filePath(QStringLiteral(".omx")));
         QCOMPARE(snap.value(QStringLiteral("recognised")).toObject().value(QStringLiteral("layout")).toString(),
             QStringLiteral("session pointer lock, no pointer"));
         QStringList lockPaths;
         for (const QJsonValue& l : snap.value(QStringLiteral("locks")).toArray())
             lockPaths.append(l.toObject().value(QStringLiteral("path")).toString());
         QCOMPARE(lockPaths, QStringList { QFileInfo(lock2).canonicalFilePath() });
-        QVERIFY(plan(ws2.path(), 0).isEmpty());
+        QCOMPARE(codes(snap), QStringList { QStringLiteral("stale-lock") });
+        QCOMPARE(omxLockState(ws2.path(), 1), QStringLiteral("stale"));
+        const QJsonArray actions = plan(ws2.path(), 1);
+        QCOMPARE(actions.size(), 1);
+        QCOMPARE(
+            actions.first().toObject().value(QStringLiteral("kind")).toString(), QStringLiteral("clear-stale-lock"));
 
-        // oh-my-codex past its own dead lock: the next session gets no pointer, and its recovery
-        // refuses a directory on Linux without the omx-runtime binary.
+        // Before: oh-my-codex past its own dead lock. The next session gets no pointer (the hook
+        // swallows why; the function it calls says it), and its recovery refuses a directory on Linux
+        // without the omx-runtime binary.
         QCOMPARE(driver("agents/omx.mjs",
                      { QStringLiteral("session"), ws2.path(), QStringLiteral("019b0000-aaaa-7bbb-8ccc-000000000003"),
                          QString::number(codex.pid()) }),
             QString());
         QVERIFY(!QFileInfo::exists(ws2.filePath(QStringLiteral(".omx/state/session.json"))));
+        QCOMPARE(driver("agents/omx.mjs",
+                     { QStringLiteral("start"), ws2.path(), QStringLiteral("019b0000-aaaa-7bbb-8ccc-000000000003"),
+                         QString::number(codex.pid()) }),
+            QStringLiteral("abort session_pointer_lock_recovery_required dead"));
         const QJsonObject recover = QJsonDocument::fromJson(
             driver("agents/omx.mjs", { QStringLiteral("lock"), ws2.path(), QStringLiteral("recover") }).toUtf8())
                                         .object();
         QCOMPARE(recover.value(QStringLiteral("status")).toString(), QStringLiteral("dead"));
         QCOMPARE(recover.value(QStringLiteral("recovered")).toBool(true), false);
-        QVERIFY(QFileInfo(lock2 + QLatin1String("/owner.json")).isFile());
+        const QByteArray owner = TestFiles::readAll(lock2 + QLatin1String("/owner.json"));
+        QVERIFY(!owner.isEmpty());
+
+        // Stateward's repair clears it, the owner file's bytes kept in the quarantine.
+        QCOMPARE(repairOutcomes(ws2.path()), QStringList { QStringLiteral("applied") });
+        QVERIFY(!QFileInfo::exists(lock2));
+        QCOMPARE(omxInspect(ws2.path()), QStringLiteral("absent"));
+        const QDir quarantine(ws2.filePath(QStringLiteral(".omx/.stateward/quarantine")));
+        const QStringList kept = quarantine.entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+        QCOMPARE(kept.size(), 1);
+        const QJsonObject manifest = QJsonDocument::fromJson(
+            TestFiles::readAll(quarantine.filePath(kept.first()) + QLatin1String("/manifest.json")))
+                                         .object();
+        const QJsonObject entry = manifest.value(QStringLiteral("entries")).toArray().first().toObject();
+        QCOMPARE(entry.value(QStringLiteral("op")).toString(), QStringLiteral("cleared"));
+        QCOMPARE(entry.value(QStringLiteral("path")).toString(), QStringLiteral("state/session.json.lock/owner.json"));
+        QCOMPARE(TestFiles::readAll(quarantine.filePath(kept.first()) + QLatin1Char('/')
+                     + entry.value(QStringLiteral("stored")).toString()),
+            owner);
+        QCOMPARE(QDir(quarantine.filePath(kept.first()) + QLatin1String("/files"))
+                     .entryList(QDir::Dirs | QDir::NoDotAndDotDot),
+            QStringList {}); // the directory was emptied and removed there
+
+        // After: the real hook's next SessionStart writes the pointer again.
+        QCOMPARE(driver("agents/omx.mjs",
+                     { QStringLiteral("session"), ws2.path(), QStringLiteral("019b0000-aaaa-7bbb-8ccc-000000000004"),
+                         QString::number(codex.pid()) }),
+            QStringLiteral("session 019b0000-aaaa-7bbb-8ccc-000000000004 %1").arg(codex.pid()));
+        QVERIFY(QFileInfo(ws2.filePath(QStringLiteral(".omx/state/session.json"))).isFile());
+        QVERIFY(!QFileInfo::exists(lock2)); // released by the writer
+        QCOMPARE(codes(snapshotOf(scan(ws2.path(), 0), ws2.filePath(QStringLiteral(".omx")))), QStringList {});
+
+        // Killed while its owner was still owner.<token>.tmp: live, then stale, and cleared the same way.
+        QTemporaryDir ws3;
+        const QString lock3 = ws3.filePath(QStringLiteral(".omx/state/session.json.lock"));
+        ChildProcess publishing;
+        QVERIFY(publishing.start(NodeTools::node(),
+            { NodeTools::script("agents/omx.mjs"), QStringLiteral("hold"), ws3.path(),
+                QStringLiteral("019b0000-aaaa-7bbb-8ccc-000000000005"), QStringLiteral("owner-tmp") }));
+        QVERIFY(!publishing.waitForLine("held", 120000).isEmpty());
+        QCOMPARE(omxInspect(ws3.path()), QStringLiteral("live"));
+        QCOMPARE(omxLockState(ws3.path(), 0), QStringLiteral("held"));
+        QVERIFY(publishing.signal(SIGKILL));
+        QVERIFY(publishing.reap() >= 0);
+        const QStringList tmpOwner = QDir(lock3).entryList(QDir::Files);
+        QCOMPARE(tmpOwner.size(), 1);
+        QVERIFY2(
+            tmpOwner.first().startsWith(QLatin1String("owner.")) && tmpOwner.first().endsWith(QLatin1String(".tmp")),
+            qPrintable(tmpOwner.first()));
+        QCOMPARE(omxInspect(ws3.path()), QStringLiteral("dead"));
+        QCOMPARE(omxLockState(ws3.path(), 1), QStringLiteral("stale"));
+        QCOMPARE(repairOutcomes(ws3.path()), QStringList { QStringLiteral("applied") });
+        QVERIFY(!QFileInfo::exists(lock3));
+        QCOMPARE(driver("agents/omx.mjs",
+                     { QStringLiteral("session"), ws3.path(), QStringLiteral("019b0000-aaaa-7bbb-8ccc-000000000006"),
+                         QString::number(codex.pid()) }),
+            QStringLiteral("session 019b0000-aaaa-7bbb-8ccc-000000000006 %1").arg(codex.pid()));
     }
 };
 

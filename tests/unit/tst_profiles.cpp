@@ -6,6 +6,8 @@
 #include "childprocess.h"
 #include "clirun.h"
 #include "problem/problem.h"
+#include "proc/processinfo.h"
+#include "repair/quarantine.h"
 #include "repair/repair.h"
 #include "sources/profile.h"
 #include "sources/profileadapter.h"
@@ -13,6 +15,7 @@
 #include "testfiles.h"
 #include "testprinters.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -195,6 +198,19 @@ private slots:
             << dir("    \"path\": \".t\", \"recognise\": [ { \"file\": \"a\" } ],\n    \"locks\": [ { \"glob\": "
                    "\"daemon.pid\", \"dialect\": \"pid-only\" } ]")
             << QStringLiteral("7:26: stateDirs[0].locks[0].glob: \"daemon.pid\": a pid-only lock's name ends in .lock");
+        QTest::newRow("bracket in a lock folder")
+            << dir("    \"path\": \".t\", \"recognise\": [ { \"file\": \"a\" } ],\n    \"locks\": [ { \"glob\": "
+                   "\"s[ab]/x.lock\", \"dialect\": \"owner-dir\" } ]")
+            << QStringLiteral(
+                   "stateDirs[0].locks[0].glob: \"s[ab]/x.lock\": '[' is allowed in the last component only");
+        QTest::newRow("an owner-dir lock not named one")
+            << dir("    \"path\": \".t\", \"recognise\": [ { \"file\": \"a\" } ],\n    \"locks\": [ { \"glob\": "
+                   "\"sessions/*/owner.json\", \"dialect\": \"owner-dir\" } ]")
+            << QStringLiteral("a owner-dir lock's name ends in .lock");
+        QTest::newRow("a lock leaving its state dir")
+            << dir("    \"path\": \".t\", \"recognise\": [ { \"file\": \"a\" } ],\n    \"locks\": [ { \"glob\": "
+                   "\"*/../../x.lock\", \"dialect\": \"owner-dir\" } ]")
+            << QStringLiteral("\"..\" is not allowed");
         QTest::newRow("every file as tmp") << dir(
             "    \"path\": \".t\", \"recognise\": [ { \"file\": \"a\" } ],\n    \"tmp\": [ { \"pattern\": \"*\" "
             "} ]") << QStringLiteral("7:27: stateDirs[0].tmp[0].pattern: \"*\": a tmp name has {pid} or \"tmp\" in it");
@@ -363,6 +379,80 @@ private slots:
         QVERIFY2(results.first().outcome == RepairResult::Outcome::Applied, qPrintable(results.first().detail));
         QVERIFY(WIFSIGNALED(orphan.reap()));
         QCOMPARE(livenessOf(named.pid()), Liveness::Alive);
+    }
+
+    void ohMyCodexOwnerDirLocks()
+    {
+        // The built-in oh-my-codex profile names its lock directories (state/session.json.lock and
+        // one in each session's folder) as owner-dir locks: a dead owner's is cleared, its owner file
+        // kept in the quarantine; a live owner's, an ambiguous one and a symlinked one stay.
+        const SourceAdapter* omx = adapterNamed(QStringLiteral("oh-my-codex"));
+        QVERIFY(omx);
+        QTemporaryDir ws;
+        const QString state = ws.filePath(QStringLiteral(".omx/state"));
+        const QString token = QStringLiteral("0123456789abcdef0123");
+        const auto record = [&token](qint64 pid, qint64 ticks) {
+            return QStringLiteral(R"({"version":1,"token":"%1","pid":%2,"platform":"linux","pid_start_ticks":%3,)"
+                                  R"("created_at":"2026-12-07T05:08:56.353Z"})")
+                .arg(token)
+                .arg(pid)
+                .arg(ticks)
+                .toUtf8();
+        };
+        const auto lockAt = [&](const QString& relative, const QByteArray& owner) {
+            QVERIFY(QDir().mkpath(state + QLatin1Char('/') + relative));
+            writeFile(state + QLatin1Char('/') + relative + QStringLiteral("/owner.json"), owner);
+        };
+        const qint64 dead = ChildProcess::deadPid();
+        ChildProcess live;
+        QVERIFY(startIn(live, ws.path(), { QStringLiteral("sleep") }));
+        lockAt(QStringLiteral("session.json.lock"), record(dead, 1));
+        lockAt(QStringLiteral("sessions/a/session-owner.json.lock"), record(dead, 1));
+        lockAt(QStringLiteral("sessions/b/session-owner.json.lock"), record(live.pid(), startTicksOf(live.pid())));
+        lockAt(QStringLiteral("sessions/c/session-owner.json.lock"), record(dead, 1));
+        writeFile(
+            state + QStringLiteral("/sessions/c/session-owner.json.lock/owner.%1.tmp").arg(token), record(dead, 1));
+        // A symlinked session folder leads outside: never followed.
+        QTemporaryDir outside;
+        QVERIFY(QDir().mkpath(outside.filePath(QStringLiteral("session-owner.json.lock"))));
+        writeFile(outside.filePath(QStringLiteral("session-owner.json.lock/owner.json")), record(dead, 1));
+        QVERIFY(QFile::link(outside.path(), state + QStringLiteral("/sessions/d")));
+
+        ScanContext context;
+        const Snapshot s = omx->scan(ws.path(), omx->candidateStateDirs(ws.path()).value(0), context);
+        QMap<QString, QString> verdicts; // relative lock path → dialect state
+        for (const LockHolder& l : s.locks)
+            verdicts.insert(QDir(state).relativeFilePath(l.verdict.path),
+                nameOf(l.verdict.dialect) + QLatin1Char(' ') + nameOf(l.verdict.state));
+        QCOMPARE(verdicts,
+            (QMap<QString, QString> { { QStringLiteral("session.json.lock"), QStringLiteral("owner-dir stale") },
+                { QStringLiteral("sessions/a/session-owner.json.lock"), QStringLiteral("owner-dir stale") },
+                { QStringLiteral("sessions/b/session-owner.json.lock"), QStringLiteral("owner-dir held") },
+                { QStringLiteral("sessions/c/session-owner.json.lock"), QStringLiteral("owner-dir unknown") } }));
+        QCOMPARE(findingCodes(s), QStringList({ QStringLiteral("stale-lock"), QStringLiteral("stale-lock") }));
+
+        const QList<RepairResult> results = applyPlan(planRepairs({ s }));
+        QCOMPARE(results.size(), 2);
+        for (const RepairResult& r : results)
+            QVERIFY2(r.outcome == RepairResult::Outcome::Applied, qPrintable(r.detail));
+        QVERIFY(!QFileInfo::exists(state + QStringLiteral("/session.json.lock")));
+        QVERIFY(!QFileInfo::exists(state + QStringLiteral("/sessions/a/session-owner.json.lock")));
+        QVERIFY(QFile::exists(state + QStringLiteral("/sessions/b/session-owner.json.lock/owner.json")));
+        QCOMPARE(QDir(state + QStringLiteral("/sessions/c/session-owner.json.lock")).entryList(QDir::Files).size(), 2);
+        QVERIFY(QFile::exists(outside.filePath(QStringLiteral("session-owner.json.lock/owner.json"))));
+        // Each cleared owner file is in its quarantine, as evidence undo never puts back.
+        QStringList kept;
+        for (const QuarantineInfo& q : listQuarantines(ws.filePath(QStringLiteral(".omx")))) {
+            QCOMPARE(q.entries.size(), 1);
+            QCOMPARE(q.entries.first().op, QuarantineEntry::Op::Cleared);
+            QCOMPARE(q.entries.first().sha256,
+                QCryptographicHash::hash(record(dead, 1), QCryptographicHash::Sha256).toHex());
+            kept.append(q.entries.first().path);
+        }
+        kept.sort();
+        QCOMPARE(kept,
+            QStringList({ QStringLiteral("state/session.json.lock/owner.json"),
+                QStringLiteral("state/sessions/a/session-owner.json.lock/owner.json") }));
     }
 
     void heldLocksAndTmpFilesStay()

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// omx.mjs session WS ID PID | hold WS ID owner-json|owner-tmp | lock WS inspect|recover
+// omx.mjs session WS ID PID | start WS ID PID | hold WS ID owner-json|owner-tmp | lock WS inspect|recover
 // Runs the real oh-my-codex 0.21.6 offline in the workspace WS:
 //   session  Codex's native SessionStart hook, as Codex runs it (dist/scripts/codex-native-hook.js,
 //            the payload on stdin) for the Codex session ID whose process is PID (`session_pid`).
 //            oh-my-codex writes .omx/state/session.json and
 //            .omx/state/sessions/<ID>/session-owner.json naming PID with its start ticks and
 //            cmdline, through its lock directory session.json.lock/. Prints `session <ID> <PID>`.
+//   start    what that hook calls for the session pointer (hooks/session.js
+//            reconcileNativeSessionStart), called directly: the hook swallows its failure, this
+//            prints it. Prints `written <session_id>`, or `abort <code> <lock owner status>`.
 //   hold     oh-my-codex's own writeSessionStart(WS, ID) in this process, paused with its lock
 //            directory .omx/state/session.json.lock/ held: after owner.json is published
 //            (owner-json) or before, while the owner record is still owner.<token>.tmp
@@ -19,7 +22,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { absDir, args, die, emit, offlineEnv, omx } from './lib.mjs';
 
-const a = args('omx.mjs session WS ID PID | hold WS ID owner-json|owner-tmp | lock WS inspect|recover', 3, 4);
+const a = args('omx.mjs session WS ID PID | start WS ID PID | hold WS ID owner-json|owner-tmp | lock WS inspect|recover', 3, 4);
 const [cmd, dir] = a;
 const ws = absDir(dir);
 const tool = omx();
@@ -43,6 +46,16 @@ if (cmd === 'session') {
     }
     if (state.session_id !== id || state.pid !== Number(pid)) die(`session.json names ${state.session_id} ${state.pid}`);
     emit(`session ${id} ${pid}`);
+} else if (cmd === 'start') {
+    const [, , id, pid] = a;
+    const session = await import(pathToFileURL(tool.session).href);
+    try {
+        const state = await session.reconcileNativeSessionStart(ws, id, { pid: Number(pid) });
+        emit(`written ${state.session_id}`);
+    } catch (e) {
+        if (!session.isSessionPointerLaunchAbort(e)) die(`reconcileNativeSessionStart: ${e.stack ?? e}`);
+        emit(`abort ${e.code} ${e.lockOwnerStatus ?? '-'}`);
+    }
 } else if (cmd === 'hold') {
     const [, , id, at] = a;
     if (at !== 'owner-json' && at !== 'owner-tmp') die(`hold at owner-json or owner-tmp, not '${at}'`, 2);
