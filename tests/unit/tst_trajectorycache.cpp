@@ -14,6 +14,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -380,13 +381,21 @@ private slots:
         QVERIFY(QDir().mkpath(m_dir + QLatin1String("/completed/2026-05")));
         QVERIFY(QDir().mkpath(m_dir + QLatin1String("/.stateward")));
         const QByteArray dir = QFile::encodeName(m_dir);
-        for (const QByteArray& path : { dir + "/active/traj_\xff.json", dir + "/completed/2026-05/x\xfe\xfe.tmp",
-                 dir + "/index.json.\xc3.tmp", dir + "/.stateward/\xff" }) {
+        const QList<QByteArray> files { dir + "/active/traj_\xff.json", dir + "/completed/2026-05/x\xfe\xfe.tmp",
+            dir + "/index.json.\xc3.tmp", dir + "/.stateward/\xff" };
+        const QByteArray subdir = dir + "/completed/\xff\xfe";
+        // QTemporaryDir cannot name them to remove them.
+        const auto cleanUp = qScopeGuard([&] {
+            for (const QByteArray& path : files)
+                ::unlink(path.constData());
+            ::rmdir(subdir.constData());
+        });
+        for (const QByteArray& path : files) {
             const int fd = ::open(path.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
             QVERIFY2(fd >= 0, path.constData());
             ::close(fd);
         }
-        QVERIFY(::mkdir((dir + "/completed/\xff\xfe").constData(), 0755) == 0);
+        QVERIFY(::mkdir(subdir.constData(), 0755) == 0);
         QTest::qSleep(kSettleMs);
 
         const QStringList own = undecodableNames(m_dir, QByteArrayLiteral(".stateward"));
