@@ -3,12 +3,13 @@
 // directory of every known tool with its jobs, brokers, locks, tmp files and findings.
 #include "cli.h"
 #include "problem/problem.h"
+#include "problem/scandocument.h"
 #include "sources/source.h"
 
 #include <QCommandLineParser>
 #include <QFileInfo>
-#include <QJsonArray>
-#include <QJsonObject>
+
+#include <cstdio>
 
 namespace Stateward::Cli {
 
@@ -123,15 +124,10 @@ int runScan(const QStringList& arguments)
 
     const QList<Problem> problems = problemsOf(snapshots);
     if (parser.isSet(json)) {
-        QJsonArray a;
-        for (const Snapshot& s : snapshots)
-            a.append(s.toJson());
-        QJsonArray p;
-        for (const Problem& problem : problems)
-            p.append(problem.toJson());
-        printJson(QJsonObject { { QStringLiteral("schema"), QStringLiteral("stateward-scan/2") },
-            { QStringLiteral("workspaces"), QJsonArray::fromStringList(workspaces) }, { QStringLiteral("problems"), p },
-            { QStringLiteral("snapshots"), a } });
+        // Written as it is made: the whole document at once would hold every item twice more.
+        JsonStream([](QByteArrayView bytes) {
+            std::fwrite(bytes.data(), 1, size_t(bytes.size()), stdout);
+        }).writeDocument(scanDocument(workspaces, problems, snapshots));
     } else if (snapshots.isEmpty()) {
         printText(QStringLiteral("no known tool state found in %1").arg(workspaces.join(QStringLiteral(", "))));
     } else {

@@ -82,8 +82,11 @@ namespace {
                 continue;
             if (full(tree))
                 break;
-            if (!decodesExactly(name))
-                continue; // its lossy spelling may be another file's name: undecodableNames() reports it
+            if (!decodesExactly(name)) {
+                // Its lossy spelling may be another file's name: never an entry, only reported.
+                tree.undecodable.append(path + QLatin1Char('/') + escapedBytes(name));
+                continue;
+            }
             struct stat st;
             if (::fstatat(fd, name.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0)
                 continue; // gone since listed: the parent's stamp tells the rest
@@ -301,6 +304,8 @@ TreeFingerprint TreeFingerprint::of(const QString& dir)
             tree.complete = false;
     }
     finish(tree);
+    tree.undecodable.sort();
+    tree.namesListed = true;
     return tree;
 }
 

@@ -44,6 +44,11 @@ struct TreeFingerprint
     bool complete = true; // false: a directory was unreadable or a bound was hit
     bool racy = false; // some entry changed within kRacyWindowNs of the walk
     qint64 takenAtNs = 0; // CLOCK_REALTIME before the first lstat
+    // The names the walk met that are not valid UTF-8, as undecodableNames() gives them (sorted),
+    // when it listed every directory itself (of(); updated() lists only some): a scan then needs
+    // no second walk for them.
+    QStringList undecodable;
+    bool namesListed = false;
 
     // Stateward's own area (<dir>/.stateward) is left out: scans skip it too.
     static TreeFingerprint of(const QString& dir);

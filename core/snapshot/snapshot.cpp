@@ -20,12 +20,13 @@ namespace {
         return it == items.end() ? nullptr : &*it;
     }
 
-    template <typename T> QJsonArray toArray(const QList<T>& items)
+    // Each item's object is made when the sink asks for it, so a stream holds one at a time.
+    template <typename T> std::function<void(JsonArraySink&)> elementsOf(const QList<T>& items)
     {
-        QJsonArray a;
-        for (const T& item : items)
-            a.append(item.toJson());
-        return a;
+        return [&items](JsonArraySink& sink) {
+            for (const T& item : items)
+                sink.append(item.toJson());
+        };
     }
 
 } // namespace
@@ -199,20 +200,25 @@ const TempFile* Snapshot::tempFileWithId(const QString& id) const
     return withId(tempFiles, id);
 }
 
+JsonMembers Snapshot::jsonMembers() const
+{
+    return JsonMembers {
+        { QStringLiteral("family"), nameOf(family), {} },
+        { QStringLiteral("workspace"), workspace, {} },
+        { QStringLiteral("stateDir"), stateDir, {} },
+        { QStringLiteral("recognised"), recognised.toJson(), {} },
+        { QStringLiteral("scannedAt"), iso(scannedAt), {} },
+        { QStringLiteral("jobs"), {}, elementsOf(jobs) },
+        { QStringLiteral("brokers"), {}, elementsOf(brokers) },
+        { QStringLiteral("locks"), {}, elementsOf(locks) },
+        { QStringLiteral("tempFiles"), {}, elementsOf(tempFiles) },
+        { QStringLiteral("findings"), {}, elementsOf(findings) },
+    };
+}
+
 QJsonObject Snapshot::toJson() const
 {
-    return QJsonObject {
-        { QStringLiteral("family"), nameOf(family) },
-        { QStringLiteral("workspace"), workspace },
-        { QStringLiteral("stateDir"), stateDir },
-        { QStringLiteral("recognised"), recognised.toJson() },
-        { QStringLiteral("scannedAt"), iso(scannedAt) },
-        { QStringLiteral("jobs"), toArray(jobs) },
-        { QStringLiteral("brokers"), toArray(brokers) },
-        { QStringLiteral("locks"), toArray(locks) },
-        { QStringLiteral("tempFiles"), toArray(tempFiles) },
-        { QStringLiteral("findings"), toArray(findings) },
-    };
+    return toJsonObject(jsonMembers());
 }
 
 } // namespace Stateward

@@ -5,6 +5,7 @@
 #include "lock/tmpfiles.h"
 #include "proc/processinfo.h"
 #include "repair/repairkind.h"
+#include "snapshot/jsonstream.h"
 #include "sources/registry.h"
 
 #include <QDateTime>
@@ -160,7 +161,9 @@ struct Snapshot
     const Broker* brokerWithId(const QString& id) const;
     const LockHolder* lockWithId(const QString& id) const;
     const TempFile* tempFileWithId(const QString& id) const;
-    QJsonObject toJson() const;
+    // The object of docs/scan-schema.md, its item lists made one item at a time (JsonStream).
+    JsonMembers jsonMembers() const;
+    QJsonObject toJson() const; // toJsonObject(jsonMembers())
 };
 
 } // namespace Stateward

@@ -312,7 +312,12 @@ void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context, const LockS
     const auto foreign = [&options](const QString& path) { return options.foreign && options.foreign(path); };
     // A name that is not valid UTF-8 has no QString spelling: every listing below misses it, and its
     // lossy spelling may be another file's name. Said, with its bytes escaped; never acted on.
-    for (const QString& name : undecodableNames(snapshot.stateDir, QByteArrayLiteral(".stateward"))) {
+    // The walk that made the context's tree saw every name already (and left .stateward out too).
+    const TreeFingerprint* walked = context.tree();
+    const QStringList undecodable = walked && walked->namesListed && walked->lists(snapshot.stateDir)
+        ? walked->undecodable
+        : undecodableNames(snapshot.stateDir, QByteArrayLiteral(".stateward"));
+    for (const QString& name : undecodable) {
         const QString dir = name.left(name.lastIndexOf(QLatin1Char('/')));
         snapshot.addFinding(QStringLiteral("undecodable-name"), Severity::Warning,
             FindingTarget::item(dir, QStringLiteral("undecodable:") + name),

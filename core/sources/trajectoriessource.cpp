@@ -594,6 +594,44 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
     const bool legacyDefault = cleanDir == cleanWs + QLatin1String("/.trajectories");
     const std::optional<TreeListing> listing = listingOf(context.tree(), stateDir);
     auto* cache = static_cast<TrajectoryRecordCache*>(context.cache(*this)); // made by newCache()
+
+    // index.json is read before the records, and only what the checks read is kept of each entry
+    // (in the index's order): its parse needs ~4 times the file's size for a moment and the parsed
+    // JSON ~900 bytes an entry, which at 100 000 entries should not add to the records and jobs.
+    struct IndexEntry
+    {
+        QString id;
+        QString path;
+        QString status;
+    };
+    QList<IndexEntry> entries;
+    JsonFile index; // once read, without its object (and its bytes when it is one)
+    bool shapedIndex = false; // its JSON holds a "trajectories" object
+    QJsonDocument badIndex; // when it parsed but is not an index: what badShape() describes
+    if (!indexInfo.isSymLink()) {
+        index = readJsonFile(indexPath, kMaxRecordBytes);
+        // Parsed once by readJsonFile; parsed again only in the rare valid-but-not-an-object case.
+        const QJsonDocument doc = index.ok()              ? QJsonDocument(index.object)
+            : index.status == JsonFile::Status::NotObject ? QJsonDocument::fromJson(index.bytes)
+                                                          : QJsonDocument();
+        const QJsonValue listed = doc.object().value(QStringLiteral("trajectories"));
+        shapedIndex = listed.isObject();
+        if (shapedIndex) {
+            const QJsonObject all = listed.toObject();
+            entries.reserve(all.size());
+            for (auto it = all.constBegin(); it != all.constEnd(); ++it) {
+                const QJsonObject e = it.value().toObject();
+                entries.append({ it.key(), e.value(QStringLiteral("path")).toString(),
+                    e.value(QStringLiteral("status")).toString() });
+            }
+        } else {
+            badIndex = doc;
+        }
+        index.object = {};
+        if (index.ok())
+            index.bytes = {};
+    }
+
     const QList<TrajectoryRecord> records = listing
         ? recordsListed(stateDir, *listing, cache, context.tree()->takenAtNs)
         : findTrajectoryRecords(stateDir, cache);
@@ -625,7 +663,6 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
     }
 
     // Index era: the index must list every record, at its real place and status.
-    QJsonObject entries;
     bool indexUsable = false;
     const qsizetype hidden = byId.size();
     if (newLayout) {
@@ -639,12 +676,7 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
             QStringLiteral("index.json is a symlink; not followed"),
             QStringLiteral("points to %1").arg(indexInfo.symLinkTarget()));
     } else {
-        const JsonFile index = readJsonFile(indexPath, kMaxRecordBytes);
         using Status = JsonFile::Status;
-        // Parsed once by readJsonFile; parsed again only in the rare valid-but-not-an-object case.
-        const QJsonDocument doc = index.ok()    ? QJsonDocument(index.object)
-            : index.status == Status::NotObject ? QJsonDocument::fromJson(index.bytes)
-                                                : QJsonDocument();
         if (!index.exists()) {
             if (hidden > 0)
                 s.addFinding(QStringLiteral("index-missing"), Severity::Warning, indexPath,
@@ -672,20 +704,20 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
                     .arg(index.problem)
                     .arg(hidden),
                 { RepairKind::ReplaceCorruptIndex });
-        } else if (!doc.object().value(QStringLiteral("trajectories")).isObject()) {
+        } else if (!shapedIndex) {
             s.addFinding(QStringLiteral("index-malformed"), Severity::Error, indexPath,
-                QStringLiteral("index.json is not a valid index"), badShape(doc, hidden),
+                QStringLiteral("index.json is not a valid index"), badShape(badIndex, hidden),
                 { RepairKind::ReplaceCorruptIndex });
         } else {
             indexUsable = true;
-            entries = doc.object().value(QStringLiteral("trajectories")).toObject();
         }
     }
-    // Looked up three times per record: QJsonObject's lookup is a search over its keys each time.
-    QHash<QString, QJsonObject> entryOf;
+    if (!indexUsable)
+        entries.clear(); // an index the checks must not read (a symlink's is never read)
+    QHash<QString, qsizetype> entryOf; // by id: an index into entries
     entryOf.reserve(entries.size());
-    for (auto it = entries.constBegin(); it != entries.constEnd(); ++it)
-        entryOf.insert(it.key(), it.value().toObject());
+    for (qsizetype i = 0; i < entries.size(); ++i)
+        entryOf.insert(entries[i].id, i);
 
     // Index paths may name the workspace by another spelling (a symlinked parent): compare them
     // with the workspace prefix canonicalised, without resolving anything the index names.
@@ -704,6 +736,7 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
         return !entryPath.isEmpty() && resolveEntry(entryPath) == cleanAbsolute(recordPath);
     };
 
+    s.jobs.reserve(byId.size());
     for (auto it = byId.cbegin(); it != byId.cend(); ++it) {
         QList<const TrajectoryRecord*> copies = it.value();
         std::sort(copies.begin(), copies.end(),
@@ -736,9 +769,8 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
                 QStringLiteral("'%1' (%2), a valid file that trail list does not show").arg(r.title.left(80), r.status),
                 { RepairKind::Reindex });
         } else if (indexUsable) {
-            const QJsonObject& e = *entry;
-            const QString entryPath = e.value(QStringLiteral("path")).toString();
-            const QString entryStatus = e.value(QStringLiteral("status")).toString();
+            const QString& entryPath = entries[*entry].path;
+            const QString& entryStatus = entries[*entry].status;
             if (entryStatus != r.status || !samePlace(entryPath, r.path))
                 s.addFinding(QStringLiteral("index-stale"), Severity::Warning,
                     FindingTarget::entry(indexPath, r.id, j.id),
@@ -750,27 +782,26 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
         s.jobs.append(j);
     }
     if (indexUsable) {
-        for (auto it = entries.constBegin(); it != entries.constEnd(); ++it) {
-            if (byId.contains(it.key()))
+        for (const IndexEntry& e : std::as_const(entries)) {
+            if (byId.contains(e.id))
                 continue;
             // What the scan could not see (a symlink it does not follow, a directory it cannot
             // list) may hold the record: trail may still read it, so it is never called dangling.
-            const QString entryPath = it.value().toObject().value(QStringLiteral("path")).toString();
+            const QString& entryPath = e.path;
             if (const QString unseen
                 = entryPath.isEmpty() ? QString() : unseenReason(stateDir, resolveEntry(entryPath));
                 !unseen.isEmpty()) {
                 s.addFinding(QStringLiteral("index-entry-unchecked"), Severity::Warning,
-                    FindingTarget::entry(indexPath, it.key()),
-                    QStringLiteral("index entry %1 cannot be checked").arg(it.key().left(80)),
+                    FindingTarget::entry(indexPath, e.id),
+                    QStringLiteral("index entry %1 cannot be checked").arg(e.id.left(80)),
                     QStringLiteral("its path '%1' cannot be seen: %2; trail may still read it, so it is left as is")
                         .arg(entryPath, unseen));
                 continue;
             }
             // The entry's path is quoted, never opened: it may point anywhere.
-            s.addFinding(QStringLiteral("index-dangling"), Severity::Warning, FindingTarget::entry(indexPath, it.key()),
-                QStringLiteral("index entry %1 names no trajectory file").arg(it.key().left(80)),
-                QStringLiteral("path '%1' does not hold a valid trajectory")
-                    .arg(it.value().toObject().value(QStringLiteral("path")).toString()),
+            s.addFinding(QStringLiteral("index-dangling"), Severity::Warning, FindingTarget::entry(indexPath, e.id),
+                QStringLiteral("index entry %1 names no trajectory file").arg(e.id.left(80)),
+                QStringLiteral("path '%1' does not hold a valid trajectory").arg(entryPath),
                 { RepairKind::DropDanglingEntry });
         }
     }

@@ -14,6 +14,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -373,6 +374,44 @@ private slots:
     // TreeFingerprint::updated lists again only the directories the events named, and gives
     // what a whole walk gives for every change an event names; a change none names is missed
     // until a whole walk (the backstop), which is why one runs.
+    // Names that are not UTF-8 are reported off the whole walk as by a walk of their own (no
+    // second walk for a scan with the tree); a tree updated() lists only in part keeps none.
+    void undecodableNamesComeWithTheWalk()
+    {
+        QVERIFY(QDir().mkpath(m_dir + QLatin1String("/completed/2026-05")));
+        QVERIFY(QDir().mkpath(m_dir + QLatin1String("/.stateward")));
+        const QByteArray dir = QFile::encodeName(m_dir);
+        const QList<QByteArray> files { dir + "/active/traj_\xff.json", dir + "/completed/2026-05/x\xfe\xfe.tmp",
+            dir + "/index.json.\xc3.tmp", dir + "/.stateward/\xff" };
+        const QByteArray subdir = dir + "/completed/\xff\xfe";
+        // QTemporaryDir cannot name them to remove them.
+        const auto cleanUp = qScopeGuard([&] {
+            for (const QByteArray& path : files)
+                ::unlink(path.constData());
+            ::rmdir(subdir.constData());
+        });
+        for (const QByteArray& path : files) {
+            const int fd = ::open(path.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+            QVERIFY2(fd >= 0, path.constData());
+            ::close(fd);
+        }
+        QVERIFY(::mkdir(subdir.constData(), 0755) == 0);
+        QTest::qSleep(kSettleMs);
+
+        const QStringList own = undecodableNames(m_dir, QByteArrayLiteral(".stateward"));
+        QCOMPARE(own.size(), 4);
+        const TreeFingerprint tree = TreeFingerprint::of(m_dir);
+        QVERIFY(tree.complete && tree.namesListed);
+        QCOMPARE(tree.undecodable, own);
+        const QByteArray walked = json(scan(m_ws, m_dir, nullptr, &tree));
+        QCOMPARE(walked, json(scan(m_ws, m_dir, nullptr)));
+        QCOMPARE(walked.count("\"code\": \"undecodable-name\""), 4);
+
+        const TreeFingerprint updated = TreeFingerprint::updated(m_dir, tree, { m_dir + QLatin1String("/active") });
+        QVERIFY(updated.complete && !updated.namesListed);
+        QCOMPARE(json(scan(m_ws, m_dir, nullptr, &updated)), walked);
+    }
+
     void anUpdatedTreeIsAWholeWalkForWhatEventsName()
     {
         const TreeFingerprint before = TreeFingerprint::of(m_dir);
