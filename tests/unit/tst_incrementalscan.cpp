@@ -74,6 +74,11 @@ void settle()
 class Workspace
 {
 public:
+    // An existing state dir, as it is.
+    Workspace(const QString& root, const QString& stateDir)
+        : ws(root)
+        , dir(stateDir)
+    { }
     explicit Workspace(const QString& root)
         : ws(root)
         , dir(root + QLatin1String("/.trajectories"))
@@ -334,6 +339,66 @@ private slots:
         settle();
         ScanResult last = runScan(wholeRequest(w.ws, caches), never);
         for (const Change& change : changes()) {
+            change.apply(w);
+            settle();
+            const ScanResult after = scanAfter(w, last, caches, change);
+            compareAfter(w, after, change);
+            if (QTest::currentTestFailed()) {
+                qWarning("after %s", change.name);
+                return;
+            }
+            last = after;
+        }
+    }
+
+    // 0.6.1's index-free layout: records as <id>/trajectory.json, no index.
+    void indexFreeLayout()
+    {
+        QTemporaryDir tmp;
+        QVERIFY(tmp.isValid());
+        const QString ws = QDir(tmp.path()).canonicalPath();
+        const QString dir = ws + QLatin1String("/.agentworkforce/trajectories");
+        const auto put = [&](const QString& rel, const QByteArray& content) {
+            QVERIFY(QDir().mkpath(QFileInfo(dir + QLatin1Char('/') + rel).path()));
+            writeFile(dir + QLatin1Char('/') + rel, content);
+        };
+        const auto rec = [](const char* id, const char* title, const char* status) {
+            return record(QLatin1String(id), QLatin1String(title), QLatin1String(status));
+        };
+        put(QStringLiteral("active/traj_n1/trajectory.json"), rec("traj_n1", "Nested one", "active"));
+        put(QStringLiteral("active/traj_n2/trajectory.json"), rec("traj_n2", "Nested two", "active"));
+        put(QStringLiteral("completed/2026-05/traj_n3/trajectory.json"), rec("traj_n3", "Nested three", "completed"));
+        put(QStringLiteral("completed/2026-05/traj_n4/trajectory.json"), rec("traj_n4", "Nested four", "completed"));
+        put(QStringLiteral("completed/2026-05/traj_n2/trajectory.json"),
+            rec("traj_n2", "Nested two, done", "completed"));
+        const auto caches = std::make_shared<AdapterCaches>();
+        settle();
+        ScanResult last = runScan(wholeRequest(ws, caches), never);
+        QCOMPARE(last.sources.size(), 1);
+        QCOMPARE(last.sources.first().stateDir, dir);
+        Workspace w(ws, dir);
+        const QList<Change> steps {
+            { "nested record rewritten",
+                [&](Workspace&) {
+                    put(QStringLiteral("active/traj_n1/trajectory.json"),
+                        rec("traj_n1", "Nested one, later", "active"));
+                },
+                { QStringLiteral("active/traj_n1/trajectory.json") }, true },
+            { "nested record made invalid",
+                [&](Workspace&) { put(QStringLiteral("completed/2026-05/traj_n3/trajectory.json"), "{"); },
+                { QStringLiteral("completed/2026-05/traj_n3/trajectory.json") }, true },
+            { "nested duplicate removed",
+                [&](Workspace&) { QVERIFY(QFile::remove(dir + QLatin1String("/active/traj_n2/trajectory.json"))); },
+                { QStringLiteral("active/traj_n2/trajectory.json") }, true },
+            { "flat record beside them",
+                [&](Workspace&) {
+                    put(QStringLiteral("completed/2026-05/traj_f1.json"), rec("traj_f1", "Flat", "completed"));
+                },
+                { QStringLiteral("completed/2026-05/traj_f1.json") }, true },
+            { "index.json appears", [&](Workspace&) { put(QStringLiteral("index.json"), "{}"); },
+                { QStringLiteral("index.json") }, false },
+        };
+        for (const Change& change : steps) {
             change.apply(w);
             settle();
             const ScanResult after = scanAfter(w, last, caches, change);
