@@ -286,6 +286,22 @@ class TestIncrementalScan : public QObject
         QVERIFY(after.parsed.contains(w.dir));
     }
 
+    // Each step applied, settled, and scanned after events from the last step's result.
+    void chain(Workspace& w, ScanResult last, const std::shared_ptr<AdapterCaches>& caches, const QList<Change>& steps)
+    {
+        for (const Change& change : steps) {
+            change.apply(w);
+            settle();
+            const ScanResult after = scanAfter(w, last, caches, change);
+            compareAfter(w, after, change);
+            if (QTest::currentTestFailed()) {
+                qWarning("after %s", change.name);
+                return;
+            }
+            last = after;
+        }
+    }
+
 private slots:
     void eachChange_data()
     {
@@ -327,9 +343,8 @@ private slots:
         compareAfter(w, scanAfter(w, first, caches, change), change, settled);
     }
 
-    // All of them one after the other, each scan after events from the last one's result; then
-    // the same again with the records settled past the clock's racy window, so that the reuse
-    // path (nothing re-read but what changed) is the one compared.
+    // All of them one after the other in one workspace, each scan after events from the last
+    // one's result (the memo of an incremental scan is the next one's start).
     void oneAfterAnother()
     {
         QTemporaryDir tmp;
@@ -337,18 +352,8 @@ private slots:
         Workspace w(QDir(tmp.path()).canonicalPath());
         const auto caches = std::make_shared<AdapterCaches>();
         settle();
-        ScanResult last = runScan(wholeRequest(w.ws, caches), never);
-        for (const Change& change : changes()) {
-            change.apply(w);
-            settle();
-            const ScanResult after = scanAfter(w, last, caches, change);
-            compareAfter(w, after, change);
-            if (QTest::currentTestFailed()) {
-                qWarning("after %s", change.name);
-                return;
-            }
-            last = after;
-        }
+        const ScanResult last = runScan(wholeRequest(w.ws, caches), never);
+        chain(w, last, caches, changes());
     }
 
     // 0.6.1's index-free layout: records as <id>/trajectory.json, no index.
@@ -373,7 +378,7 @@ private slots:
             rec("traj_n2", "Nested two, done", "completed"));
         const auto caches = std::make_shared<AdapterCaches>();
         settle();
-        ScanResult last = runScan(wholeRequest(ws, caches), never);
+        const ScanResult last = runScan(wholeRequest(ws, caches), never);
         QCOMPARE(last.sources.size(), 1);
         QCOMPARE(last.sources.first().stateDir, dir);
         Workspace w(ws, dir);
@@ -398,17 +403,7 @@ private slots:
             { "index.json appears", [&](Workspace&) { put(QStringLiteral("index.json"), "{}"); },
                 { QStringLiteral("index.json") }, false },
         };
-        for (const Change& change : steps) {
-            change.apply(w);
-            settle();
-            const ScanResult after = scanAfter(w, last, caches, change);
-            compareAfter(w, after, change);
-            if (QTest::currentTestFailed()) {
-                qWarning("after %s", change.name);
-                return;
-            }
-            last = after;
-        }
+        chain(w, last, caches, steps);
     }
 
     // A scan whose result was dropped (superseded) leaves the memo of a scan nobody holds: the
