@@ -67,6 +67,14 @@ QStringList SourceAdapter::stateDirs(const QString& workspace) const
     return dirs;
 }
 
+Snapshot SourceAdapter::scanAfter(const QString& workspace, const QString& stateDir, ScanContext& context,
+    const PreviousScan* /*previous*/, quint64* memo) const
+{
+    if (memo)
+        *memo = 0;
+    return scan(workspace, stateDir, context);
+}
+
 bool SourceAdapter::agesWithTime(const Snapshot& snapshot) const
 {
     return !snapshot.locks.isEmpty() || !snapshot.tempFiles.isEmpty() || !snapshot.brokers.isEmpty();
@@ -307,50 +315,51 @@ bool isStateDirCandidate(const QString& path)
     return info.isDir() || info.isSymLink();
 }
 
-void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context, const LockScanOptions& options)
+bool isListedLock(const TreeEntry& e)
+{
+    if (e.depth == 0 || e.stamp.isSymlink)
+        return false;
+    const QStringView name = QStringView(e.path).mid(e.path.lastIndexOf(QLatin1Char('/')) + 1);
+    if (!name.endsWith(QLatin1String(".lock")))
+        return false;
+    // A proper-lockfile directory lock is itself the lock; its insides are not ours to list.
+    return e.stamp.isDirectory
+        || !QStringView(e.path).left(e.path.size() - name.size() - 1).endsWith(QLatin1String(".lock"));
+}
+
+bool isListedTempFile(const TreeEntry& e)
+{
+    // QDir::Files | QDir::System, as the listing without a tree: a symlink to a directory is neither.
+    return e.depth > 0 && !e.stamp.isDirectory
+        && recogniseTmpName(e.path.mid(e.path.lastIndexOf(QLatin1Char('/')) + 1)).recognised
+        && !(e.stamp.isSymlink && QFileInfo(e.path).isDir());
+}
+
+LockScanListing listLocksAndTempFiles(
+    const QString& stateDir, const TreeFingerprint* tree, const LockScanOptions& options)
 {
     const auto foreign = [&options](const QString& path) { return options.foreign && options.foreign(path); };
-    // A name that is not valid UTF-8 has no QString spelling: every listing below misses it, and its
-    // lossy spelling may be another file's name. Said, with its bytes escaped; never acted on.
-    // The walk that made the context's tree saw every name already (and left .stateward out too).
-    const TreeFingerprint* walked = context.tree();
-    const QStringList undecodable = walked && walked->namesListed && walked->lists(snapshot.stateDir)
-        ? walked->undecodable
-        : undecodableNames(snapshot.stateDir, QByteArrayLiteral(".stateward"));
-    for (const QString& name : undecodable) {
-        const QString dir = name.left(name.lastIndexOf(QLatin1Char('/')));
-        snapshot.addFinding(QStringLiteral("undecodable-name"), Severity::Warning,
-            FindingTarget::item(dir, QStringLiteral("undecodable:") + name),
-            QStringLiteral("a name in %1 that is not valid UTF-8").arg(dir),
-            QStringLiteral("%1 (each byte that is not UTF-8 as \\xNN): Stateward cannot name it, so it reads, "
-                           "judges and repairs nothing by it; rename it to have it checked")
-                .arg(name));
-    }
-
-    const LockJudge judge = context.judge();
-    for (const QString& path : LockJudge::findLocks(snapshot.stateDir, nullptr, context.tree())) {
-        if (foreign(path))
-            continue;
-        addLockHolder(snapshot, { QStringLiteral("lock:") + path, judge.judge(path) });
-    }
+    LockScanListing listing;
+    // The walk that made the tree saw every name already (and left .stateward out too): a name
+    // that is not valid UTF-8 comes from it instead of a second walk.
+    listing.undecodable = tree && tree->namesListed && tree->lists(stateDir)
+        ? tree->undecodable
+        : undecodableNames(stateDir, QByteArrayLiteral(".stateward"));
+    listing.locks = LockJudge::findLocks(stateDir, nullptr, tree);
+    listing.locks.removeIf(foreign);
 
     // Every tmp-named entry but a directory, Stateward's own area left out (swept tmp files wait
     // in its quarantine for undo); symlinks are listed, never followed, so one is reported. In
     // path order, however they were listed.
-    QList<std::pair<QString, bool>> tmpNamed; // path, is a symlink
-    const QString ownArea = QDir(snapshot.stateDir).filePath(QStringLiteral(".stateward/"));
-    const TreeFingerprint* tree = context.tree();
-    if (tree && tree->lists(snapshot.stateDir)) {
-        for (const TreeEntry& e : tree->entries) {
-            // QDir::Files | QDir::System, as below: a symlink to a directory is neither.
-            if (e.depth == 0 || e.stamp.isDirectory || e.path.startsWith(ownArea)
-                || !recogniseTmpName(e.path.mid(e.path.lastIndexOf(QLatin1Char('/')) + 1)).recognised
-                || (e.stamp.isSymlink && QFileInfo(e.path).isDir()))
-                continue;
-            tmpNamed.append({ e.path, e.stamp.isSymlink });
+    QList<std::pair<QString, bool>>& tmpNamed = listing.tempFiles;
+    const QString ownArea = QDir(stateDir).filePath(QStringLiteral(".stateward/"));
+    if (tree && tree->lists(stateDir)) {
+        for (const TreeEntry& e : tree->entries) { // Stateward's own area is never in a tree
+            if (isListedTempFile(e))
+                tmpNamed.append({ e.path, e.stamp.isSymlink });
         }
     } else {
-        QDirIterator it(snapshot.stateDir, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
+        QDirIterator it(stateDir, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
         while (it.hasNext()) {
             const QString path = it.next();
             if (!path.startsWith(ownArea) && recogniseTmpName(it.fileName()).recognised)
@@ -361,10 +370,35 @@ void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context, const LockS
     std::sort(tmpNamed.begin(), tmpNamed.end());
     // QDirIterator spells an undecodable name lossily: it may come out as another entry's real name.
     tmpNamed.erase(std::unique(tmpNamed.begin(), tmpNamed.end()), tmpNamed.end());
+    return listing;
+}
 
-    for (const auto& [path, isSymlink] : std::as_const(tmpNamed))
+void judgeLocksAndTempFiles(
+    Snapshot& snapshot, ScanContext& context, const LockScanListing& listing, const LockScanOptions& options)
+{
+    // A name that is not valid UTF-8 has no QString spelling: every listing below misses it, and its
+    // lossy spelling may be another file's name. Said, with its bytes escaped; never acted on.
+    for (const QString& name : listing.undecodable) {
+        const QString dir = name.left(name.lastIndexOf(QLatin1Char('/')));
+        snapshot.addFinding(QStringLiteral("undecodable-name"), Severity::Warning,
+            FindingTarget::item(dir, QStringLiteral("undecodable:") + name),
+            QStringLiteral("a name in %1 that is not valid UTF-8").arg(dir),
+            QStringLiteral("%1 (each byte that is not UTF-8 as \\xNN): Stateward cannot name it, so it reads, "
+                           "judges and repairs nothing by it; rename it to have it checked")
+                .arg(name));
+    }
+    const LockJudge judge = context.judge();
+    for (const QString& path : listing.locks)
+        addLockHolder(snapshot, { QStringLiteral("lock:") + path, judge.judge(path) });
+    for (const auto& [path, isSymlink] : listing.tempFiles)
         addTempFile(snapshot, context, path, isSymlink,
             recogniseTmpName(path.mid(path.lastIndexOf(QLatin1Char('/')) + 1)), options.liveWriter);
+}
+
+void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context, const LockScanOptions& options)
+{
+    judgeLocksAndTempFiles(
+        snapshot, context, listLocksAndTempFiles(snapshot.stateDir, context.tree(), options), options);
 }
 
 void addLockHolder(Snapshot& snapshot, const LockHolder& holder)

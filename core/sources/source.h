@@ -18,6 +18,7 @@ namespace Stateward {
 
 class SourceAdapter;
 struct TreeFingerprint;
+struct TreeEntry;
 struct RecoveredIndex;
 struct IndexEdit;
 struct EditedIndex;
@@ -66,6 +67,9 @@ public:
     // start-up grace): now, unless set. Tests set it to judge a process as of a moment they choose.
     QDateTime now() const { return m_now.value_or(QDateTime::currentDateTimeUtc()); }
     void setNow(const QDateTime& now) { m_now = now; }
+    // The state dirs whose scan re-judged only what changed (scanAfter), for tests and reports.
+    const QStringList& rejudged() const { return m_rejudged; }
+    void noteRejudged(const QString& stateDir) { m_rejudged.append(stateDir); }
 
 private:
     std::optional<QDateTime> m_now;
@@ -74,6 +78,7 @@ private:
     std::optional<KernelLockTable> m_kernelLocks;
     AdapterCaches* m_caches = nullptr;
     const TreeFingerprint* m_tree = nullptr;
+    QStringList m_rejudged;
 };
 
 // The index a tool keeps beside its records (trajectories' index.json, codex's state.json): how it
@@ -100,6 +105,15 @@ public:
         const RecoveredIndex& recovered, const IndexEdit& edit) const = 0;
 };
 
+// The last scan of a state dir, for a scan after events (WatchHub): its snapshot, the tree it was
+// made from, and the token of what the adapter kept of it in its cache (0: nothing).
+struct PreviousScan
+{
+    const Snapshot& snapshot;
+    const TreeFingerprint& tree;
+    quint64 memo = 0;
+};
+
 // One tool family (docs/architecture.md, How to add a tool): everything Stateward knows of the
 // tool lives behind this interface. Adding a tool means one adapter and its tests, its enumerator
 // in registry.h and its line in registry.cpp.
@@ -116,6 +130,13 @@ public:
     // symlink that scan() refuses loudly).
     virtual QStringList stateDirs(const QString& workspace) const;
     virtual Snapshot scan(const QString& workspace, const QString& stateDir, ScanContext& context) const = 0;
+    // scan() after events, given the previous scan of the same state dir and the tree now in
+    // context.tree(): an adapter may re-judge only what changed between the two trees, from what it
+    // kept in its cache. The result is what scan() gives now; where the adapter cannot prove that
+    // (or keeps nothing: the default), it is scan()'s. *memo: the token of what it kept of this
+    // scan for the next call (0: nothing). previous is null for a whole scan.
+    virtual Snapshot scanAfter(const QString& workspace, const QString& stateDir, ScanContext& context,
+        const PreviousScan* previous, quint64* memo) const;
 
     // Whether verdicts on this snapshot change with the clock or with processes no file names, so
     // that a backstop scan parses its state dir again though no file changed. By default: lock and
@@ -177,6 +198,22 @@ struct LockScanOptions
 // Shared by every adapter: every lock and every recognised tmp file under stateDir, judged, with
 // findings for stale locks and orphaned tmp files.
 void scanLocksAndTempFiles(Snapshot& snapshot, ScanContext& context, const LockScanOptions& options = {});
+// Its two halves, for an adapter that keeps the listing between scans and updates it from the
+// entries that changed (TrajectoriesSource::scanAfter): what is listed, and judging it.
+struct LockScanListing
+{
+    QStringList undecodable; // undecodableNames() of the state dir, sorted
+    QStringList locks; // sorted
+    QList<std::pair<QString, bool>> tempFiles; // path, is a symlink; sorted
+};
+LockScanListing listLocksAndTempFiles(
+    const QString& stateDir, const TreeFingerprint* tree, const LockScanOptions& options = {});
+void judgeLocksAndTempFiles(
+    Snapshot& snapshot, ScanContext& context, const LockScanListing& listing, const LockScanOptions& options = {});
+// Whether the listing of a state dir's tree holds this entry as a lock, or as a tmp file (foreign
+// files aside).
+bool isListedLock(const TreeEntry& entry);
+bool isListedTempFile(const TreeEntry& entry);
 // One judged lock added to the snapshot, with a stale-lock or suspect-lock finding as its verdict says.
 void addLockHolder(Snapshot& snapshot, const LockHolder& holder);
 // One recognised tmp file judged by the owner-aware rules (open by someone: live; a PID in its name:

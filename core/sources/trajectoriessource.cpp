@@ -11,11 +11,14 @@
 #include <QHash>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 #include <QRegularExpression>
+#include <QSet>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <optional>
 #include <sys/stat.h>
@@ -242,6 +245,29 @@ void TrajectoryRecordCache::clear()
 {
     QMutexLocker lock(&m_mutex);
     m_dirs.clear();
+    m_memos.clear();
+}
+
+std::shared_ptr<TrajectoryScanMemo> TrajectoryRecordCache::takeMemo(const QString& stateDir, quint64 token)
+{
+    QMutexLocker lock(&m_mutex);
+    const auto it = m_memos.find(stateDir);
+    if (it == m_memos.end() || token == 0 || it->first != token)
+        return nullptr;
+    std::shared_ptr<TrajectoryScanMemo> memo = std::move(it->second);
+    m_memos.erase(it);
+    return memo;
+}
+
+quint64 TrajectoryRecordCache::putMemo(const QString& stateDir, std::shared_ptr<TrajectoryScanMemo> memo)
+{
+    static std::atomic<quint64> tokens { 0 };
+    const quint64 token = ++tokens;
+    QMutexLocker lock(&m_mutex);
+    m_memos.insert(stateDir, { token, std::move(memo) });
+    while (m_memos.size() > kMaxStateDirs)
+        m_memos.erase(m_memos.begin()); // any other: its next scan judges everything again
+    return token;
 }
 
 qsizetype TrajectoryRecordCache::recordCount() const
@@ -266,14 +292,21 @@ namespace {
     {
     public:
         // listedAt: when the tree read() is handed entries of was taken (before its lstat calls).
-        CachedReader(TrajectoryRecordCache* cache, const QString& dir, qint64 listedAt = 0)
+        // patching: the scan reads only the files that changed (TrajectoriesSource::scanAfter), so
+        // the records it does not read stay; forget() drops the ones gone.
+        CachedReader(TrajectoryRecordCache* cache, const QString& dir, qint64 listedAt = 0, bool patching = false)
             : m_cache(cache)
             , m_dir(dir)
             , m_listedAt(listedAt)
+            , m_patching(patching)
         {
             if (m_cache) {
-                m_before = m_cache->take(dir);
-                m_after.reserve(m_before.size());
+                if (m_patching) {
+                    m_after = m_cache->take(dir); // looked up in place: no copy of every record
+                } else {
+                    m_before = m_cache->take(dir);
+                    m_after.reserve(m_before.size());
+                }
             }
         }
         ~CachedReader()
@@ -307,13 +340,16 @@ namespace {
                     qint64(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
                     qint64(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec };
             }
-            const auto hit = m_before.constFind(path);
-            if (hit != m_before.constEnd() && hit->version == version) {
+            const TrajectoryRecordCache::Records& kept = m_patching ? m_after : m_before;
+            const auto hit = kept.constFind(path);
+            if (hit != kept.constEnd() && hit->version == version) {
                 ++m_hits;
-                m_after.insert(path, *hit);
+                if (!m_patching)
+                    m_after.insert(path, *hit);
                 return hit->record;
             }
             ++m_misses;
+            m_after.remove(path); // patching: kept again below only if reusable
             FileStamp opened;
             TrajectoryRecord r = readRecord(path, expectedId, &opened);
             // Kept when the bytes read are the file lstat saw (same inode, size and mtime), and
@@ -328,6 +364,8 @@ namespace {
                 m_after.insert(path, { version, r });
             return r;
         }
+
+        void forget(const QString& path) { m_after.remove(path); }
 
     private:
         // lstat(2) of path through an fd of its directory, kept open while the walk stays there
@@ -350,6 +388,7 @@ namespace {
         TrajectoryRecordCache* m_cache;
         QString m_dir;
         qint64 m_listedAt = 0;
+        bool m_patching = false;
         QString m_fdDir;
         int m_dirFd = -1;
         TrajectoryRecordCache::Records m_before;
@@ -449,8 +488,31 @@ const QStringList& TrajectoriesSource::indexKeyOrder()
     return order;
 }
 
+namespace {
+
+    // Which figure of recogniseLayout() a valid record counts in.
+    bool isNestedRecord(const TrajectoryRecord& r)
+    {
+        return r.path.endsWith(QLatin1String("/trajectory.json"));
+    }
+
+} // namespace
+
 TrajectoriesSource::Layout TrajectoriesSource::recogniseLayout(
     const QString& stateDir, const QList<TrajectoryRecord>& records)
+{
+    // Only valid records count: a file that is not a trajectory says nothing of who wrote it.
+    qsizetype nested = 0;
+    qsizetype flat = 0;
+    for (const TrajectoryRecord& r : records) {
+        if (r.problem.isEmpty())
+            ++(isNestedRecord(r) ? nested : flat);
+    }
+    return recogniseLayout(stateDir, nested, flat);
+}
+
+TrajectoriesSource::Layout TrajectoriesSource::recogniseLayout(
+    const QString& stateDir, qsizetype nested, qsizetype flat)
 {
     static const QString tool = QStringLiteral("agent-trajectories");
     const QString clean = cleanAbsolute(stateDir);
@@ -459,13 +521,6 @@ TrajectoriesSource::Layout TrajectoriesSource::recogniseLayout(
         return ::lstat(QFile::encodeName(clean + QLatin1Char('/') + QLatin1String(name)).constData(), &st) == 0;
     };
     const bool index = present("index.json");
-    // Only valid records count: a file that is not a trajectory says nothing of who wrote it.
-    qsizetype nested = 0;
-    qsizetype flat = 0;
-    for (const TrajectoryRecord& r : records) {
-        if (r.problem.isEmpty())
-            ++(r.path.endsWith(QLatin1String("/trajectory.json")) ? nested : flat);
-    }
     // The place says which version reads the directory: each one's default (or a data dir).
     const bool oldPlace = clean.endsWith(QLatin1String("/.trajectories"));
     const bool newPlace = clean.endsWith(QLatin1String("/.agentworkforce/trajectories"));
@@ -581,57 +636,647 @@ std::unique_ptr<AdapterCache> TrajectoriesSource::newCache() const
     return std::make_unique<TrajectoryRecordCache>();
 }
 
-Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& stateDir, ScanContext& context) const
-{
-    Snapshot s;
-    if (!beginSnapshot(s, Family::Trajectories, workspace, stateDir))
-        return s;
-    const QDir dir(stateDir);
-    const QString indexPath = dir.filePath(QStringLiteral("index.json"));
-    const QFileInfo indexInfo(indexPath);
-    const QString cleanDir = cleanAbsolute(stateDir);
-    const QString cleanWs = cleanAbsolute(workspace);
-    const bool legacyDefault = cleanDir == cleanWs + QLatin1String("/.trajectories");
-    const std::optional<TreeListing> listing = listingOf(context.tree(), stateDir);
-    auto* cache = static_cast<TrajectoryRecordCache*>(context.cache(*this)); // made by newCache()
+namespace {
 
-    // index.json is read before the records, and only what the checks read is kept of each entry
-    // (in the index's order): its parse needs ~4 times the file's size for a moment and the parsed
-    // JSON ~900 bytes an entry, which at 100 000 entries should not add to the records and jobs.
+    // What the checks read of one index.json entry.
     struct IndexEntry
     {
-        QString id;
         QString path;
         QString status;
     };
-    QList<IndexEntry> entries;
-    JsonFile index; // once read, without its object (and its bytes when it is one)
-    bool shapedIndex = false; // its JSON holds a "trajectories" object
-    QJsonDocument badIndex; // when it parsed but is not an index: what badShape() describes
-    if (!indexInfo.isSymLink()) {
-        index = readJsonFile(indexPath, kMaxRecordBytes);
-        // Parsed once by readJsonFile; parsed again only in the rare valid-but-not-an-object case.
-        const QJsonDocument doc = index.ok()              ? QJsonDocument(index.object)
-            : index.status == JsonFile::Status::NotObject ? QJsonDocument::fromJson(index.bytes)
-                                                          : QJsonDocument();
-        const QJsonValue listed = doc.object().value(QStringLiteral("trajectories"));
-        shapedIndex = listed.isObject();
-        if (shapedIndex) {
-            const QJsonObject all = listed.toObject();
-            entries.reserve(all.size());
-            for (auto it = all.constBegin(); it != all.constEnd(); ++it) {
-                const QJsonObject e = it.value().toObject();
-                entries.append({ it.key(), e.value(QStringLiteral("path")).toString(),
-                    e.value(QStringLiteral("status")).toString() });
-            }
-        } else {
-            badIndex = doc;
-        }
-        index.object = {};
-        if (index.ok())
-            index.bytes = {};
+
+    // What index.json was found to be; worded with the figures of the moment by addIndexFindings().
+    struct IndexState
+    {
+        enum class Kind
+        {
+            None, // an index-free directory without one
+            InNewLayout, // an index-free directory with one
+            Symlink,
+            Missing,
+            Empty,
+            Unreadable,
+            Malformed,
+            BadShape,
+            Usable,
+        };
+        Kind kind = Kind::None;
+        QString text; // the symlink's target, or why it could not be read or parsed
+        QJsonDocument doc; // BadShape: as parsed, for badShape()
+        // Usable: only what the checks read of each entry, by id. The parsed JSON costs ~900
+        // bytes an entry, which at 100 000 entries should not sit beside the records and jobs.
+        QHash<QString, IndexEntry> entries;
+    };
+
+    // What index.json is in an index-free directory: only whether it is there.
+    IndexState indexStateInNewLayout(const QString& indexPath)
+    {
+        const QFileInfo indexInfo(indexPath);
+        IndexState st;
+        st.kind = indexInfo.exists() || indexInfo.isSymLink() ? IndexState::Kind::InNewLayout : IndexState::Kind::None;
+        return st;
     }
 
+    // Read before the records (whatever the era turns out to be): its parse needs ~4 times the
+    // file's size for a moment, better before the records are held than beside them.
+    IndexState readIndexState(const QString& indexPath)
+    {
+        using Kind = IndexState::Kind;
+        IndexState st;
+        const QFileInfo indexInfo(indexPath);
+        if (indexInfo.isSymLink()) {
+            st.kind = Kind::Symlink;
+            st.text = indexInfo.symLinkTarget();
+            return st;
+        }
+        JsonFile index = readJsonFile(indexPath, TrajectoriesSource::kMaxRecordBytes);
+        using Status = JsonFile::Status;
+        // Parsed once by readJsonFile; parsed again only in the rare valid-but-not-an-object case.
+        const QJsonDocument doc = index.ok()    ? QJsonDocument(index.object)
+            : index.status == Status::NotObject ? QJsonDocument::fromJson(index.bytes)
+                                                : QJsonDocument();
+        if (!index.exists()) {
+            st.kind = Kind::Missing;
+        } else if (index.status == Status::Empty && index.bytes.isEmpty()) {
+            st.kind = Kind::Empty;
+        } else if (index.status == Status::Symlink || index.status == Status::Unreadable
+            || index.status == Status::TooLarge) {
+            // Not read at all (unopenable, not a regular file, over the cap): no verdict on its JSON.
+            st.kind = Kind::Unreadable;
+            st.text = index.problem;
+        } else if (index.status == Status::Malformed || index.status == Status::Empty) { // whitespace only
+            st.kind = Kind::Malformed;
+            st.text = index.problem;
+        } else if (!doc.object().value(QStringLiteral("trajectories")).isObject()) {
+            st.kind = Kind::BadShape;
+            st.doc = doc;
+        } else {
+            st.kind = Kind::Usable;
+            const QJsonObject all = doc.object().value(QStringLiteral("trajectories")).toObject();
+            index.object = {};
+            st.entries.reserve(all.size());
+            for (auto it = all.constBegin(); it != all.constEnd(); ++it) {
+                const QJsonObject e = it.value().toObject();
+                st.entries.insert(it.key(),
+                    { e.value(QStringLiteral("path")).toString(), e.value(QStringLiteral("status")).toString() });
+            }
+        }
+        return st;
+    }
+
+    // hidden: the trajectory ids with a valid file.
+    void addIndexFindings(Snapshot& s, const IndexState& st, const QString& indexPath, qsizetype hidden,
+        const TrajectoriesSource::Layout& layout)
+    {
+        using Kind = IndexState::Kind;
+        switch (st.kind) {
+        case Kind::None:
+        case Kind::Usable:
+            return;
+        case Kind::InNewLayout:
+            s.addFinding(QStringLiteral("index-in-new-layout"), Severity::Info, indexPath,
+                QStringLiteral("an index.json in an index-free (%1) directory").arg(layout.recognition.layout),
+                QStringLiteral("trail 0.5.9+ keeps no index and deletes this file on its next start; only an "
+                               "index-era trail (≤0.5.6) sharing this directory would read it"));
+            return;
+        case Kind::Symlink:
+            s.addFinding(QStringLiteral("index-symlink"), Severity::Error, indexPath,
+                QStringLiteral("index.json is a symlink; not followed"), QStringLiteral("points to %1").arg(st.text));
+            return;
+        case Kind::Missing:
+            if (hidden > 0)
+                s.addFinding(QStringLiteral("index-missing"), Severity::Warning, indexPath,
+                    QStringLiteral("no index.json: trail ≤0.5.2 lists none of %1 trajectories").arg(hidden),
+                    QStringLiteral("%1 valid trajectory files on disk; trail 0.5.4–0.5.6 rebuild the index on their "
+                                   "next start, 0.5.9+ keeps none (%2)")
+                        .arg(hidden)
+                        .arg(layout.recognition.evidence),
+                    { RepairKind::Reindex });
+            return;
+        case Kind::Empty:
+            s.addFinding(QStringLiteral("index-empty"), Severity::Warning, indexPath,
+                QStringLiteral("zero-byte index.json: trail reads it as an empty index"),
+                QStringLiteral("%1 trajectory files are hidden from trail list").arg(hidden),
+                { RepairKind::ReplaceCorruptIndex });
+            return;
+        case Kind::Unreadable:
+            s.addFinding(QStringLiteral("index-unreadable"), Severity::Error, indexPath,
+                QStringLiteral("index.json cannot be read"),
+                QStringLiteral("%1; %2 trajectory files on disk").arg(st.text).arg(hidden));
+            return;
+        case Kind::Malformed:
+            s.addFinding(QStringLiteral("index-malformed"), Severity::Error, indexPath,
+                QStringLiteral("index.json is not valid JSON: trail falls back to an empty index"),
+                QStringLiteral("%1; the next save writes an index holding only its own entry, hiding %2 trajectories")
+                    .arg(st.text)
+                    .arg(hidden),
+                { RepairKind::ReplaceCorruptIndex });
+            return;
+        case Kind::BadShape:
+            s.addFinding(QStringLiteral("index-malformed"), Severity::Error, indexPath,
+                QStringLiteral("index.json is not a valid index"), badShape(st.doc, hidden),
+                { RepairKind::ReplaceCorruptIndex });
+            return;
+        }
+    }
+
+    // Everything one scan of a state dir judged, in the pieces a later scan re-judges one by one
+    // (TrajectoriesSource::scanAfter); the snapshot is assembled from it in one fixed order.
+    struct Judgement
+    {
+        QMap<QString, Finding> invalid; // record-invalid, by path
+        QStringList symlinks; // among the records, sorted
+        IndexState index; // its entries: those of a usable index, by id
+        QList<Job> jobs; // one per id with a valid file, by id
+        QMap<QString, QList<Finding>> ofId; // duplicate-record, index-missing-record, index-stale
+        QMap<QString, Finding> dangling; // index-dangling, index-entry-unchecked, by entry id
+        LockScanListing locks;
+    };
+
+    // How one trajectory id, and one index entry, are judged: the same for a whole scan and for
+    // one that re-judges a few ids.
+    class IdJudge
+    {
+    public:
+        IdJudge(const QString& workspace, const QString& stateDir, bool newLayout, const Judgement& j)
+            : m_stateDir(stateDir)
+            , m_indexPath(QDir(stateDir).filePath(QStringLiteral("index.json")))
+            , m_cleanWs(cleanAbsolute(workspace))
+            , m_canonicalWs(QFileInfo(workspace).canonicalFilePath())
+            , m_recordsClean(cleanAbsolute(stateDir) == stateDir)
+            , m_newLayout(newLayout)
+            , m_indexUsable(j.index.kind == IndexState::Kind::Usable)
+            , m_entryOf(j.index.entries)
+        { }
+
+        const QString& canonicalWs() const { return m_canonicalWs; }
+
+        // copies: the valid records of the id (at least one). Its job; its findings into `findings`.
+        Job judge(QList<const TrajectoryRecord*> copies, QList<Finding>& findings) const
+        {
+            Snapshot s; // for addFinding's wording of ids
+            std::sort(copies.begin(), copies.end(),
+                [](const TrajectoryRecord* a, const TrajectoryRecord* b) { return isPreferredCopy(*a, *b); });
+            const TrajectoryRecord& r = *copies.first();
+            const QString jobItem = QStringLiteral("trajectories:%1:%2").arg(m_stateDir, r.id);
+            if (copies.size() > 1) {
+                QStringList paths;
+                for (const TrajectoryRecord* c : copies)
+                    paths.append(relativeTo(m_stateDir, c->path));
+                s.addFinding(QStringLiteral("duplicate-record"), Severity::Warning,
+                    FindingTarget::item(r.path, jobItem),
+                    QStringLiteral("trajectory %1 exists in %2 places").arg(r.id).arg(copies.size()),
+                    QStringLiteral("%1; the newest (%2) wins")
+                        .arg(paths.join(QStringLiteral(", ")), relativeTo(m_stateDir, r.path)));
+            }
+            Job j;
+            j.id = jobItem;
+            j.jobId = r.id;
+            j.title = r.title;
+            j.kind = QStringLiteral("trajectory");
+            j.status = r.status;
+            j.startedAt = r.startedAt;
+            j.updatedAt = r.completedAt;
+            j.recordFile = r.path;
+            const auto entry = m_entryOf.constFind(r.id);
+            j.inIndex = m_newLayout || entry != m_entryOf.cend();
+            if (m_indexUsable && entry == m_entryOf.cend()) {
+                s.addFinding(QStringLiteral("index-missing-record"), Severity::Warning,
+                    FindingTarget::item(r.path, j.id),
+                    QStringLiteral("trajectory %1 is missing from index.json").arg(r.id),
+                    QStringLiteral("'%1' (%2), a valid file that trail list does not show")
+                        .arg(r.title.left(80), r.status),
+                    { RepairKind::Reindex });
+            } else if (m_indexUsable) {
+                const QString& entryPath = entry->path;
+                const QString& entryStatus = entry->status;
+                if (entryStatus != r.status || !samePlace(entryPath, r.path))
+                    s.addFinding(QStringLiteral("index-stale"), Severity::Warning,
+                        FindingTarget::entry(m_indexPath, r.id, j.id),
+                        QStringLiteral("index entry for %1 is out of date").arg(r.id),
+                        QStringLiteral("index says '%1' at %2; the file says '%3' at %4")
+                            .arg(entryStatus, entryPath, r.status, r.path),
+                        { RepairKind::FixIndexEntry });
+            }
+            findings = std::move(s.findings);
+            return j;
+        }
+
+        // An entry of a usable index whose id has no valid file.
+        Finding dangling(const QString& id, const IndexEntry& entry) const
+        {
+            Snapshot s;
+            // What the scan could not see (a symlink it does not follow, a directory it cannot
+            // list) may hold the record: trail may still read it, so it is never called dangling.
+            const QString& entryPath = entry.path;
+            if (const QString unseen = entryPath.isEmpty()
+                    ? QString()
+                    : TrajectoriesSource::unseenReason(m_stateDir, resolveEntry(entryPath));
+                !unseen.isEmpty()) {
+                s.addFinding(QStringLiteral("index-entry-unchecked"), Severity::Warning,
+                    FindingTarget::entry(m_indexPath, id),
+                    QStringLiteral("index entry %1 cannot be checked").arg(id.left(80)),
+                    QStringLiteral("its path '%1' cannot be seen: %2; trail may still read it, so it is left as is")
+                        .arg(entryPath, unseen));
+            } else {
+                // The entry's path is quoted, never opened: it may point anywhere.
+                s.addFinding(QStringLiteral("index-dangling"), Severity::Warning, FindingTarget::entry(m_indexPath, id),
+                    QStringLiteral("index entry %1 names no trajectory file").arg(id.left(80)),
+                    QStringLiteral("path '%1' does not hold a valid trajectory").arg(entryPath),
+                    { RepairKind::DropDanglingEntry });
+            }
+            return s.findings.first();
+        }
+
+    private:
+        // Index paths may name the workspace by another spelling (a symlinked parent): compare them
+        // with the workspace prefix canonicalised, without resolving anything the index names.
+        QString resolveEntry(const QString& entryPath) const
+        {
+            QString resolved = QDir::cleanPath(QDir(m_cleanWs).absoluteFilePath(entryPath));
+            if (!m_canonicalWs.isEmpty() && m_canonicalWs != m_cleanWs
+                && resolved.startsWith(m_canonicalWs + QLatin1Char('/')))
+                resolved = m_cleanWs + resolved.mid(m_canonicalWs.size());
+            return resolved;
+        }
+        bool samePlace(const QString& entryPath, const QString& recordPath) const
+        {
+            // Record paths are stateDir + names read from directories: clean and absolute when it is.
+            if (m_recordsClean && !entryPath.isEmpty() && entryPath == recordPath)
+                return true; // the common case, without resolving anything
+            return !entryPath.isEmpty() && resolveEntry(entryPath) == cleanAbsolute(recordPath);
+        }
+
+        QString m_stateDir;
+        QString m_indexPath;
+        QString m_cleanWs;
+        QString m_canonicalWs;
+        bool m_recordsClean;
+        bool m_newLayout;
+        bool m_indexUsable;
+        const QHash<QString, IndexEntry>& m_entryOf;
+    };
+
+    Finding invalidFinding(const TrajectoryRecord& r)
+    {
+        Snapshot s;
+        s.addFinding(QStringLiteral("record-invalid"), Severity::Warning, r.path,
+            QStringLiteral("a trajectory file trail cannot read"), r.problem, { RepairKind::QuarantineInvalid });
+        return s.findings.first();
+    }
+
+    // The snapshot from a judgement, in one order whoever judged what: records that are not
+    // trajectories (by path), symlinks, the index, each id (by id), dangling entries (by id), both
+    // layouts, undecodable names, locks, tmp files.
+    void assemble(Snapshot& s, ScanContext& context, const Judgement& j, const TrajectoriesSource::Layout& layout,
+        qsizetype hidden)
+    {
+        const QString indexPath = QDir(s.stateDir).filePath(QStringLiteral("index.json"));
+        const QString cleanWs = cleanAbsolute(s.workspace);
+        s.recognised = layout.recognition;
+        for (const Finding& f : j.invalid)
+            s.findings.append(f);
+        for (const QString& link : j.symlinks) {
+            s.addFinding(QStringLiteral("record-symlink"), Severity::Warning, link,
+                QStringLiteral("a symlink where trail looks for trajectories; not followed"),
+                QStringLiteral("points to %1; whatever trajectories it leads to are not shown")
+                    .arg(QFileInfo(link).symLinkTarget()));
+        }
+        addIndexFindings(s, j.index, indexPath, hidden, layout);
+        for (const QList<Finding>& fs : j.ofId)
+            s.findings.append(fs);
+        for (const Finding& f : j.dangling)
+            s.findings.append(f);
+        s.jobs = j.jobs;
+        if (cleanAbsolute(s.stateDir) == cleanWs + QLatin1String("/.trajectories")
+            && QFileInfo(cleanWs + QLatin1String("/.agentworkforce/trajectories")).isDir()) {
+            s.addFinding(QStringLiteral("both-layouts"), Severity::Warning, s.stateDir,
+                QStringLiteral("both .trajectories and .agentworkforce/trajectories exist"),
+                QStringLiteral("trail 0.6.1+ reads only .agentworkforce/trajectories and, with both present, never "
+                               "moves this one there: the %1 trajectories here are invisible to it (trail ≤0.5.9 "
+                               "reads only this one)")
+                    .arg(hidden));
+        }
+        judgeLocksAndTempFiles(s, context, j.locks);
+    }
+
+} // namespace
+
+// What a scan of a state dir kept for scanAfter(): its judgement and what it was made from.
+struct TrajectoryScanMemo
+{
+    QString workspace;
+    QString canonicalWs;
+    TrajectoriesSource::Layout layout;
+    QHash<QString, TrajectoryRecord> records; // every record listed, by path
+    QHash<QString, QStringList> copies; // the valid records' paths, by id
+    qsizetype nested = 0; // valid records as <id>/trajectory.json
+    qsizetype flat = 0; // and as <id>.json
+    Judgement judgement;
+};
+
+namespace {
+
+    int compareTreeOrder(const TreeEntry& a, const TreeEntry& b)
+    {
+        if (a.depth != b.depth)
+            return a.depth < b.depth ? -1 : 1;
+        if (a.path.constData() == b.path.constData() && a.path.size() == b.path.size())
+            return 0; // the same string, kept from the tree before
+        // Each directory's entries together, names sorted: '/' before any other character.
+        const qsizetype n = std::min(a.path.size(), b.path.size());
+        for (qsizetype i = 0; i < n; ++i) {
+            const QChar x = a.path.at(i);
+            const QChar y = b.path.at(i);
+            if (x == y)
+                continue;
+            if (x == QLatin1Char('/'))
+                return -1;
+            if (y == QLatin1Char('/'))
+                return 1;
+            return x < y ? -1 : 1;
+        }
+        return a.path.size() == b.path.size() ? 0 : (a.path.size() < b.path.size() ? -1 : 1);
+    }
+
+    // One path whose entry differs between two trees of a state dir; null: absent on that side.
+    struct TreeChange
+    {
+        const TreeEntry* before = nullptr;
+        const TreeEntry* now = nullptr;
+        const TreeEntry& any() const { return now ? *now : *before; }
+    };
+
+    // The entries of `now` that differ from `before`, or that `before` may not tell apart from
+    // a rewrite within the clock's tick (racy, as TrajectoryRecordCache decides: those are read
+    // again by a whole scan too). One merge pass: both trees are in walk order, and an entry out
+    // of order only shows as removed and added, never as unchanged. False past maxChanges.
+    bool diffTrees(
+        const TreeFingerprint& before, const TreeFingerprint& now, qsizetype maxChanges, QList<TreeChange>& out)
+    {
+        constexpr qint64 kSecond = 1000000000;
+        const auto racy = [&before](const TreeEntry& e) {
+            const bool wholeSeconds = e.stamp.mtimeNs % kSecond == 0 && e.ctimeNs % kSecond == 0;
+            const qint64 from = before.takenAtNs
+                - (wholeSeconds ? TrajectoryRecordCache::kWholeSecondRacyWindowNs
+                                : TrajectoryRecordCache::kRacyWindowNs);
+            return e.stamp.mtimeNs >= from || e.ctimeNs >= from;
+        };
+        const QList<TreeEntry>& b = before.entries;
+        const QList<TreeEntry>& n = now.entries;
+        qsizetype i = 0;
+        qsizetype k = 0;
+        while (i < b.size() || k < n.size()) {
+            const int order = i == b.size() ? 1 : k == n.size() ? -1 : compareTreeOrder(b.at(i), n.at(k));
+            if (order < 0) {
+                out.append(TreeChange { &b.at(i++), nullptr });
+            } else if (order > 0) {
+                out.append(TreeChange { nullptr, &n.at(k++) });
+            } else {
+                const TreeEntry& x = b.at(i++);
+                const TreeEntry& y = n.at(k++);
+                if (!(x == y) || x.ctimeNs != y.ctimeNs || racy(x))
+                    out.append(TreeChange { &x, &y });
+            }
+            if (out.size() > maxChanges)
+                return false;
+        }
+        return true;
+    }
+
+    bool isRealDirEntry(const TreeEntry* e)
+    {
+        return e && e->stamp.isDirectory && !e->stamp.isSymlink;
+    }
+
+    QString lastName(const QString& path)
+    {
+        return path.mid(path.lastIndexOf(QLatin1Char('/')) + 1);
+    }
+
+    // The id a record at this entry is expected to hold, when recordsListed() reads it as one.
+    std::optional<QString> recordIdAt(const QString& stateDir, const TreeEntry& e)
+    {
+        const QString activePrefix = stateDir + QLatin1String("/active/");
+        const QString completedPrefix = stateDir + QLatin1String("/completed/");
+        if (!e.isRegular)
+            return std::nullopt;
+        if (e.path.startsWith(activePrefix)) {
+            const QString name = lastName(e.path);
+            if (e.depth == 2)
+                return !name.startsWith(QLatin1Char('.')) && isTrajectoryFileName(name)
+                    ? std::optional<QString>(QFileInfo(name).completeBaseName())
+                    : std::nullopt;
+            // In the tree only below a real directory: active/<id>/trajectory.json.
+            if (e.depth == 3 && name == QLatin1String("trajectory.json")) {
+                const QString dir = lastName(QFileInfo(e.path).path());
+                return dir.startsWith(QLatin1Char('.')) ? std::nullopt : std::optional<QString>(dir);
+            }
+            return std::nullopt;
+        }
+        if (e.depth < 2 || !e.path.startsWith(completedPrefix))
+            return std::nullopt;
+        const QStringView rel = QStringView(e.path).mid(completedPrefix.size());
+        if (rel.startsWith(QLatin1Char('.')) || rel.contains(QLatin1String("/.")))
+            return std::nullopt;
+        const QFileInfo f(e.path);
+        if (f.fileName() == QLatin1String("trajectory.json"))
+            return f.dir().dirName();
+        if (isTrajectoryFileName(f.fileName()))
+            return f.completeBaseName();
+        return std::nullopt;
+    }
+
+    // undecodableNames() of one directory, not below it.
+    QStringList undecodableNamesIn(const QString& dir, bool top)
+    {
+        QStringList out;
+        const int fd = ::open(QFile::encodeName(dir).constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            return out;
+        DIR* d = ::fdopendir(fd);
+        if (!d) {
+            ::close(fd);
+            return out;
+        }
+        while (const struct dirent* e = ::readdir(d)) {
+            const QByteArray name(e->d_name);
+            if (name == "." || name == ".." || (top && name == ".stateward"))
+                continue;
+            if (!decodesExactly(name))
+                out.append(dir + QLatin1Char('/') + escapedBytes(name));
+        }
+        ::closedir(d);
+        return out;
+    }
+
+    template <typename T> void insertSorted(QList<T>& list, const T& value)
+    {
+        const auto at = std::lower_bound(list.begin(), list.end(), value);
+        if (at == list.end() || *at != value)
+            list.insert(at, value);
+    }
+
+    // More changed entries than this and a whole scan is as cheap.
+    constexpr qsizetype kMaxRejudged = 1024;
+
+    std::optional<Snapshot> rejudge(const QString& workspace, const QString& stateDir, ScanContext& context,
+        const PreviousScan& previous, TrajectoryScanMemo& m, TrajectoryRecordCache* cache)
+    {
+        const TreeFingerprint* tree = context.tree();
+        if (!tree || !tree->lists(stateDir) || !previous.tree.lists(stateDir) || m.workspace != workspace
+            || tree->entries.size() > TreeFingerprint::kMaxEntries / 2
+            || !(tree->entries.first().stamp.key == previous.tree.entries.first().stamp.key))
+            return std::nullopt;
+        QList<TreeChange> changes;
+        if (!diffTrees(previous.tree, *tree, kMaxRejudged, changes))
+            return std::nullopt;
+        for (const TreeChange& c : std::as_const(changes)) {
+            const TreeEntry& e = c.any();
+            const bool dir = (c.before && c.before->stamp.isDirectory) || (c.now && c.now->stamp.isDirectory);
+            // A directory or symlink that came, went or changed kind may change what an index
+            // entry's path leads to, or what a listing holds beyond the changed entries: judged anew.
+            if ((c.before && c.before->stamp.isSymlink) || (c.now && c.now->stamp.isSymlink)
+                || (dir && (!isRealDirEntry(c.before) || !isRealDirEntry(c.now)))
+                || (dir && !(c.before->stamp.key == c.now->stamp.key)) || e.depth >= TreeFingerprint::kMaxDepth - 1
+                || (e.depth == 1 && lastName(e.path) == QLatin1String("index.json")))
+                return std::nullopt;
+        }
+        IdJudge judge(workspace, stateDir, m.layout.era == TrajectoriesSource::Era::IndexFree, m.judgement);
+        if (judge.canonicalWs() != m.canonicalWs)
+            return std::nullopt;
+        Snapshot s;
+        if (!beginSnapshot(s, Family::Trajectories, workspace, stateDir))
+            return std::nullopt;
+
+        Judgement& j = m.judgement;
+        QSet<QString> ids; // whose copies changed
+        QSet<QString> undecodableDirs; // listed again
+        {
+            CachedReader reader(cache, stateDir, tree->takenAtNs, true);
+            for (const TreeChange& c : std::as_const(changes)) {
+                const QString& path = c.any().path;
+                if (c.any().stamp.isDirectory) {
+                    undecodableDirs.insert(path);
+                    continue;
+                }
+                if (const auto old = m.records.find(path); old != m.records.end()) {
+                    if (old->problem.isEmpty()) {
+                        QStringList& paths = m.copies[old->id];
+                        paths.removeOne(path);
+                        if (paths.isEmpty())
+                            m.copies.remove(old->id);
+                        --(isNestedRecord(*old) ? m.nested : m.flat);
+                        ids.insert(old->id);
+                    } else {
+                        j.invalid.remove(path);
+                    }
+                    m.records.erase(old);
+                }
+                std::optional<QString> id = c.now ? recordIdAt(stateDir, *c.now) : std::nullopt;
+                if (id) {
+                    const TrajectoryRecord r = reader.read(path, *id, c.now);
+                    m.records.insert(path, r);
+                    if (r.problem.isEmpty()) {
+                        m.copies[r.id].append(path);
+                        ++(isNestedRecord(r) ? m.nested : m.flat);
+                        ids.insert(r.id);
+                    } else {
+                        j.invalid.insert(path, invalidFinding(r));
+                    }
+                } else {
+                    reader.forget(path);
+                }
+                j.locks.locks.removeOne(path);
+                if (c.now && isListedLock(*c.now))
+                    insertSorted(j.locks.locks, path);
+                j.locks.tempFiles.removeIf([&path](const std::pair<QString, bool>& t) { return t.first == path; });
+                if (c.now && isListedTempFile(*c.now))
+                    insertSorted(j.locks.tempFiles, std::pair<QString, bool>(path, c.now->stamp.isSymlink));
+            }
+        }
+        // Directories that changed (entries added, removed or renamed move their times) are the
+        // only ones whose names may have changed.
+        if (!undecodableDirs.isEmpty()) {
+            QStringList& names = j.locks.undecodable;
+            names.removeIf([&undecodableDirs](const QString& name) {
+                return undecodableDirs.contains(name.left(name.lastIndexOf(QLatin1Char('/'))));
+            });
+            for (const QString& dir : std::as_const(undecodableDirs))
+                names.append(undecodableNamesIn(dir, dir == stateDir));
+            names.sort();
+        }
+
+        const TrajectoriesSource::Layout layout = TrajectoriesSource::recogniseLayout(stateDir, m.nested, m.flat);
+        if (layout.era != m.layout.era)
+            return std::nullopt;
+        m.layout = layout;
+
+        QStringList changedIds(ids.cbegin(), ids.cend());
+        changedIds.sort();
+        const bool indexUsable = j.index.kind == IndexState::Kind::Usable;
+        for (const QString& id : std::as_const(changedIds)) {
+            const auto at = std::lower_bound(
+                j.jobs.begin(), j.jobs.end(), id, [](const Job& job, const QString& key) { return job.jobId < key; });
+            const bool had = at != j.jobs.end() && at->jobId == id;
+            const auto copies = m.copies.constFind(id);
+            if (copies == m.copies.cend()) {
+                if (had)
+                    j.jobs.erase(at);
+                j.ofId.remove(id);
+                if (const auto entry = j.index.entries.constFind(id); indexUsable && entry != j.index.entries.cend())
+                    j.dangling.insert(id, judge.dangling(id, *entry));
+                continue;
+            }
+            QList<const TrajectoryRecord*> records;
+            for (const QString& path : *copies)
+                records.append(&*m.records.constFind(path));
+            QList<Finding> findings;
+            Job job = judge.judge(records, findings);
+            if (had)
+                *at = std::move(job);
+            else
+                j.jobs.insert(at, std::move(job));
+            if (findings.isEmpty())
+                j.ofId.remove(id);
+            else
+                j.ofId.insert(id, findings);
+            j.dangling.remove(id);
+        }
+        assemble(s, context, j, layout, m.copies.size());
+        return s;
+    }
+
+} // namespace
+
+Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& stateDir, ScanContext& context) const
+{
+    return scanAfter(workspace, stateDir, context, nullptr, nullptr);
+}
+
+Snapshot TrajectoriesSource::scanAfter(const QString& workspace, const QString& stateDir, ScanContext& context,
+    const PreviousScan* previous, quint64* memo) const
+{
+    if (memo)
+        *memo = 0;
+    auto* cache = static_cast<TrajectoryRecordCache*>(context.cache(*this)); // made by newCache()
+    if (previous && cache) {
+        if (const std::shared_ptr<TrajectoryScanMemo> m = cache->takeMemo(stateDir, previous->memo)) {
+            if (std::optional<Snapshot> s = rejudge(workspace, stateDir, context, *previous, *m, cache)) {
+                context.noteRejudged(stateDir);
+                if (memo)
+                    *memo = cache->putMemo(stateDir, m);
+                return *std::move(s);
+            }
+        }
+    }
+
+    Snapshot s;
+    if (!beginSnapshot(s, Family::Trajectories, workspace, stateDir))
+        return s;
+    const std::optional<TreeListing> listing = listingOf(context.tree(), stateDir);
+    const QString indexPath = QDir(stateDir).filePath(QStringLiteral("index.json"));
+    IndexState index = readIndexState(indexPath);
     const QList<TrajectoryRecord> records = listing
         ? recordsListed(stateDir, *listing, cache, context.tree()->takenAtNs)
         : findTrajectoryRecords(stateDir, cache);
@@ -645,175 +1290,59 @@ Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& state
     }
     const bool newLayout = layout.era == Era::IndexFree;
 
+    auto m = std::make_shared<TrajectoryScanMemo>();
+    Judgement& j = m->judgement;
     // One record per id: the newest copy wins (0.5.9's list() rule, and the recovery rule).
     QHash<QString, QList<const TrajectoryRecord*>> byId;
     for (const TrajectoryRecord& r : records) {
-        if (!r.problem.isEmpty()) {
-            s.addFinding(QStringLiteral("record-invalid"), Severity::Warning, r.path,
-                QStringLiteral("a trajectory file trail cannot read"), r.problem, { RepairKind::QuarantineInvalid });
-            continue;
+        if (r.problem.isEmpty()) {
+            byId[r.id].append(&r);
+            ++(isNestedRecord(r) ? m->nested : m->flat);
+        } else {
+            j.invalid.insert(r.path, invalidFinding(r));
         }
-        byId[r.id].append(&r);
     }
-    for (const QString& link : symlinksAmongRecords(stateDir, listing)) {
-        s.addFinding(QStringLiteral("record-symlink"), Severity::Warning, link,
-            QStringLiteral("a symlink where trail looks for trajectories; not followed"),
-            QStringLiteral("points to %1; whatever trajectories it leads to are not shown")
-                .arg(QFileInfo(link).symLinkTarget()));
-    }
+    j.symlinks = symlinksAmongRecords(stateDir, listing);
 
     // Index era: the index must list every record, at its real place and status.
-    bool indexUsable = false;
-    const qsizetype hidden = byId.size();
-    if (newLayout) {
-        if (indexInfo.exists() || indexInfo.isSymLink())
-            s.addFinding(QStringLiteral("index-in-new-layout"), Severity::Info, indexPath,
-                QStringLiteral("an index.json in an index-free (%1) directory").arg(layout.recognition.layout),
-                QStringLiteral("trail 0.5.9+ keeps no index and deletes this file on its next start; only an "
-                               "index-era trail (≤0.5.6) sharing this directory would read it"));
-    } else if (indexInfo.isSymLink()) {
-        s.addFinding(QStringLiteral("index-symlink"), Severity::Error, indexPath,
-            QStringLiteral("index.json is a symlink; not followed"),
-            QStringLiteral("points to %1").arg(indexInfo.symLinkTarget()));
-    } else {
-        using Status = JsonFile::Status;
-        if (!index.exists()) {
-            if (hidden > 0)
-                s.addFinding(QStringLiteral("index-missing"), Severity::Warning, indexPath,
-                    QStringLiteral("no index.json: trail ≤0.5.2 lists none of %1 trajectories").arg(hidden),
-                    QStringLiteral("%1 valid trajectory files on disk; trail 0.5.4–0.5.6 rebuild the index on their "
-                                   "next start, 0.5.9+ keeps none (%2)")
-                        .arg(hidden)
-                        .arg(layout.recognition.evidence),
-                    { RepairKind::Reindex });
-        } else if (index.status == Status::Empty && index.bytes.isEmpty()) {
-            s.addFinding(QStringLiteral("index-empty"), Severity::Warning, indexPath,
-                QStringLiteral("zero-byte index.json: trail reads it as an empty index"),
-                QStringLiteral("%1 trajectory files are hidden from trail list").arg(hidden),
-                { RepairKind::ReplaceCorruptIndex });
-        } else if (index.status == Status::Symlink || index.status == Status::Unreadable
-            || index.status == Status::TooLarge) {
-            // Not read at all (unopenable, not a regular file, over the cap): no verdict on its JSON.
-            s.addFinding(QStringLiteral("index-unreadable"), Severity::Error, indexPath,
-                QStringLiteral("index.json cannot be read"),
-                QStringLiteral("%1; %2 trajectory files on disk").arg(index.problem).arg(hidden));
-        } else if (index.status == Status::Malformed || index.status == Status::Empty) { // whitespace only
-            s.addFinding(QStringLiteral("index-malformed"), Severity::Error, indexPath,
-                QStringLiteral("index.json is not valid JSON: trail falls back to an empty index"),
-                QStringLiteral("%1; the next save writes an index holding only its own entry, hiding %2 trajectories")
-                    .arg(index.problem)
-                    .arg(hidden),
-                { RepairKind::ReplaceCorruptIndex });
-        } else if (!shapedIndex) {
-            s.addFinding(QStringLiteral("index-malformed"), Severity::Error, indexPath,
-                QStringLiteral("index.json is not a valid index"), badShape(badIndex, hidden),
-                { RepairKind::ReplaceCorruptIndex });
-        } else {
-            indexUsable = true;
-        }
-    }
-    if (!indexUsable)
-        entries.clear(); // an index the checks must not read (a symlink's is never read)
-    QHash<QString, qsizetype> entryOf; // by id: an index into entries
-    entryOf.reserve(entries.size());
-    for (qsizetype i = 0; i < entries.size(); ++i)
-        entryOf.insert(entries[i].id, i);
+    j.index = newLayout ? indexStateInNewLayout(indexPath) : std::move(index);
+    const bool indexUsable = j.index.kind == IndexState::Kind::Usable;
 
-    // Index paths may name the workspace by another spelling (a symlinked parent): compare them
-    // with the workspace prefix canonicalised, without resolving anything the index names.
-    const QString canonicalWs = QFileInfo(workspace).canonicalFilePath();
-    // Record paths are stateDir + names read from directories: clean and absolute when it is.
-    const bool recordsClean = cleanDir == stateDir;
-    const auto resolveEntry = [&](const QString& entryPath) {
-        QString resolved = QDir::cleanPath(QDir(cleanWs).absoluteFilePath(entryPath));
-        if (!canonicalWs.isEmpty() && canonicalWs != cleanWs && resolved.startsWith(canonicalWs + QLatin1Char('/')))
-            resolved = cleanWs + resolved.mid(canonicalWs.size());
-        return resolved;
-    };
-    const auto samePlace = [&](const QString& entryPath, const QString& recordPath) {
-        if (recordsClean && !entryPath.isEmpty() && entryPath == recordPath)
-            return true; // the common case, without resolving anything
-        return !entryPath.isEmpty() && resolveEntry(entryPath) == cleanAbsolute(recordPath);
-    };
-
-    s.jobs.reserve(byId.size());
-    for (auto it = byId.cbegin(); it != byId.cend(); ++it) {
-        QList<const TrajectoryRecord*> copies = it.value();
-        std::sort(copies.begin(), copies.end(),
-            [](const TrajectoryRecord* a, const TrajectoryRecord* b) { return isPreferredCopy(*a, *b); });
-        const TrajectoryRecord& r = *copies.first();
-        const QString jobItem = QStringLiteral("trajectories:%1:%2").arg(stateDir, r.id);
-        if (copies.size() > 1) {
-            QStringList paths;
-            for (const TrajectoryRecord* c : copies)
-                paths.append(relativeTo(stateDir, c->path));
-            s.addFinding(QStringLiteral("duplicate-record"), Severity::Warning, FindingTarget::item(r.path, jobItem),
-                QStringLiteral("trajectory %1 exists in %2 places").arg(r.id).arg(copies.size()),
-                QStringLiteral("%1; the newest (%2) wins")
-                    .arg(paths.join(QStringLiteral(", ")), relativeTo(stateDir, r.path)));
-        }
-        Job j;
-        j.id = jobItem;
-        j.jobId = r.id;
-        j.title = r.title;
-        j.kind = QStringLiteral("trajectory");
-        j.status = r.status;
-        j.startedAt = r.startedAt;
-        j.updatedAt = r.completedAt;
-        j.recordFile = r.path;
-        const auto entry = entryOf.constFind(r.id);
-        j.inIndex = newLayout || entry != entryOf.cend();
-        if (indexUsable && entry == entryOf.cend()) {
-            s.addFinding(QStringLiteral("index-missing-record"), Severity::Warning, FindingTarget::item(r.path, j.id),
-                QStringLiteral("trajectory %1 is missing from index.json").arg(r.id),
-                QStringLiteral("'%1' (%2), a valid file that trail list does not show").arg(r.title.left(80), r.status),
-                { RepairKind::Reindex });
-        } else if (indexUsable) {
-            const QString& entryPath = entries[*entry].path;
-            const QString& entryStatus = entries[*entry].status;
-            if (entryStatus != r.status || !samePlace(entryPath, r.path))
-                s.addFinding(QStringLiteral("index-stale"), Severity::Warning,
-                    FindingTarget::entry(indexPath, r.id, j.id),
-                    QStringLiteral("index entry for %1 is out of date").arg(r.id),
-                    QStringLiteral("index says '%1' at %2; the file says '%3' at %4")
-                        .arg(entryStatus, entryPath, r.status, r.path),
-                    { RepairKind::FixIndexEntry });
-        }
-        s.jobs.append(j);
+    const IdJudge judge(workspace, stateDir, newLayout, j);
+    QStringList ids = byId.keys();
+    ids.sort();
+    j.jobs.reserve(ids.size());
+    for (const QString& id : std::as_const(ids)) {
+        QList<Finding> findings;
+        j.jobs.append(judge.judge(byId.value(id), findings));
+        if (!findings.isEmpty())
+            j.ofId.insert(id, findings);
     }
     if (indexUsable) {
-        for (const IndexEntry& e : std::as_const(entries)) {
-            if (byId.contains(e.id))
-                continue;
-            // What the scan could not see (a symlink it does not follow, a directory it cannot
-            // list) may hold the record: trail may still read it, so it is never called dangling.
-            const QString& entryPath = e.path;
-            if (const QString unseen
-                = entryPath.isEmpty() ? QString() : unseenReason(stateDir, resolveEntry(entryPath));
-                !unseen.isEmpty()) {
-                s.addFinding(QStringLiteral("index-entry-unchecked"), Severity::Warning,
-                    FindingTarget::entry(indexPath, e.id),
-                    QStringLiteral("index entry %1 cannot be checked").arg(e.id.left(80)),
-                    QStringLiteral("its path '%1' cannot be seen: %2; trail may still read it, so it is left as is")
-                        .arg(entryPath, unseen));
-                continue;
-            }
-            // The entry's path is quoted, never opened: it may point anywhere.
-            s.addFinding(QStringLiteral("index-dangling"), Severity::Warning, FindingTarget::entry(indexPath, e.id),
-                QStringLiteral("index entry %1 names no trajectory file").arg(e.id.left(80)),
-                QStringLiteral("path '%1' does not hold a valid trajectory").arg(entryPath),
-                { RepairKind::DropDanglingEntry });
+        for (auto it = j.index.entries.cbegin(); it != j.index.entries.cend(); ++it) {
+            if (!byId.contains(it.key()))
+                j.dangling.insert(it.key(), judge.dangling(it.key(), it.value()));
         }
     }
-    if (legacyDefault && QFileInfo(cleanWs + QLatin1String("/.agentworkforce/trajectories")).isDir()) {
-        s.addFinding(QStringLiteral("both-layouts"), Severity::Warning, stateDir,
-            QStringLiteral("both .trajectories and .agentworkforce/trajectories exist"),
-            QStringLiteral("trail 0.6.1+ reads only .agentworkforce/trajectories and, with both present, never moves "
-                           "this one there: the %1 trajectories here are invisible to it (trail ≤0.5.9 reads only "
-                           "this one)")
-                .arg(hidden));
+    j.locks = listLocksAndTempFiles(s.stateDir, context.tree());
+    assemble(s, context, j, layout, byId.size());
+
+    // Kept for the next scan after events: only by whoever scans repeatedly, from a tree it walked.
+    if (memo && cache && listing) {
+        m->workspace = workspace;
+        m->canonicalWs = judge.canonicalWs();
+        m->layout = layout;
+        m->records.reserve(records.size());
+        for (const TrajectoryRecord& r : records)
+            m->records.insert(r.path, r);
+        m->copies.reserve(byId.size());
+        for (auto it = byId.cbegin(); it != byId.cend(); ++it) {
+            QStringList& paths = m->copies[it.key()];
+            for (const TrajectoryRecord* r : it.value())
+                paths.append(r->path);
+        }
+        *memo = cache->putMemo(stateDir, std::move(m));
     }
-    scanLocksAndTempFiles(s, context);
     return s;
 }
 

@@ -8,10 +8,12 @@
 #include <QMutex>
 
 #include <atomic>
+#include <memory>
 
 namespace Stateward {
 
 struct TrajectoryRecord;
+struct TrajectoryScanMemo;
 
 // agent-trajectories (`trail`), docs/formats/trajectories.md. Index era (published ≤0.5.6):
 // <ws>/.trajectories/ with index.json, active/<id>.json, completed/[YYYY-MM/]<id>.json. 0.5.9+:
@@ -26,6 +28,12 @@ public:
     QString name() const override { return QStringLiteral("trajectories"); }
     QStringList candidateStateDirs(const QString& workspace) const override;
     Snapshot scan(const QString& workspace, const QString& stateDir, ScanContext& context) const override;
+    // Re-reads only the records, and re-judges only the ids, index entries, locks, tmp files and
+    // names the changed tree entries touch; a whole scan whenever that cannot be proven the same
+    // (index.json changed, active/ or completed/ replaced, a directory or symlink came or went,
+    // the era changed, too many changes, or no memo of exactly `previous`).
+    Snapshot scanAfter(const QString& workspace, const QString& stateDir, ScanContext& context,
+        const PreviousScan* previous, quint64* memo) const override;
     std::unique_ptr<AdapterCache> newCache() const override; // a TrajectoryRecordCache
     const ToolIndex* index() const override; // index.json of the index era
     QStringList rewrittenInPlace(const Snapshot& snapshot) const override; // and active records
@@ -46,8 +54,11 @@ public:
     {
         Era era = Era::Unknown;
         Recognition recognition;
+        friend bool operator==(const Layout&, const Layout&) = default;
     };
     static Layout recogniseLayout(const QString& stateDir, const QList<TrajectoryRecord>& records);
+    // The same from the counts of valid records as <id>/trajectory.json and as flat <id>.json.
+    static Layout recogniseLayout(const QString& stateDir, qsizetype nested, qsizetype flat);
     static bool keepsNoIndex(const QString& stateDir, const QList<TrajectoryRecord>& records)
     {
         return recogniseLayout(stateDir, records).era == Era::IndexFree;
@@ -129,6 +140,13 @@ public:
     void clear();
     qsizetype recordCount() const;
 
+    // What the last scan of a state dir kept to re-judge only what changes next time
+    // (TrajectoriesSource::scanAfter), under a token the scan hands back with its snapshot. Taken
+    // by the scan that uses it (null unless the token is the last one put), put back renewed: a
+    // scan whose result was dropped leaves a token nobody holds, and the next scan judges anew.
+    std::shared_ptr<TrajectoryScanMemo> takeMemo(const QString& stateDir, quint64 token);
+    quint64 putMemo(const QString& stateDir, std::shared_ptr<TrajectoryScanMemo> memo); // its token
+
     quint64 hits() const { return m_hits.load(); } // records reused
     quint64 misses() const { return m_misses.load(); } // records read
     void count(quint64 hits, quint64 misses);
@@ -141,6 +159,7 @@ private:
     };
     mutable QMutex m_mutex;
     QHash<QString, Dir> m_dirs;
+    QHash<QString, std::pair<quint64, std::shared_ptr<TrajectoryScanMemo>>> m_memos;
     quint64 m_uses = 0;
     std::atomic<quint64> m_hits { 0 };
     std::atomic<quint64> m_misses { 0 };

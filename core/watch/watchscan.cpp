@@ -159,7 +159,10 @@ ScanResult runScan(const ScanRequest& request, const std::function<bool()>& supe
             }
             // The tree before the parse: a change during the parse shows in the next comparison.
             // Listed again only where events said, unless every entry must be looked at.
-            if (before && !spec.parseAll && !spec.backstop && spec.dirty.contains(dir)) {
+            // After events, the adapter may re-judge only what changed since the last scan; the
+            // first scan, a forced one and the backstop judge everything again.
+            const bool afterEvents = before && !forced && !spec.parseAll && !spec.backstop && spec.dirty.contains(dir);
+            if (afterEvents) {
                 now.tree = TreeFingerprint::updated(dir, before->tree, spec.changedPaths);
             } else {
                 QElapsedTimer walk;
@@ -171,18 +174,23 @@ ScanResult runScan(const ScanRequest& request, const std::function<bool()>& supe
                 || (spec.backstop && adapter->agesWithTime(before->snapshot));
             if (parse) {
                 context.setTree(&now.tree);
-                now.snapshot = adapter->scan(request.workspace, dir, context);
+                const PreviousScan previous { before ? before->snapshot : now.snapshot,
+                    before ? before->tree : now.tree, before ? before->memo : 0 };
+                now.snapshot
+                    = adapter->scanAfter(request.workspace, dir, context, afterEvents ? &previous : nullptr, &now.memo);
                 context.setTree(nullptr);
                 now.pids = pidsInView(now.snapshot);
                 result.parsed.append(dir);
             } else {
                 now.snapshot = before->snapshot;
                 now.pids = before->pids;
+                now.memo = before->memo;
                 result.reused.append(dir);
             }
             result.sources.append(std::move(now));
         }
     }
+    result.rejudged = context.rejudged();
     result.anchors = anchorsFor(request.workspace, stateDirs);
     result.elapsedMs = timer.elapsed();
     return result;

@@ -46,6 +46,7 @@ struct SourceState
     Snapshot snapshot;
     TreeFingerprint tree;
     QHash<qint64, PidView> pids;
+    quint64 memo = 0; // what the adapter kept of this scan to re-judge only what changes (scanAfter)
 };
 
 // What a scan must look at; requests that arrive while one waits are merged.
@@ -83,6 +84,7 @@ struct ScanResult
     QList<TreeEntry> anchors;
     QStringList parsed; // state dirs an adapter scanned
     QStringList reused; // state dirs whose last snapshot still holds
+    QStringList rejudged; // of the parsed ones, those re-judged only where their trees changed
     qint64 elapsedMs = 0;
     qint64 wholeWalkMs = 0; // spent walking trees whole (TreeFingerprint::of): what a backstop costs at least
 };
