@@ -7,7 +7,9 @@
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
+#include <QJsonDocument>
 #include <QMap>
+#include <QRegularExpression>
 #include <QTest>
 
 #include <ctime>
@@ -73,6 +75,20 @@ inline QMap<QString, QByteArray> treeContents(const QString& dir)
         tree.insert(QDir(dir).relativeFilePath(path), content);
     }
     return tree;
+}
+
+// The snapshot as JSON text, its scan time and the ages it reports blanked: what two scans a few
+// milliseconds apart never share. Ages differ between two scans a moment apart ("refreshed 0.3 s
+// ago", then "0.5 s ago"), the more so on a loaded machine: only they are masked. Limits ("stale
+// after 10.0 s") stay.
+inline QByteArray stableJson(Stateward::Snapshot s)
+{
+    s.scannedAt = QDateTime();
+    QString text = QString::fromUtf8(QJsonDocument(s.toJson()).toJson(QJsonDocument::Indented));
+    static const QRegularExpression ages(
+        QStringLiteral("(?<=\"ageMs\": )\\d+|\\d+(?:\\.\\d+)? s(?= old| ago)|(?<=for )\\d+(?:\\.\\d+)? s"));
+    text.replace(ages, QStringLiteral("N"));
+    return text.toUtf8();
 }
 
 } // namespace TestFiles

@@ -39,22 +39,11 @@ QByteArray record(const QString& id, const QString& title, const QString& status
     return (s + QStringLiteral("\n}\n")).toUtf8();
 }
 
-// The snapshot as JSON text, its scan time and the ages it reports blanked (as tst_trajectorycache).
-QByteArray json(Snapshot s)
-{
-    s.scannedAt = QDateTime();
-    QString text = QString::fromUtf8(QJsonDocument(s.toJson()).toJson(QJsonDocument::Indented));
-    static const QRegularExpression ages(
-        QStringLiteral("(?<=\"ageMs\": )\\d+|\\d+(?:\\.\\d+)? s(?= old| ago)|(?<=for )\\d+(?:\\.\\d+)? s"));
-    text.replace(ages, QStringLiteral("N"));
-    return text.toUtf8();
-}
-
 QByteArray jsonOf(const ScanResult& r)
 {
     QByteArray out;
     for (const SourceState& s : r.sources)
-        out += json(s.snapshot);
+        out += stableJson(s.snapshot);
     return out;
 }
 

@@ -48,20 +48,6 @@ void put(const QString& path, const QByteArray& content)
     writeFile(path, content);
 }
 
-// The snapshot as JSON text, its scan time and the ages it reports blanked: what two scans a few
-// milliseconds apart never share.
-QByteArray json(Snapshot s)
-{
-    s.scannedAt = QDateTime();
-    QString text = QString::fromUtf8(QJsonDocument(s.toJson()).toJson(QJsonDocument::Indented));
-    // Ages differ between two scans a moment apart ("refreshed 0.3 s ago", then "0.5 s ago"), the
-    // more so on a loaded machine: only they are masked. Limits ("stale after 10.0 s") stay.
-    static const QRegularExpression ages(
-        QStringLiteral("(?<=\"ageMs\": )\\d+|\\d+(?:\\.\\d+)? s(?= old| ago)|(?<=for )\\d+(?:\\.\\d+)? s"));
-    text.replace(ages, QStringLiteral("N"));
-    return text.toUtf8();
-}
-
 // A workspace's adapter caches, as WatchHub keeps them, with the trajectory records among them.
 struct Caches
 {
@@ -120,8 +106,8 @@ class TestTrajectoryCache : public QObject
     {
         const Snapshot cached = scan(m_ws, m_dir, &cache);
         const Snapshot fresh = scan(m_ws, m_dir, nullptr);
-        const QByteArray a = json(cached);
-        const QByteArray b = json(fresh);
+        const QByteArray a = stableJson(cached);
+        const QByteArray b = stableJson(fresh);
         if (a != b) {
             qWarning().noquote() << "cached:\n" << a << "\nfresh:\n" << b;
             QTest::qFail("the cached scan differs from a fresh one", __FILE__, __LINE__);
@@ -347,8 +333,8 @@ private slots:
         for (int round = 0; round < 2; ++round) { // cold, then every record reused
             const TreeFingerprint tree = TreeFingerprint::of(m_dir);
             QVERIFY(tree.complete);
-            const QByteArray listed = json(scan(m_ws, m_dir, &cache, &tree));
-            const QByteArray walked = json(scan(m_ws, m_dir, nullptr));
+            const QByteArray listed = stableJson(scan(m_ws, m_dir, &cache, &tree));
+            const QByteArray walked = stableJson(scan(m_ws, m_dir, nullptr));
             if (listed != walked)
                 qWarning().noquote() << "from the tree:\n" << listed << "\nlisted by QDir:\n" << walked;
             QCOMPARE(listed, walked);
@@ -364,11 +350,11 @@ private slots:
 
         // A tree of another directory, or an incomplete one, is not used: the result still holds.
         TreeFingerprint other = TreeFingerprint::of(m_tmp.path() + QLatin1String("/elsewhere"));
-        QCOMPARE(json(scan(m_ws, m_dir, &cache, &other)), json(scan(m_ws, m_dir, nullptr)));
+        QCOMPARE(stableJson(scan(m_ws, m_dir, &cache, &other)), stableJson(scan(m_ws, m_dir, nullptr)));
         TreeFingerprint partial = TreeFingerprint::of(m_dir);
         partial.entries.resize(3);
         partial.complete = false;
-        QCOMPARE(json(scan(m_ws, m_dir, &cache, &partial)), json(scan(m_ws, m_dir, nullptr)));
+        QCOMPARE(stableJson(scan(m_ws, m_dir, &cache, &partial)), stableJson(scan(m_ws, m_dir, nullptr)));
     }
 
     // TreeFingerprint::updated lists again only the directories the events named, and gives
@@ -403,13 +389,13 @@ private slots:
         const TreeFingerprint tree = TreeFingerprint::of(m_dir);
         QVERIFY(tree.complete && tree.namesListed);
         QCOMPARE(tree.undecodable, own);
-        const QByteArray walked = json(scan(m_ws, m_dir, nullptr, &tree));
-        QCOMPARE(walked, json(scan(m_ws, m_dir, nullptr)));
+        const QByteArray walked = stableJson(scan(m_ws, m_dir, nullptr, &tree));
+        QCOMPARE(walked, stableJson(scan(m_ws, m_dir, nullptr)));
         QCOMPARE(walked.count("\"code\": \"undecodable-name\""), 4);
 
         const TreeFingerprint updated = TreeFingerprint::updated(m_dir, tree, { m_dir + QLatin1String("/active") });
         QVERIFY(updated.complete && !updated.namesListed);
-        QCOMPARE(json(scan(m_ws, m_dir, nullptr, &updated)), walked);
+        QCOMPARE(stableJson(scan(m_ws, m_dir, nullptr, &updated)), walked);
     }
 
     void anUpdatedTreeIsAWholeWalkForWhatEventsName()
@@ -476,7 +462,7 @@ private slots:
             const ScanResult fresh = runScan(request, never);
             QCOMPARE(cached.sources.size(), fresh.sources.size());
             for (qsizetype i = 0; i < cached.sources.size(); ++i)
-                QCOMPARE(json(cached.sources.at(i).snapshot), json(fresh.sources.at(i).snapshot));
+                QCOMPARE(stableJson(cached.sources.at(i).snapshot), stableJson(fresh.sources.at(i).snapshot));
         };
         compare();
         const quint64 hits = cache.hits();
@@ -505,10 +491,10 @@ private slots:
         const ScanResult fresh = runScan(request, never);
         QCOMPARE(incremental.sources.size(), fresh.sources.size());
         for (qsizetype i = 0; i < fresh.sources.size(); ++i) {
-            QCOMPARE(json(incremental.sources.at(i).snapshot), json(fresh.sources.at(i).snapshot));
+            QCOMPARE(stableJson(incremental.sources.at(i).snapshot), stableJson(fresh.sources.at(i).snapshot));
             QCOMPARE(pathsOf(incremental.sources.at(i).tree), pathsOf(fresh.sources.at(i).tree));
         }
-        QVERIFY(json(incremental.sources.first().snapshot).contains("Saved by the hub's events"));
+        QVERIFY(stableJson(incremental.sources.first().snapshot).contains("Saved by the hub's events"));
     }
 };
 
