@@ -77,6 +77,20 @@ inline QMap<QString, QByteArray> treeContents(const QString& dir)
     return tree;
 }
 
+// A trajectory record as agent-trajectories 0.4.x writes it (active/<id>.json, or completed/ with
+// its completedAt when status is not "active").
+inline QByteArray trajectoryRecord(
+    const QString& id, const QString& title, const QString& status = QStringLiteral("active"))
+{
+    QString s = QStringLiteral("{\n  \"id\": \"%1\",\n  \"version\": 1,\n  \"task\": {\n    \"title\": \"%2\"\n  },\n"
+                               "  \"status\": \"%3\",\n  \"startedAt\": \"2026-05-10T18:45:02.118Z\",\n"
+                               "  \"agents\": [],\n  \"chapters\": [],\n  \"commits\": [],\n  \"filesChanged\": []")
+                    .arg(id, title, status);
+    if (status != QLatin1String("active"))
+        s += QStringLiteral(",\n  \"completedAt\": \"2026-05-10T19:15:02.118Z\"");
+    return (s + QStringLiteral("\n}\n")).toUtf8();
+}
+
 // The snapshot as JSON text, its scan time and the ages it reports blanked: what two scans a few
 // milliseconds apart never share. Ages differ between two scans a moment apart ("refreshed 0.3 s
 // ago", then "0.5 s ago"), the more so on a loaded machine: only they are masked. Limits ("stale

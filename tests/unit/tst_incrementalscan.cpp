@@ -28,17 +28,6 @@ using namespace TestFiles;
 
 namespace {
 
-QByteArray record(const QString& id, const QString& title, const QString& status)
-{
-    QString s = QStringLiteral("{\n  \"id\": \"%1\",\n  \"version\": 1,\n  \"task\": {\n    \"title\": \"%2\"\n  },\n"
-                               "  \"status\": \"%3\",\n  \"startedAt\": \"2026-05-10T18:45:02.118Z\",\n"
-                               "  \"agents\": [],\n  \"chapters\": []")
-                    .arg(id, title, status);
-    if (status != QLatin1String("active"))
-        s += QStringLiteral(",\n  \"completedAt\": \"2026-05-10T19:15:02.118Z\"");
-    return (s + QStringLiteral("\n}\n")).toUtf8();
-}
-
 QByteArray jsonOf(const ScanResult& r)
 {
     QByteArray out;
@@ -73,16 +62,17 @@ public:
         , dir(root + QLatin1String("/.trajectories"))
     {
         put(QStringLiteral("active/traj_act1.json"),
-            record(QStringLiteral("traj_act1"), QStringLiteral("Active one"), QStringLiteral("active")));
+            trajectoryRecord(QStringLiteral("traj_act1"), QStringLiteral("Active one"), QStringLiteral("active")));
         put(QStringLiteral("active/traj_act2.json"),
-            record(QStringLiteral("traj_act2"), QStringLiteral("Active two"), QStringLiteral("active")));
+            trajectoryRecord(QStringLiteral("traj_act2"), QStringLiteral("Active two"), QStringLiteral("active")));
         for (int i = 0; i < 8; ++i) {
             const QString id = QStringLiteral("traj_done%1").arg(i);
             put(QStringLiteral("completed/2026-05/%1.json").arg(id),
-                record(id, QStringLiteral("Done %1").arg(i), QStringLiteral("completed")));
+                trajectoryRecord(id, QStringLiteral("Done %1").arg(i), QStringLiteral("completed")));
         }
         put(QStringLiteral("completed/2026-05/traj_act2.json"),
-            record(QStringLiteral("traj_act2"), QStringLiteral("Active two, finished"), QStringLiteral("completed")));
+            trajectoryRecord(
+                QStringLiteral("traj_act2"), QStringLiteral("Active two, finished"), QStringLiteral("completed")));
         put(QStringLiteral("completed/2026-05/traj_torn.json"), QByteArrayLiteral("{\"id\": \"traj_torn\", \"tas"));
         QStringList entries;
         for (const QString& id : { QStringLiteral("traj_act1"), QStringLiteral("traj_act2") })
@@ -153,7 +143,7 @@ struct Change
 QList<Change> changes()
 {
     const auto rec = [](const char* id, const char* title, const char* status) {
-        return record(QLatin1String(id), QLatin1String(title), QLatin1String(status));
+        return trajectoryRecord(QLatin1String(id), QLatin1String(title), QLatin1String(status));
     };
     const QString tmpName = QStringLiteral("index.json.4194303.12345678-1234-1234-1234-123456789abc.tmp");
     return {
@@ -357,7 +347,7 @@ private slots:
             writeFile(dir + QLatin1Char('/') + rel, content);
         };
         const auto rec = [](const char* id, const char* title, const char* status) {
-            return record(QLatin1String(id), QLatin1String(title), QLatin1String(status));
+            return trajectoryRecord(QLatin1String(id), QLatin1String(title), QLatin1String(status));
         };
         put(QStringLiteral("active/traj_n1/trajectory.json"), rec("traj_n1", "Nested one", "active"));
         put(QStringLiteral("active/traj_n2/trajectory.json"), rec("traj_n2", "Nested two", "active"));

@@ -31,17 +31,6 @@ namespace {
 // Past the racy window: files written before this are reusable.
 constexpr int kSettleMs = int(TrajectoryRecordCache::kRacyWindowNs / 1000000) + 50;
 
-QByteArray record(const QString& id, const QString& title, const QString& status = QStringLiteral("active"))
-{
-    QString s = QStringLiteral("{\n  \"id\": \"%1\",\n  \"version\": 1,\n  \"task\": {\n    \"title\": \"%2\"\n  },\n"
-                               "  \"status\": \"%3\",\n  \"startedAt\": \"2026-05-10T18:45:02.118Z\",\n"
-                               "  \"agents\": [],\n  \"chapters\": [],\n  \"commits\": [],\n  \"filesChanged\": []")
-                    .arg(id, title, status);
-    if (status != QLatin1String("active"))
-        s += QStringLiteral(",\n  \"completedAt\": \"2026-05-10T19:15:02.118Z\"");
-    return (s + QStringLiteral("\n}\n")).toUtf8();
-}
-
 void put(const QString& path, const QByteArray& content)
 {
     QVERIFY(QDir().mkpath(QFileInfo(path).path()));
@@ -139,22 +128,23 @@ private slots:
             const QString id = QStringLiteral("traj_rec%1abcdef").arg(i, 2, 10, QLatin1Char('0'));
             put(i % 4 ? m_dir + QStringLiteral("/completed/2026-05/%1.json").arg(id)
                       : m_dir + QStringLiteral("/active/%1.json").arg(id),
-                record(id, QStringLiteral("Task %1").arg(i),
+                trajectoryRecord(id, QStringLiteral("Task %1").arg(i),
                     i % 4 ? QStringLiteral("completed") : QStringLiteral("active")));
         }
         put(m_dir + QLatin1String("/active/traj_nested1abcd/trajectory.json"),
-            record(QStringLiteral("traj_nested1abcd"), QStringLiteral("Nested")));
+            trajectoryRecord(QStringLiteral("traj_nested1abcd"), QStringLiteral("Nested")));
         put(m_dir + QLatin1String("/completed/2026-05/traj_torn1abcdef.json"),
-            record(QStringLiteral("traj_torn1abcdef"), QStringLiteral("Torn"), QStringLiteral("completed")).left(60));
+            trajectoryRecord(QStringLiteral("traj_torn1abcdef"), QStringLiteral("Torn"), QStringLiteral("completed"))
+                .left(60));
         put(m_dir + QLatin1String("/active/traj_named1abcdef.json"),
-            record(QStringLiteral("traj_other1abcdef"), QStringLiteral("Misnamed")));
+            trajectoryRecord(QStringLiteral("traj_other1abcdef"), QStringLiteral("Misnamed")));
         put(m_dir + QLatin1String("/active/traj_rec01abcdef.json"),
-            record(QStringLiteral("traj_rec01abcdef"), QStringLiteral("Stale copy")));
+            trajectoryRecord(QStringLiteral("traj_rec01abcdef"), QStringLiteral("Stale copy")));
         put(m_dir + QLatin1String("/active/traj_empty1abcdef.json"), QByteArray());
         put(m_dir + QLatin1String("/active/.traj_hidden1abcde.json"),
-            record(QStringLiteral("traj_hidden1abcde"), QStringLiteral("Hidden")));
+            trajectoryRecord(QStringLiteral("traj_hidden1abcde"), QStringLiteral("Hidden")));
         put(m_tmp.path() + QLatin1String("/outside.json"),
-            record(QStringLiteral("traj_link1abcdef"), QStringLiteral("Outside")));
+            trajectoryRecord(QStringLiteral("traj_link1abcdef"), QStringLiteral("Outside")));
         QVERIFY(QFile::link(
             m_tmp.path() + QLatin1String("/outside.json"), m_dir + QLatin1String("/active/traj_link1abcdef.json")));
         QStringList entries;
@@ -195,7 +185,8 @@ private slots:
         counted(cache);
         const QString path = m_dir + QLatin1String("/completed/2026-05/traj_rec05abcdef.json");
         renameOver(path,
-            record(QStringLiteral("traj_rec05abcdef"), QStringLiteral("Renamed over"), QStringLiteral("completed")));
+            trajectoryRecord(
+                QStringLiteral("traj_rec05abcdef"), QStringLiteral("Renamed over"), QStringLiteral("completed")));
         Snapshot s;
         const auto [hits, misses] = counted(cache, &s);
         QCOMPARE(misses, quint64(1));
@@ -212,8 +203,8 @@ private slots:
         QCOMPARE(::lstat(QFile::encodeName(path).constData(), &before), 0);
         // Same length, same inode, mtime put back: only ctime tells (what `touch -r`, rsync -t or
         // a tool restoring times would leave).
-        const QByteArray edited
-            = record(QStringLiteral("traj_rec06abcdef"), QStringLiteral("Tusk 6"), QStringLiteral("completed"));
+        const QByteArray edited = trajectoryRecord(
+            QStringLiteral("traj_rec06abcdef"), QStringLiteral("Tusk 6"), QStringLiteral("completed"));
         QCOMPARE(edited.size(), qsizetype(before.st_size));
         writeFile(path, edited);
         const struct timespec times[2] = { before.st_atim, before.st_mtim };
@@ -235,10 +226,10 @@ private slots:
         Caches cache;
         counted(cache);
         const QString path = m_dir + QLatin1String("/active/traj_rec04abcdef.json");
-        writeFile(path, record(QStringLiteral("traj_rec04abcdef"), QStringLiteral("Fresh 1")));
+        writeFile(path, trajectoryRecord(QStringLiteral("traj_rec04abcdef"), QStringLiteral("Fresh 1")));
         QCOMPARE(counted(cache).second, quint64(1));
         // Rewritten within the same clock tick, same size: only the racy rule catches it.
-        writeFile(path, record(QStringLiteral("traj_rec04abcdef"), QStringLiteral("Fresh 2")));
+        writeFile(path, trajectoryRecord(QStringLiteral("traj_rec04abcdef"), QStringLiteral("Fresh 2")));
         Snapshot s;
         QCOMPARE(counted(cache, &s).second, quint64(1));
         QCOMPARE(titleOf(s, QStringLiteral("traj_rec04abcdef")), QStringLiteral("Fresh 2"));
@@ -265,7 +256,7 @@ private slots:
 
         const QString torn = m_dir + QLatin1String("/completed/2026-05/traj_rec10abcdef.json");
         writeFile(torn,
-            record(QStringLiteral("traj_rec10abcdef"), QStringLiteral("Task 10"), QStringLiteral("completed"))
+            trajectoryRecord(QStringLiteral("traj_rec10abcdef"), QStringLiteral("Task 10"), QStringLiteral("completed"))
                 .left(50));
         counted(cache, &s);
         QTest::qSleep(kSettleMs);
@@ -298,18 +289,21 @@ private slots:
     void aWalkedTreeListsWhatQDirLists()
     {
         put(m_dir + QLatin1String("/completed/.hidden/traj_hid2abcdef.json"),
-            record(QStringLiteral("traj_hid2abcdef"), QStringLiteral("In a hidden dir"), QStringLiteral("completed")));
+            trajectoryRecord(
+                QStringLiteral("traj_hid2abcdef"), QStringLiteral("In a hidden dir"), QStringLiteral("completed")));
         put(m_dir + QLatin1String("/completed/2026-05/.traj_hid3abcdef.json"),
-            record(QStringLiteral("traj_hid3abcdef"), QStringLiteral("Hidden file"), QStringLiteral("completed")));
+            trajectoryRecord(
+                QStringLiteral("traj_hid3abcdef"), QStringLiteral("Hidden file"), QStringLiteral("completed")));
         put(m_dir + QLatin1String("/completed/2026-04/deeper/traj_deep1abcdef.json"),
-            record(QStringLiteral("traj_deep1abcdef"), QStringLiteral("Deeper"), QStringLiteral("completed")));
+            trajectoryRecord(
+                QStringLiteral("traj_deep1abcdef"), QStringLiteral("Deeper"), QStringLiteral("completed")));
         put(m_dir + QLatin1String("/completed/2026-04/traj_cnest1abcd/trajectory.json"),
-            record(
+            trajectoryRecord(
                 QStringLiteral("traj_cnest1abcd"), QStringLiteral("Nested in completed"), QStringLiteral("completed")));
         QCOMPARE(
             ::mkfifo(QFile::encodeName(m_dir + QLatin1String("/active/traj_fifo1abcdef.json")).constData(), 0600), 0);
         put(m_tmp.path() + QLatin1String("/elsewhere/traj_far1abcdef.json"),
-            record(QStringLiteral("traj_far1abcdef"), QStringLiteral("Far"), QStringLiteral("completed")));
+            trajectoryRecord(QStringLiteral("traj_far1abcdef"), QStringLiteral("Far"), QStringLiteral("completed")));
         QVERIFY(QFile::link(m_tmp.path() + QLatin1String("/elsewhere"), m_dir + QLatin1String("/completed/2026-06")));
         QVERIFY(QDir().mkpath(m_dir + QLatin1String("/active/traj_nlink1abcd")));
         QVERIFY(QFile::link(m_tmp.path() + QLatin1String("/outside.json"),
@@ -326,7 +320,7 @@ private slots:
         QVERIFY(QFile::link(m_tmp.path() + QLatin1String("/elsewhere"), m_dir + QLatin1String("/changes.journal.tmp")));
         QVERIFY(QDir().mkpath(m_dir + QLatin1String("/active/.traj_hdir1abcd")));
         put(m_dir + QLatin1String("/active/.traj_hdir1abcd/trajectory.json"),
-            record(QStringLiteral("traj_hdir1abcd"), QStringLiteral("Hidden nested")));
+            trajectoryRecord(QStringLiteral("traj_hdir1abcd"), QStringLiteral("Hidden nested")));
         QTest::qSleep(kSettleMs);
 
         Caches cache;
@@ -412,12 +406,13 @@ private slots:
         const QString active = m_dir + QLatin1String("/active");
         const QString month = m_dir + QLatin1String("/completed/2026-05");
         renameOver(active + QLatin1String("/traj_rec00abcdef.json"),
-            record(QStringLiteral("traj_rec00abcdef"), QStringLiteral("Saved again")));
+            trajectoryRecord(QStringLiteral("traj_rec00abcdef"), QStringLiteral("Saved again")));
         check({ active }); // a directory event, as for an atomic save
         QVERIFY(QFile::remove(month + QLatin1String("/traj_rec01abcdef.json")));
         check({ active, month });
         put(m_dir + QLatin1String("/completed/2026-07/traj_new1abcdef.json"),
-            record(QStringLiteral("traj_new1abcdef"), QStringLiteral("New month"), QStringLiteral("completed")));
+            trajectoryRecord(
+                QStringLiteral("traj_new1abcdef"), QStringLiteral("New month"), QStringLiteral("completed")));
         check({ active, month, m_dir + QLatin1String("/completed") });
         // A directory replaced by a file, and the event naming a path under it that is gone.
         QVERIFY(QDir(m_dir + QLatin1String("/active/traj_nested1abcd")).removeRecursively());
@@ -431,7 +426,7 @@ private slots:
         const TreeFingerprint settled = TreeFingerprint::of(m_dir);
         const QString inPlace = month + QLatin1String("/traj_rec05abcdef.json");
         writeFile(inPlace,
-            record(QStringLiteral("traj_rec05abcdef"), QStringLiteral("Grown in place, a longer title"),
+            trajectoryRecord(QStringLiteral("traj_rec05abcdef"), QStringLiteral("Grown in place, a longer title"),
                 QStringLiteral("completed")));
         QVERIFY(pathsOf(TreeFingerprint::updated(m_dir, settled, { active })) != pathsOf(TreeFingerprint::of(m_dir)));
         QCOMPARE(pathsOf(TreeFingerprint::updated(m_dir, settled, { inPlace })), pathsOf(TreeFingerprint::of(m_dir)));
@@ -469,14 +464,14 @@ private slots:
         compare();
         QVERIFY(cache.hits() > hits);
         put(m_dir + QLatin1String("/active/traj_rec00abcdef.json"),
-            record(QStringLiteral("traj_rec00abcdef"), QStringLiteral("Changed under the hub")));
+            trajectoryRecord(QStringLiteral("traj_rec00abcdef"), QStringLiteral("Changed under the hub")));
         compare();
 
         // A scan for events: the last result's trees updated where the events name, then parsed
         // from the tree; the same snapshots as a whole fresh scan.
         const ScanResult last = runScan(request, never);
         renameOver(m_dir + QLatin1String("/completed/2026-05/traj_rec09abcdef.json"),
-            record(QStringLiteral("traj_rec09abcdef"), QStringLiteral("Saved by the hub's events"),
+            trajectoryRecord(QStringLiteral("traj_rec09abcdef"), QStringLiteral("Saved by the hub's events"),
                 QStringLiteral("completed")));
         ScanRequest events = request;
         events.known = last.sources;
