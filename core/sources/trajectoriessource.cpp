@@ -248,11 +248,11 @@ void TrajectoryRecordCache::clear()
     m_memos.clear();
 }
 
-std::shared_ptr<TrajectoryScanMemo> TrajectoryRecordCache::takeMemo(const QString& stateDir, quint64 token)
+std::shared_ptr<TrajectoryScanMemo> TrajectoryRecordCache::takeMemo(const QString& stateDir)
 {
     QMutexLocker lock(&m_mutex);
     const auto it = m_memos.find(stateDir);
-    if (it == m_memos.end() || token == 0 || it->first != token)
+    if (it == m_memos.end())
         return nullptr;
     std::shared_ptr<TrajectoryScanMemo> memo = std::move(it->second);
     m_memos.erase(it);
@@ -643,6 +643,7 @@ namespace {
     {
         QString path;
         QString status;
+        friend bool operator==(const IndexEntry&, const IndexEntry&) = default;
     };
 
     // What index.json was found to be; worded with the figures of the moment by addIndexFindings().
@@ -888,6 +889,12 @@ namespace {
             return s.findings.first();
         }
 
+        // Where an entry's path leads, as dangling() looks at it: empty for none.
+        QString placeOf(const IndexEntry& entry) const
+        {
+            return entry.path.isEmpty() ? QString() : resolveEntry(entry.path);
+        }
+
     private:
         // Index paths may name the workspace by another spelling (a symlinked parent): compare them
         // with the workspace prefix canonicalised, without resolving anything the index names.
@@ -970,6 +977,7 @@ struct TrajectoryScanMemo
     TrajectoriesSource::Layout layout;
     QHash<QString, TrajectoryRecord> records; // every record listed, by path
     QHash<QString, QStringList> copies; // the valid records' paths, by id
+    TreeFingerprint tree; // what the judgement was made from (shares the scan's entries)
     qsizetype nested = 0; // valid records as <id>/trajectory.json
     qsizetype flat = 0; // and as <id>.json
     Judgement judgement;
@@ -1044,11 +1052,6 @@ namespace {
         return true;
     }
 
-    bool isRealDirEntry(const TreeEntry* e)
-    {
-        return e && e->stamp.isDirectory && !e->stamp.isSymlink;
-    }
-
     QString lastName(const QString& path)
     {
         return path.mid(path.lastIndexOf(QLatin1Char('/')) + 1);
@@ -1120,46 +1123,81 @@ namespace {
     // More changed entries than this and a whole scan is as cheap.
     constexpr qsizetype kMaxRejudged = 1024;
 
+    // The ids whose entry differs between two usable indexes: added, removed, or naming another
+    // path or status (all that the checks read of an entry).
+    void changedEntries(
+        const QHash<QString, IndexEntry>& before, const QHash<QString, IndexEntry>& now, QSet<QString>& ids)
+    {
+        for (auto it = before.cbegin(); it != before.cend(); ++it) {
+            const auto at = now.constFind(it.key());
+            if (at == now.cend() || !(*at == *it))
+                ids.insert(it.key());
+        }
+        for (auto it = now.cbegin(); it != now.cend(); ++it) {
+            if (!before.contains(it.key()))
+                ids.insert(it.key());
+        }
+    }
+
+    // The scan after events from the memo of the last scan (delivered or not): what changed between
+    // its tree and this one, re-read and re-judged. Nothing when that cannot be proven the same.
     std::optional<Snapshot> rejudge(const QString& workspace, const QString& stateDir, ScanContext& context,
-        const PreviousScan& previous, TrajectoryScanMemo& m, TrajectoryRecordCache* cache)
+        TrajectoryScanMemo& m, TrajectoryRecordCache* cache)
     {
         const TreeFingerprint* tree = context.tree();
-        if (!tree || !tree->lists(stateDir) || !previous.tree.lists(stateDir) || m.workspace != workspace
+        if (!tree || !tree->lists(stateDir) || !m.tree.lists(stateDir) || m.workspace != workspace
             || tree->entries.size() > TreeFingerprint::kMaxEntries / 2
-            || !(tree->entries.first().stamp.key == previous.tree.entries.first().stamp.key))
+            || !(tree->entries.first().stamp.key == m.tree.entries.first().stamp.key))
             return std::nullopt;
         QList<TreeChange> changes;
-        if (!diffTrees(previous.tree, *tree, kMaxRejudged, changes))
+        if (!diffTrees(m.tree, *tree, kMaxRejudged, changes))
             return std::nullopt;
+        // The tree lists every entry below a directory that came, went or was replaced (both trees
+        // are complete), so each of them is a change of its own. A symlink may lead anywhere: what
+        // a listing holds beyond the changed entries, what an index entry's path reaches. Judged
+        // anew, as anything at the walk's depth bound and an index.json that is or was a directory.
+        bool indexChanged = false;
         for (const TreeChange& c : std::as_const(changes)) {
             const TreeEntry& e = c.any();
-            const bool dir = (c.before && c.before->stamp.isDirectory) || (c.now && c.now->stamp.isDirectory);
-            // A directory or symlink that came, went or changed kind may change what an index
-            // entry's path leads to, or what a listing holds beyond the changed entries: judged anew.
             if ((c.before && c.before->stamp.isSymlink) || (c.now && c.now->stamp.isSymlink)
-                || (dir && (!isRealDirEntry(c.before) || !isRealDirEntry(c.now)))
-                || (dir && !(c.before->stamp.key == c.now->stamp.key)) || e.depth >= TreeFingerprint::kMaxDepth - 1
-                || (e.depth == 1 && lastName(e.path) == QLatin1String("index.json")))
+                || e.depth >= TreeFingerprint::kMaxDepth - 1)
                 return std::nullopt;
+            if (e.depth == 1 && lastName(e.path) == QLatin1String("index.json")) {
+                if ((c.before && c.before->stamp.isDirectory) || (c.now && c.now->stamp.isDirectory))
+                    return std::nullopt;
+                indexChanged = true;
+            }
         }
-        IdJudge judge(workspace, stateDir, m.layout.era == TrajectoriesSource::Era::IndexFree, m.judgement);
+
+        Judgement& j = m.judgement;
+        QSet<QString> ids; // whose copies or index entry changed
+        if (indexChanged) {
+            // Read after the tree was taken, as a whole scan reads it. Whether the index is usable
+            // decides every id's verdict: a change of that is judged anew.
+            const QString indexPath = QDir(stateDir).filePath(QStringLiteral("index.json"));
+            IndexState now = m.layout.era == TrajectoriesSource::Era::IndexFree ? indexStateInNewLayout(indexPath)
+                                                                                : readIndexState(indexPath);
+            const bool usable = now.kind == IndexState::Kind::Usable;
+            if (usable != (j.index.kind == IndexState::Kind::Usable))
+                return std::nullopt;
+            if (usable)
+                changedEntries(j.index.entries, now.entries, ids);
+            j.index = std::move(now);
+        }
+        const IdJudge judge(workspace, stateDir, m.layout.era == TrajectoriesSource::Era::IndexFree, j);
         if (judge.canonicalWs() != m.canonicalWs)
             return std::nullopt;
         Snapshot s;
         if (!beginSnapshot(s, Family::Trajectories, workspace, stateDir))
             return std::nullopt;
 
-        Judgement& j = m.judgement;
-        QSet<QString> ids; // whose copies changed
+        QSet<QString> changedPaths; // what a dangling entry's verdict may depend on
         QSet<QString> undecodableDirs; // listed again
         {
             CachedReader reader(cache, stateDir, tree->takenAtNs, true);
             for (const TreeChange& c : std::as_const(changes)) {
                 const QString& path = c.any().path;
-                if (c.any().stamp.isDirectory) {
-                    undecodableDirs.insert(path);
-                    continue;
-                }
+                changedPaths.insert(path);
                 if (const auto old = m.records.find(path); old != m.records.end()) {
                     if (old->problem.isEmpty()) {
                         QStringList& paths = m.copies[old->id];
@@ -1187,16 +1225,19 @@ namespace {
                 } else {
                     reader.forget(path);
                 }
+                // A directory too: a proper-lockfile lock is one.
                 j.locks.locks.removeOne(path);
                 if (c.now && isListedLock(*c.now))
                     insertSorted(j.locks.locks, path);
                 j.locks.tempFiles.removeIf([&path](const std::pair<QString, bool>& t) { return t.first == path; });
                 if (c.now && isListedTempFile(*c.now))
                     insertSorted(j.locks.tempFiles, std::pair<QString, bool>(path, c.now->stamp.isSymlink));
+                if ((c.before && c.before->stamp.isDirectory) || (c.now && c.now->stamp.isDirectory))
+                    undecodableDirs.insert(path);
             }
         }
         // Directories that changed (entries added, removed or renamed move their times) are the
-        // only ones whose names may have changed.
+        // only ones whose names may have changed; one that went lists nothing.
         if (!undecodableDirs.isEmpty()) {
             QStringList& names = j.locks.undecodable;
             names.removeIf([&undecodableDirs](const QString& name) {
@@ -1212,13 +1253,30 @@ namespace {
             return std::nullopt;
         m.layout = layout;
 
+        const bool indexUsable = j.index.kind == IndexState::Kind::Usable;
+        // A dangling entry's verdict depends on what lies on its path (unseenReason): judged again
+        // when something there changed (a directory that came or went, a chmod).
+        if (indexUsable && !changedPaths.isEmpty()) {
+            const bool clean = cleanAbsolute(stateDir) == stateDir; // tree paths spell places as it does
+            for (auto it = j.dangling.cbegin(); it != j.dangling.cend(); ++it) {
+                if (ids.contains(it.key()))
+                    continue;
+                bool touched = !clean;
+                for (QString at = judge.placeOf(j.index.entries.value(it.key())); !touched && !at.isEmpty();
+                     at.truncate(std::max<qsizetype>(0, at.lastIndexOf(QLatin1Char('/')))))
+                    touched = changedPaths.contains(at);
+                if (touched)
+                    ids.insert(it.key());
+            }
+        }
+
         QStringList changedIds(ids.cbegin(), ids.cend());
         changedIds.sort();
-        const bool indexUsable = j.index.kind == IndexState::Kind::Usable;
         for (const QString& id : std::as_const(changedIds)) {
             const auto at = std::lower_bound(
                 j.jobs.begin(), j.jobs.end(), id, [](const Job& job, const QString& key) { return job.jobId < key; });
             const bool had = at != j.jobs.end() && at->jobId == id;
+            j.dangling.remove(id);
             const auto copies = m.copies.constFind(id);
             if (copies == m.copies.cend()) {
                 if (had)
@@ -1241,9 +1299,9 @@ namespace {
                 j.ofId.remove(id);
             else
                 j.ofId.insert(id, findings);
-            j.dangling.remove(id);
         }
         assemble(s, context, j, layout, m.copies.size());
+        m.tree = *tree;
         return s;
     }
 
@@ -1260,14 +1318,14 @@ Snapshot TrajectoriesSource::scanAfter(const QString& workspace, const QString& 
     if (memo)
         *memo = 0;
     auto* cache = static_cast<TrajectoryRecordCache*>(context.cache(*this)); // made by newCache()
-    if (previous && cache) {
-        if (const std::shared_ptr<TrajectoryScanMemo> m = cache->takeMemo(stateDir, previous->memo)) {
-            if (std::optional<Snapshot> s = rejudge(workspace, stateDir, context, *previous, *m, cache)) {
-                context.noteRejudged(stateDir);
-                if (memo)
-                    *memo = cache->putMemo(stateDir, m);
-                return *std::move(s);
-            }
+    // Taken by every scan: one that judges everything leaves only its own behind.
+    const std::shared_ptr<TrajectoryScanMemo> last = cache ? cache->takeMemo(stateDir) : nullptr;
+    if (previous && last) {
+        if (std::optional<Snapshot> s = rejudge(workspace, stateDir, context, *last, cache)) {
+            context.noteRejudged(stateDir);
+            if (memo)
+                *memo = cache->putMemo(stateDir, last);
+            return *std::move(s);
         }
     }
 
@@ -1332,6 +1390,7 @@ Snapshot TrajectoriesSource::scanAfter(const QString& workspace, const QString& 
         m->workspace = workspace;
         m->canonicalWs = judge.canonicalWs();
         m->layout = layout;
+        m->tree = *context.tree();
         m->records.reserve(records.size());
         for (const TrajectoryRecord& r : records)
             m->records.insert(r.path, r);

@@ -28,10 +28,10 @@ public:
     QString name() const override { return QStringLiteral("trajectories"); }
     QStringList candidateStateDirs(const QString& workspace) const override;
     Snapshot scan(const QString& workspace, const QString& stateDir, ScanContext& context) const override;
-    // Re-reads only the records, and re-judges only the ids, index entries, locks, tmp files and
-    // names the changed tree entries touch; a whole scan whenever that cannot be proven the same
-    // (index.json changed, active/ or completed/ replaced, a directory or symlink came or went,
-    // the era changed, too many changes, or no memo of exactly `previous`).
+    // Re-reads only the records (and index.json when it changed), and re-judges only the ids, index
+    // entries, locks, tmp files and names the changed tree entries touch; a whole scan whenever
+    // that cannot be proven the same (index.json became or ceased to be usable, a symlink came or
+    // went, the era changed, too many changes, or no memo).
     Snapshot scanAfter(const QString& workspace, const QString& stateDir, ScanContext& context,
         const PreviousScan* previous, quint64* memo) const override;
     std::unique_ptr<AdapterCache> newCache() const override; // a TrajectoryRecordCache
@@ -141,10 +141,12 @@ public:
     qsizetype recordCount() const;
 
     // What the last scan of a state dir kept to re-judge only what changes next time
-    // (TrajectoriesSource::scanAfter), under a token the scan hands back with its snapshot. Taken
-    // by the scan that uses it (null unless the token is the last one put), put back renewed: a
-    // scan whose result was dropped leaves a token nobody holds, and the next scan judges anew.
-    std::shared_ptr<TrajectoryScanMemo> takeMemo(const QString& stateDir, quint64 token);
+    // (TrajectoriesSource::scanAfter), with the tree it was judged from, under a token the scan
+    // hands back with its snapshot. Taken by the next scan (every scan takes it: a whole scan
+    // drops it), put back renewed. Whether or not the result of the scan that put it was
+    // delivered (a superseded one is dropped), the next scan starts from it: it re-judges what
+    // changed since that memo's tree, not since the delivered one.
+    std::shared_ptr<TrajectoryScanMemo> takeMemo(const QString& stateDir);
     quint64 putMemo(const QString& stateDir, std::shared_ptr<TrajectoryScanMemo> memo); // its token
 
     quint64 hits() const { return m_hits.load(); } // records reused
