@@ -143,8 +143,11 @@ void ScanScheduler::request(const ScanSpec& spec)
         start();
         return;
     }
-    // A request that only re-asks the adapters for state dirs waits its turn.
-    if (spec.needsParse() && now - m_runningSince < m_maxDelayMs) {
+    // A request that only re-asks the adapters for state dirs waits its turn, and so does every
+    // request while a scan after events runs: that scan re-judges only what changed, so letting it
+    // deliver costs less than starting over (its spec would be merged into the next one).
+    if (spec.needsParse() && (m_runningSpec.parseAll || m_runningSpec.backstop)
+        && now - m_runningSince < m_maxDelayMs) {
         qCDebug(lcScan) << m_workspace << "generation" << m_requested << "supersedes the running scan:" << spec.reason;
         m_deliverable->store(m_requested);
     }

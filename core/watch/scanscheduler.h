@@ -30,9 +30,10 @@ struct ScanJob
 // wait); changes that follow within the debounce are merged and scanned once the directory has
 // been quiet that long (capped by maxDelay however busy it is), so a burst of writes costs the
 // leading scan and one trailing scan. Every request gets a new generation and is merged into the
-// one pending scan; one scan runs at a time. A request that needs a parse
-// supersedes the running scan, unless what that scan carries has waited longer than maxDelay
-// (a directory busier than a scan is long would starve). A superseded scan's spec is merged
+// one pending scan; one scan runs at a time. A request that needs a parse supersedes a running
+// whole scan (a forced rescan or the backstop), unless what that scan carries has waited longer
+// than maxDelay (a directory busier than a scan is long would starve); a running scan after
+// events (incremental: it re-judges only what changed) delivers first. A superseded scan's spec is merged
 // into the next one, so nothing it was asked to look at is lost. Lives on the hub's thread; the
 // scan itself runs wherever `start` puts it, and its result comes back through finish().
 class ScanScheduler
