@@ -301,7 +301,10 @@ void WatchHub::onScanResult(const std::shared_ptr<ScanResult>& result, quint64 i
                 changes.snapshots.insert(it.key(), *it);
         }
     }
-    const QList<SourceState> was = std::exchange(w->sources, result->sources);
+    QList<QList<TreeEntry>> treesWere; // not the snapshots: those are released before the views apply the new
+    for (const SourceState& s : std::as_const(w->sources))
+        treesWere.append(s.tree.entries);
+    w->sources = result->sources;
     const QList<TreeEntry> anchorsWere = std::exchange(w->anchors, result->anchors);
     w->delivered = true;
     if (changed)
@@ -319,7 +322,7 @@ void WatchHub::onScanResult(const std::shared_ptr<ScanResult>& result, quint64 i
     for (qsizetype i = 0; !treesMoved && i < result->anchors.size(); ++i)
         treesMoved = anchorsWere.at(i).path != result->anchors.at(i).path; // an anchor's mtime moves often
     for (qsizetype i = 0; !treesMoved && i < result->sources.size(); ++i)
-        treesMoved = !(result->sources.at(i).tree.entries == was.at(i).tree.entries);
+        treesMoved = !(result->sources.at(i).tree.entries == treesWere.at(i));
     if (treesMoved && m_workspaces.value(path) == w) // a slot may have removed it
         syncWatches();
     emit scanFinished(path, result->elapsedMs);
