@@ -829,7 +829,8 @@ QStringList MainWindow::stateDirs() const
     return dirs;
 }
 
-void MainWindow::onSnapshots(const QString& workspace, const QList<Snapshot>& snapshots)
+void MainWindow::onSnapshots(
+    const QString& workspace, const QList<Snapshot>& snapshots, const WorkspaceChanges& changes)
 {
     if (!m_hub->workspaces().contains(workspace))
         return; // removed meanwhile
@@ -837,7 +838,7 @@ void MainWindow::onSnapshots(const QString& workspace, const QList<Snapshot>& sn
     // workspace before and after.
     const QList<Problem> before = problemsIn(workspace);
     m_snapshots.insert(workspace, snapshots);
-    applyAll();
+    applyAll(workspace, changes);
     logProblemChanges(workspace, before, problemsIn(workspace));
 }
 
@@ -851,11 +852,11 @@ void MainWindow::onHealth(const WatchHealth& health)
         logEvent(tr("watch degraded: %1").arg(health.reason));
 }
 
-void MainWindow::applyAll()
+void MainWindow::applyAll(const QString& workspace, const WorkspaceChanges& changes)
 {
     const QList<Snapshot> all = snapshots();
     for (KeyedModel* m : std::as_const(m_models))
-        m->apply(all);
+        m->applyChanges(all, workspace, changes);
     m_timeline->apply(all);
     // Column widths once, when a table first has rows: afterwards the user's widths stay.
     for (QTableView* view : std::as_const(m_views)) {

@@ -6,6 +6,7 @@
 #include "problem/problem.h"
 #include "repair/repair.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshotchanges.h"
 
 #include <QHash>
 #include <QMainWindow>
@@ -132,9 +133,10 @@ private:
     void buildDocks();
     void addWorkspaceInteractively();
     void removeSelectedWorkspace();
-    void onSnapshots(const QString& workspace, const QList<Snapshot>& snapshots);
+    void onSnapshots(const QString& workspace, const QList<Snapshot>& snapshots, const WorkspaceChanges& changes);
     void onHealth(const WatchHealth& health);
-    void applyAll();
+    // The models given every snapshot; after a delivery of one workspace, only what it changed.
+    void applyAll(const QString& workspace = {}, const WorkspaceChanges& changes = WorkspaceChanges::everything());
     void updateTools();
     void updateCounts();
     void updateDetail();

@@ -20,6 +20,7 @@ struct WatchHub::Workspace
     QList<SourceState> sources; // as last delivered
     QList<TreeEntry> anchors;
     bool delivered = false;
+    quint64 deliveries = 0; // counted, so that a scan's changes are known to be against the last one
     std::unique_ptr<ScanScheduler> scans;
     // Shared with the running scan; a forced rescan starts a new one (every file read again).
     std::shared_ptr<AdapterCaches> caches = std::make_shared<AdapterCaches>();
@@ -237,6 +238,7 @@ void WatchHub::launch(Workspace& w, const ScanJob& job)
     request->generation = job.generation;
     request->spec = job.spec;
     request->known = w.sources;
+    request->knownDelivery = w.deliveries;
     request->caches = w.caches;
     QThreadPool::globalInstance()->start(Tsan::handOff(
         [toHub = m_mailbox.sender(), hub = this, request, superseded = job.superseded, incarnation = w.incarnation] {
@@ -291,24 +293,37 @@ void WatchHub::onScanResult(const std::shared_ptr<ScanResult>& result, quint64 i
         snapshots.append(s.snapshot);
     }
     const bool changed = !w->delivered || before != after || !result->parsed.isEmpty();
-    // The watch set follows the trees and anchors; a scan that found them as they were leaves
-    // it alone (the sync is linear in every watched tree, on this thread).
-    bool treesMoved = before != after || w->anchors.size() != result->anchors.size();
-    for (qsizetype i = 0; !treesMoved && i < result->anchors.size(); ++i)
-        treesMoved = w->anchors.at(i).path != result->anchors.at(i).path; // an anchor's mtime moves often
-    for (qsizetype i = 0; !treesMoved && i < result->sources.size(); ++i)
-        treesMoved = !(result->sources.at(i).tree.entries == w->sources.at(i).tree.entries);
+    WorkspaceChanges changes;
+    changes.whole = !w->delivered || before != after || result->knownDelivery != w->deliveries;
+    if (!changes.whole) {
+        for (auto it = result->changes.cbegin(); it != result->changes.cend(); ++it) {
+            if (!it->isEmpty())
+                changes.snapshots.insert(it.key(), *it);
+        }
+    }
+    QList<QList<TreeEntry>> treesWere; // not the snapshots: those are released before the views apply the new
+    for (const SourceState& s : std::as_const(w->sources))
+        treesWere.append(s.tree.entries);
     w->sources = result->sources;
-    w->anchors = result->anchors;
+    const QList<TreeEntry> anchorsWere = std::exchange(w->anchors, result->anchors);
     w->delivered = true;
+    if (changed)
+        ++w->deliveries;
     w->scans->startPending(); // from what was just delivered
 
-    // The views first: the watch sync is linear in every watched tree, and what changed meanwhile
-    // is reported by it all the same.
+    // The views first: the comparisons below and the watch sync are linear in every watched tree,
+    // and what changed meanwhile is reported by the sync all the same.
     const QString path = w->path;
     if (changed)
-        emit snapshotsChanged(path, snapshots);
-    if (treesMoved)
+        emit snapshotsChanged(path, snapshots, changes);
+    // The watch set follows the trees and anchors; a scan that found them as they were leaves
+    // it alone (the sync is linear in every watched tree, on this thread).
+    bool treesMoved = before != after || anchorsWere.size() != result->anchors.size();
+    for (qsizetype i = 0; !treesMoved && i < result->anchors.size(); ++i)
+        treesMoved = anchorsWere.at(i).path != result->anchors.at(i).path; // an anchor's mtime moves often
+    for (qsizetype i = 0; !treesMoved && i < result->sources.size(); ++i)
+        treesMoved = !(result->sources.at(i).tree.entries == treesWere.at(i));
+    if (treesMoved && m_workspaces.value(path) == w) // a slot may have removed it
         syncWatches();
     emit scanFinished(path, result->elapsedMs);
     emit scanReported(report);

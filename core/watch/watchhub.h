@@ -117,8 +117,10 @@ public:
 
 signals:
     // The complete current list of snapshots of the workspace (adapter order), after a scan that
-    // parsed something or changed the set of state dirs, and after the first scan.
-    void snapshotsChanged(const QString& workspace, const QList<Stateward::Snapshot>& snapshots);
+    // parsed something or changed the set of state dirs, and after the first scan; `changes`: what
+    // differs from the list this signal delivered last for the workspace (a model applies only that).
+    void snapshotsChanged(const QString& workspace, const QList<Stateward::Snapshot>& snapshots,
+        const Stateward::WorkspaceChanges& changes);
     void fileEvent(const QString& path); // inotify or the poll saw this path change
     void scanStarted(const QString& workspace);
     void scanFinished(const QString& workspace, qint64 elapsedMs); // a delivered scan

@@ -129,6 +129,7 @@ ScanResult runScan(const ScanRequest& request, const std::function<bool()>& supe
     ScanResult result;
     result.workspace = request.workspace;
     result.generation = request.generation;
+    result.knownDelivery = request.knownDelivery;
     const ScanSpec& spec = request.spec;
 
     QHash<QString, const SourceState*> known;
@@ -180,6 +181,8 @@ ScanResult runScan(const ScanRequest& request, const std::function<bool()>& supe
                     = adapter->scanAfter(request.workspace, dir, context, afterEvents ? &previous : nullptr, &now.memo);
                 context.setTree(nullptr);
                 now.pids = pidsInView(now.snapshot);
+                if (before)
+                    result.changes.insert(dir, diffSnapshots(before->snapshot, now.snapshot));
                 result.parsed.append(dir);
             } else {
                 now.snapshot = before->snapshot;

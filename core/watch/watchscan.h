@@ -4,6 +4,7 @@
 #include "proc/filekey.h"
 #include "proc/filetree.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshotchanges.h"
 #include "sources/source.h"
 
 #include <QHash>
@@ -70,6 +71,7 @@ struct ScanRequest
     quint64 generation = 0;
     ScanSpec spec;
     QList<SourceState> known; // what was delivered last, reused where nothing changed
+    quint64 knownDelivery = 0; // which delivery `known` is (the hub counts them): changes are against it
     // What the adapters kept from the workspace's earlier scans (the trajectory records read: a
     // re-parse reads only the files that changed).
     std::shared_ptr<AdapterCaches> caches;
@@ -85,6 +87,10 @@ struct ScanResult
     QStringList parsed; // state dirs an adapter scanned
     QStringList reused; // state dirs whose last snapshot still holds
     QStringList rejudged; // of the parsed ones, those re-judged only where their trees changed
+    // Of the parsed state dirs that were known, what changed in their snapshots (diffSnapshots,
+    // here on the worker so that the hub's thread applies only that); the others are as known.
+    QHash<QString, SnapshotChanges> changes;
+    quint64 knownDelivery = 0; // the request's
     qint64 elapsedMs = 0;
     qint64 wholeWalkMs = 0; // spent walking trees whole (TreeFingerprint::of): what a backstop costs at least
 };

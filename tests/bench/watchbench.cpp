@@ -650,7 +650,9 @@ IdleRun measureIdle(HubProbe& probe, int seconds)
 bool watchAndFill(WatchHub& hub, HubProbe& probe, JobsModel& model, const Generated& g, qint64* firstMs)
 {
     QObject::connect(&hub, &WatchHub::snapshotsChanged, &model,
-        [&model](const QString&, const QList<Snapshot>& snapshots) { model.apply(snapshots); });
+        [&model](const QString& ws, const QList<Snapshot>& snapshots, const WorkspaceChanges& changes) {
+            model.applyChanges(snapshots, ws, changes);
+        });
     probe.attach(hub, &model);
     QElapsedTimer t;
     t.start();
@@ -658,6 +660,56 @@ bool watchAndFill(WatchHub& hub, HubProbe& probe, JobsModel& model, const Genera
     const bool ok = waitUntil([&] { return hub.deliveredGeneration(g.ws) > 0; }, 1800000);
     *firstMs = t.elapsed();
     return ok && model.rowCount() == g.expectedJobs;
+}
+
+// One job changed per apply among all of them, applied to `model` (filled with `snapshots` first)
+// by its changes, as the hub delivers them (diffSnapshots on the scan's worker, applyChanges on
+// the hub's thread), and for comparison another job changed and the whole list applied.
+struct OneRowApplies
+{
+    std::vector<qint64> diffNs;
+    std::vector<qint64> changesNs;
+    std::vector<qint64> changesCpuNs;
+    std::vector<qint64> wholeNs;
+    std::vector<qint64> wholeCpuNs;
+};
+
+OneRowApplies timeOneRowApplies(JobsModel& model, QList<Snapshot> snapshots, int events)
+{
+    OneRowApplies out;
+    model.apply(snapshots);
+    qsizetype k = 0;
+    for (qsizetype i = 0; i < snapshots.size(); ++i) {
+        if (snapshots.at(i).jobs.size() > snapshots.at(k).jobs.size())
+            k = i;
+    }
+    const qsizetype n = snapshots.value(k).jobs.size();
+    if (n == 0)
+        return out;
+    const QString ws = snapshots.at(k).workspace;
+    for (int i = 0; i < events; ++i) {
+        const Snapshot before = snapshots.at(k);
+        snapshots[k].jobs[(qsizetype(i) * 7919) % n].title += QStringLiteral(" (applied %1)").arg(i);
+        QElapsedTimer t;
+        t.start();
+        WorkspaceChanges changes;
+        changes.whole = false;
+        changes.snapshots.insert(before.stateDir, diffSnapshots(before, snapshots.at(k)));
+        out.diffNs.push_back(t.nsecsElapsed());
+        qint64 cpu = threadCpuNs();
+        t.restart();
+        model.applyChanges(snapshots, ws, changes);
+        out.changesNs.push_back(t.nsecsElapsed());
+        out.changesCpuNs.push_back(threadCpuNs() - cpu);
+
+        snapshots[k].jobs[(qsizetype(i) * 7919 + n / 2) % n].title += QStringLiteral(" (whole %1)").arg(i);
+        cpu = threadCpuNs();
+        t.restart();
+        model.apply(snapshots);
+        out.wholeNs.push_back(t.nsecsElapsed());
+        out.wholeCpuNs.push_back(threadCpuNs() - cpu);
+    }
+    return out;
 }
 
 // ---- the 100 000-job child --------------------------------------------------------------------
@@ -714,6 +766,13 @@ int bigChild(const QString& ws, int expectedJobs, int idleSeconds, int bigEvents
             std::printf("idle_percent=%.3f\nidle_cpu_ms=%.1f\nidle_scans=%d\nidle_scan_ms=%.1f\nidle_reasons=%s\n",
                 idle.percent(), idle.cpuMs, idle.scans, idle.scanMsTotal,
                 qPrintable(idle.reasons.join(QStringLiteral("; "))));
+        }
+        if (ok && bigEvents > 0) { // after the peak RSS is taken: the changed copy holds a list of its own
+            const OneRowApplies a = timeOneRowApplies(model, hub.snapshots(g.ws), bigEvents);
+            std::printf("big_apply_whole_p50_ms=%.3f\nbig_apply_whole_p99_ms=%.3f\nbig_apply_changes_p50_ms=%.3f\n"
+                        "big_apply_changes_p99_ms=%.3f\nbig_diff_p50_ms=%.3f\nbig_diff_p99_ms=%.3f\n",
+                quantileMs(a.wholeNs, 0.5), quantileMs(a.wholeNs, 0.99), quantileMs(a.changesNs, 0.5),
+                quantileMs(a.changesNs, 0.99), quantileMs(a.diffNs, 0.5), quantileMs(a.diffNs, 0.99));
         }
         std::printf("hwm_end_kib=%lld\n", static_cast<long long>(statusKiB("VmHWM")));
     }
@@ -841,29 +900,13 @@ int main(int argc, char* argv[])
     std::vector<qint64> burstScans = measureBursts(hub, probe, g, bursts, 1000);
 
     // One row changed among all of them, applied to the model alone (the same list the hub delivers).
-    std::vector<qint64> applyNs;
-    std::vector<qint64> applyCpuNs;
     std::vector<qint64> identicalNs;
+    OneRowApplies applies;
     {
         JobsModel alone;
-        QList<Snapshot> snapshots = hub.snapshots(g.ws);
+        const QList<Snapshot> snapshots = hub.snapshots(g.ws);
+        applies = timeOneRowApplies(alone, snapshots, events);
         alone.apply(snapshots);
-        qsizetype k = -1;
-        for (qsizetype i = 0; i < snapshots.size(); ++i) {
-            if (snapshots.at(i).jobs.size() > snapshots.value(k).jobs.size())
-                k = i;
-        }
-        const qsizetype n = snapshots.at(k).jobs.size();
-        for (int i = 0; i < events; ++i) {
-            Job& j = snapshots[k].jobs[(qsizetype(i) * 7919) % n];
-            j.title += QStringLiteral(" (applied %1)").arg(i);
-            const qint64 cpu = threadCpuNs();
-            QElapsedTimer t;
-            t.start();
-            alone.apply(snapshots);
-            applyNs.push_back(t.nsecsElapsed());
-            applyCpuNs.push_back(threadCpuNs() - cpu);
-        }
         for (int i = 0; i < std::min(events, 200); ++i) {
             QElapsedTimer t;
             t.start();
@@ -871,6 +914,8 @@ int main(int argc, char* argv[])
             identicalNs.push_back(t.nsecsElapsed());
         }
     }
+    const std::vector<qint64>& applyNs = applies.wholeNs;
+    const std::vector<qint64>& applyCpuNs = applies.wholeCpuNs;
 
     probe.settle(defaultDebounce + 50);
     IdleRun idle;
@@ -976,6 +1021,11 @@ int main(int argc, char* argv[])
     row("  thread CPU p50 / p99",
         ms(quantileMs(applyCpuNs, 0.5)) + QStringLiteral(" / ") + ms(quantileMs(applyCpuNs, 0.99)), "", QString(),
         QString());
+    row("one-row apply by its changes, p50 / p99",
+        ms(quantileMs(applies.changesNs, 0.5)) + QStringLiteral(" / ") + ms(quantileMs(applies.changesNs, 0.99)),
+        "<= 5 ms", ratio(quantileMs(applies.changesNs, 0.99), 5),
+        QStringLiteral("the diff on the scan's worker p50/p99 %1 / %2")
+            .arg(ms(quantileMs(applies.diffNs, 0.5)), ms(quantileMs(applies.diffNs, 0.99))));
 
     if (idleSeconds > 0) {
         std::printf("\n");
@@ -1013,6 +1063,20 @@ int main(int argc, char* argv[])
                     .arg(p99 / std::max(1e-3, quantileMs(qtNs, 0.99)), 0, 'f', 0)
                     .arg(ms(big.value(QStringLiteral("big_max_ms")).toDouble()),
                         big.value(QStringLiteral("big_missed"))));
+        }
+        if (big.contains(QStringLiteral("big_apply_changes_p50_ms"))) {
+            const auto pair = [&big](const char* p50, const char* p99) {
+                return ms(big.value(QLatin1String(p50)).toDouble()) + QStringLiteral(" / ")
+                    + ms(big.value(QLatin1String(p99)).toDouble());
+            };
+            row(qPrintable(
+                    QStringLiteral("one-row apply whole, %1 jobs, p50 / p99").arg(big.value(QStringLiteral("rows")))),
+                pair("big_apply_whole_p50_ms", "big_apply_whole_p99_ms"), "", QString(), QString());
+            row(qPrintable(QStringLiteral("one-row apply by its changes, %1 jobs, p50 / p99")
+                               .arg(big.value(QStringLiteral("rows")))),
+                pair("big_apply_changes_p50_ms", "big_apply_changes_p99_ms"), "", QString(),
+                QStringLiteral("the diff on the scan's worker p50/p99 %1")
+                    .arg(pair("big_diff_p50_ms", "big_diff_p99_ms")));
         }
         row("  first delivery", ms(big.value(QStringLiteral("first_ms")).toDouble()), "", QString(),
             QStringLiteral("%1 paths watched; %2")

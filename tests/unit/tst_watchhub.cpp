@@ -233,6 +233,40 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(findingCodes(hub, ws.path()), QStringList(), kTimeout);
     }
 
+    // After the first delivery, each names what changed since the one before: one record saved,
+    // one job (WorkspaceChanges, what the models apply instead of every row).
+    void deliveriesNameWhatChanged()
+    {
+        QTemporaryDir ws;
+        const QString dir = legacyDir(
+            ws.path(), { QStringLiteral("traj_alpha"), QStringLiteral("traj_beta"), QStringLiteral("traj_gamma") });
+        WatchHub hub;
+        configure(hub);
+        QSignalSpy changed(&hub, &WatchHub::snapshotsChanged);
+        QVERIFY(hub.addWorkspace(ws.path()));
+        QTRY_COMPARE_WITH_TIMEOUT(jobs(hub, ws.path()).size(), 3, kTimeout);
+        QCOMPARE(changed.count(), 1);
+        QVERIFY(changed.first().at(2).value<WorkspaceChanges>().whole);
+
+        renameReplace(dir + QLatin1String("/active/traj_beta.json"),
+            record(QStringLiteral("traj_beta"), QStringLiteral("saved")));
+        QTRY_VERIFY_WITH_TIMEOUT(jobs(hub, ws.path()).contains(QStringLiteral("traj_beta=saved")), kTimeout);
+        QVERIFY(changed.count() >= 2);
+        QStringList named;
+        for (qsizetype i = 1; i < changed.count(); ++i) {
+            const auto snapshots = changed.at(i).at(1).value<QList<Snapshot>>();
+            const auto changes = changed.at(i).at(2).value<WorkspaceChanges>();
+            QVERIFY(!changes.whole);
+            QCOMPARE(snapshots.size(), 1);
+            const ListChanges listed = changes.snapshots.value(snapshots.first().stateDir).jobs;
+            QVERIFY(!listed.all);
+            QVERIFY(listed.removed.isEmpty());
+            for (qsizetype at : listed.upserted)
+                named.append(snapshots.first().jobs.at(at).jobId);
+        }
+        QCOMPARE(named, QStringList { QStringLiteral("traj_beta") });
+    }
+
     void deleteAndRecreate()
     {
         QTemporaryDir ws;

@@ -84,7 +84,7 @@ namespace {
 } // namespace
 
 BrokersModel::BrokersModel(QObject* parent)
-    : KeyedRowModel(&Snapshot::brokers,
+    : KeyedRowModel(&Snapshot::brokers, &SnapshotChanges::brokers,
         {
             { tr("Family"), tr("The tool that keeps this state directory") },
             { tr("Broker"), tr("The state file that names it, or its session directory") },

@@ -6,7 +6,7 @@
 namespace Stateward {
 
 FindingsModel::FindingsModel(QObject* parent)
-    : KeyedRowModel(&Snapshot::findings,
+    : KeyedRowModel(&Snapshot::findings, &SnapshotChanges::findings,
         {
             { tr("Severity"), {} },
             { tr("Code"), tr("What kind of problem") },

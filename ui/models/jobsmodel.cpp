@@ -6,7 +6,7 @@
 namespace Stateward {
 
 JobsModel::JobsModel(QObject* parent)
-    : KeyedRowModel(&Snapshot::jobs,
+    : KeyedRowModel(&Snapshot::jobs, &SnapshotChanges::jobs,
         {
             { tr("Family"), tr("The tool that keeps this state directory") },
             { tr("Job"), tr("The job's id as the tool writes it") },

@@ -2,11 +2,13 @@
 #pragma once
 
 #include "models/rows.h"
+#include "snapshot/snapshotchanges.h"
 
 #include <QAbstractTableModel>
 #include <QDateTime>
 #include <QHash>
 #include <QJsonDocument>
+#include <QSet>
 #include <QThread>
 
 #include <algorithm>
@@ -39,6 +41,13 @@ public:
     // Takes every current snapshot (all workspaces and state dirs), flattens them and applies the
     // result as a diff against the rows shown. Never resets.
     virtual void apply(const QList<Snapshot>& snapshots) = 0;
+    // The same after one delivery of `workspace` (WatchHub::snapshotsChanged): `snapshots` is still
+    // every current snapshot, `changes` what differs in those of `workspace` since the ones applied
+    // before. Touches only the rows named there; the rows end as apply(snapshots) leaves them,
+    // which it falls back to when the changes alone cannot say (WorkspaceChanges::whole, …).
+    virtual void applyChanges(
+        const QList<Snapshot>& snapshots, const QString& workspace, const WorkspaceChanges& changes)
+        = 0;
     virtual int rowOf(const QString& id) const = 0; // -1 when no row has that id
     QModelIndex indexOf(const QString& id, int column = 0) const;
 
@@ -98,6 +107,30 @@ public:
         applyRows(next);
     }
 
+    void applyChanges(
+        const QList<Snapshot>& snapshots, const QString& workspace, const WorkspaceChanges& changes) override
+    {
+        std::vector<std::pair<Origin, const Snapshot*>> changed;
+        if (!m_changes || !changedSnapshots(snapshots, workspace, changes, changed))
+            return apply(snapshots);
+        std::vector<Update> updates;
+        for (const auto& [origin, s] : changed) {
+            const ListChanges& list = (*changes.snapshots.constFind(s->stateDir)).*m_changes; // found: changedSnapshots
+            if (list.all)
+                return apply(snapshots);
+            for (qsizetype at : list.upserted) {
+                if (at < 0 || at >= (s->*m_list).size())
+                    return apply(snapshots);
+                updates.push_back(Update { &origin, &(s->*m_list).at(at), nullptr });
+            }
+            for (const QString& id : list.removed)
+                updates.push_back(Update { &origin, nullptr, &id });
+        }
+        setNow(latestScan(snapshots));
+        if (!applyUpdates(updates))
+            apply(snapshots);
+    }
+
     int rowCount(const QModelIndex& parent = {}) const override
     {
         return parent.isValid() ? 0 : int(m_rows.size() - (m_gapEnd - m_gapStart));
@@ -139,9 +172,11 @@ public:
     const RowT& rowAt(int row) const { return m_rows.at(row < m_gapStart ? row : row + (m_gapEnd - m_gapStart)); }
 
 protected:
-    KeyedRowModel(QList<Item> Snapshot::*list, QList<Column> columns, int ageColumn, QObject* parent)
+    KeyedRowModel(QList<Item> Snapshot::*list, ListChanges SnapshotChanges::*changes, QList<Column> columns,
+        int ageColumn, QObject* parent)
         : KeyedModel(std::move(columns), ageColumn, parent)
         , m_list(list)
+        , m_changes(changes)
     { }
 
     virtual QVariant rowData(const RowT& row, int column, int role) const = 0;
@@ -159,10 +194,70 @@ protected:
     // its apply() builds them and hands them over here.
     void applyRows(const std::vector<Incoming>& next);
 
+    // One row to change after a delivery: an item added or changed, or (item null) the id of one gone.
+    struct Update
+    {
+        const Origin* origin;
+        const Item* item;
+        const QString* removedId;
+        const QString& id() const { return item ? item->id : *removedId; }
+    };
+    // Applies them, costing what they name, not what the table holds (but a removal, which
+    // renumbers the rows after it). False, having changed nothing, when they cannot be applied
+    // alone: an id another snapshot shows too, or named twice; then apply() must run.
+    bool applyUpdates(const std::vector<Update>& updates);
+
+    // For a model whose items are derived per snapshot (problems): the rows of each origin given
+    // become its items, the other rows stay. Costs the rows of those origins, and a pass over the
+    // table to find them. False, having changed nothing, as applyUpdates().
+    bool replaceRowsOf(const std::vector<std::pair<Origin, QList<Item>>>& lists)
+    {
+        std::vector<Update> updates;
+        QSet<QString> given;
+        for (const auto& [origin, items] : lists) {
+            for (const Item& item : items) {
+                updates.push_back(Update { &origin, &item, nullptr });
+                given.insert(item.id);
+            }
+        }
+        for (const RowT& row : std::as_const(m_rows)) {
+            for (const auto& entry : lists) {
+                if (row.origin == entry.first && !given.contains(row.id()))
+                    updates.push_back(Update { &entry.first, nullptr, &row.id() });
+            }
+        }
+        return applyUpdates(updates);
+    }
+
+    // The snapshots of `workspace` that `changes` names, with their origins; false when the
+    // changes cannot be applied alone (whole, a state dir not found or found twice).
+    static bool changedSnapshots(const QList<Snapshot>& snapshots, const QString& workspace,
+        const WorkspaceChanges& changes, std::vector<std::pair<Origin, const Snapshot*>>& out)
+    {
+        if (changes.whole)
+            return false;
+        out.reserve(size_t(changes.snapshots.size())); // no reallocation: updates point at the origins
+        QSet<QString> found;
+        for (const Snapshot& s : snapshots) {
+            if (s.workspace != workspace || !changes.snapshots.contains(s.stateDir))
+                continue;
+            if (found.contains(s.stateDir))
+                return false;
+            found.insert(s.stateDir);
+            out.emplace_back(Origin { s.family, s.workspace, s.stateDir }, &s);
+        }
+        return found.size() == changes.snapshots.size();
+    }
+
 private:
     void removeMissing(const std::vector<bool>& kept);
+    void emitChanged(std::vector<qsizetype>& rows);
 
     QList<Item> Snapshot::*m_list;
+    ListChanges SnapshotChanges::*m_changes;
+    // The last apply() met an id twice: which copy shows depends on every snapshot, so the next
+    // delivery is applied whole too.
+    bool m_duplicates = false;
     QList<RowT> m_rows;
     QHash<QString, qsizetype> m_rowOf; // id -> row; kPending while an apply is about to insert it
     // While removals are signalled, m_rows[m_gapStart, m_gapEnd) holds rows already taken out:
@@ -185,6 +280,7 @@ template <typename Item> void KeyedRowModel<Item>::applyRows(const std::vector<I
     std::vector<bool> kept(size_t(oldCount), false);
     qsizetype keptCount = 0;
     qsizetype newCount = 0;
+    bool duplicates = false;
     for (size_t i = 0; i < next.size(); ++i) {
         auto it = m_rowOf.find(next[i].id());
         if (it == m_rowOf.end()) {
@@ -192,12 +288,15 @@ template <typename Item> void KeyedRowModel<Item>::applyRows(const std::vector<I
             ++newCount;
         } else if (*it == kPending || kept[size_t(*it)]) {
             current[i] = kDuplicate;
+            duplicates = true;
         } else {
             kept[size_t(*it)] = true;
             current[i] = *it;
             ++keptCount;
         }
     }
+
+    m_duplicates = duplicates;
 
     // Where each kept row lands once the removed ones are gone.
     if (keptCount < oldCount) {
@@ -228,15 +327,7 @@ template <typename Item> void KeyedRowModel<Item>::applyRows(const std::vector<I
         if (change == RowChange::Visible)
             changed.push_back(r);
     }
-    std::sort(changed.begin(), changed.end());
-    const int lastColumn = columnCount() - 1;
-    for (size_t i = 0; i < changed.size();) {
-        size_t j = i;
-        while (j + 1 < changed.size() && changed[j + 1] == changed[j] + 1)
-            ++j;
-        Q_EMIT dataChanged(index(int(changed[i]), 0), index(int(changed[j]), lastColumn));
-        i = j + 1;
-    }
+    emitChanged(changed);
 
     if (newCount > 0) {
         const qsizetype first = m_rows.size();
@@ -250,6 +341,89 @@ template <typename Item> void KeyedRowModel<Item>::applyRows(const std::vector<I
         }
         endInsertRows();
     }
+}
+
+template <typename Item> void KeyedRowModel<Item>::emitChanged(std::vector<qsizetype>& rows)
+{
+    std::sort(rows.begin(), rows.end());
+    const int lastColumn = columnCount() - 1;
+    for (size_t i = 0; i < rows.size();) {
+        size_t j = i;
+        while (j + 1 < rows.size() && rows[j + 1] == rows[j] + 1)
+            ++j;
+        Q_EMIT dataChanged(index(int(rows[i]), 0), index(int(rows[j]), lastColumn));
+        i = j + 1;
+    }
+}
+
+template <typename Item> bool KeyedRowModel<Item>::applyUpdates(const std::vector<Update>& updates)
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (m_duplicates)
+        return false;
+    // First check, changing nothing: each id once, and a row of that id (if any) from the same
+    // snapshot. The rows hold every id of the snapshots applied, each once (no duplicates), so an
+    // id without a row is in no other snapshot, and one whose row came from here in no other.
+    QSet<QString> named;
+    named.reserve(qsizetype(updates.size()));
+    qsizetype removals = 0;
+    qsizetype additions = 0;
+    for (const Update& u : updates) {
+        const QString& id = u.id();
+        if (named.contains(id))
+            return false;
+        named.insert(id);
+        const auto it = m_rowOf.constFind(id);
+        if (it == m_rowOf.cend()) {
+            if (!u.item)
+                return false; // gone from a row never shown: the rows are not what the changes expect
+            ++additions;
+        } else if (!(m_rows.at(*it).origin == *u.origin)) {
+            return false;
+        } else if (!u.item) {
+            ++removals;
+        }
+    }
+
+    std::vector<qsizetype> changed;
+    for (const Update& u : updates) {
+        if (!u.item)
+            continue;
+        const auto it = m_rowOf.constFind(u.item->id);
+        if (it == m_rowOf.cend())
+            continue;
+        RowT& row = m_rows[*it];
+        const RowChange change = compareItems(row.item, *u.item);
+        if (change == RowChange::None)
+            continue;
+        row.item = *u.item;
+        if (change == RowChange::Visible)
+            changed.push_back(*it);
+    }
+    emitChanged(changed);
+
+    if (removals > 0) {
+        std::vector<bool> kept(size_t(m_rows.size()), true);
+        for (const Update& u : updates) {
+            if (!u.item)
+                kept[size_t(m_rowOf.value(*u.removedId))] = false;
+        }
+        removeMissing(kept);
+    }
+
+    if (additions > 0) {
+        const qsizetype first = m_rows.size();
+        beginInsertRows({}, int(first), int(first + additions - 1));
+        m_rows.reserve(first + additions);
+        for (const Update& u : updates) {
+            if (!u.item || m_rowOf.contains(u.item->id))
+                continue;
+            m_rowOf.insert(u.item->id, m_rows.size());
+            m_rows.append(RowT { *u.origin, *u.item });
+        }
+        endInsertRows();
+    }
+    return true;
 }
 
 template <typename Item> void KeyedRowModel<Item>::removeMissing(const std::vector<bool>& kept)

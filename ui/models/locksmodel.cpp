@@ -55,7 +55,7 @@ namespace {
 } // namespace
 
 LocksModel::LocksModel(QObject* parent)
-    : KeyedRowModel(&Snapshot::locks,
+    : KeyedRowModel(&Snapshot::locks, &SnapshotChanges::locks,
         {
             { tr("Family"), tr("The tool that keeps this state directory") },
             { tr("File"), tr("The lock file, relative to its workspace") },

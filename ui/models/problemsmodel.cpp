@@ -57,7 +57,7 @@ QString fixText(const Problem& p)
 }
 
 ProblemsModel::ProblemsModel(QObject* parent)
-    : KeyedRowModel(nullptr,
+    : KeyedRowModel(nullptr, nullptr,
         {
             { tr("Impact"), tr("What it does if nobody acts: loses data, blocks a tool, wastes memory, litter") },
             { tr("Problem"), {} },
@@ -86,6 +86,21 @@ void ProblemsModel::apply(const QList<Snapshot>& snapshots)
             next.push_back(Incoming { &origins[k], &p });
     }
     applyRows(next);
+}
+
+void ProblemsModel::applyChanges(
+    const QList<Snapshot>& snapshots, const QString& workspace, const WorkspaceChanges& changes)
+{
+    std::vector<std::pair<Origin, const Snapshot*>> changed;
+    if (!changedSnapshots(snapshots, workspace, changes, changed))
+        return apply(snapshots);
+    std::vector<std::pair<Origin, QList<Problem>>> lists;
+    lists.reserve(changed.size()); // no reallocation: the updates point into it
+    for (const auto& [origin, s] : changed)
+        lists.emplace_back(origin, problemsOf(*s));
+    setNow(latestScan(snapshots));
+    if (!replaceRowsOf(lists))
+        apply(snapshots);
 }
 
 QList<Problem> ProblemsModel::problems() const

@@ -29,6 +29,9 @@ public:
 
     explicit ProblemsModel(QObject* parent = nullptr);
     void apply(const QList<Snapshot>& snapshots) override;
+    // Derives the problems again of the changed snapshots only.
+    void applyChanges(
+        const QList<Snapshot>& snapshots, const QString& workspace, const WorkspaceChanges& changes) override;
     // Every problem shown, in model order.
     QList<Problem> problems() const;
 

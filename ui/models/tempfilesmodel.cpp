@@ -69,7 +69,7 @@ namespace {
 } // namespace
 
 TempFilesModel::TempFilesModel(QObject* parent)
-    : KeyedRowModel(&Snapshot::tempFiles,
+    : KeyedRowModel(&Snapshot::tempFiles, &SnapshotChanges::tempFiles,
         {
             { tr("Family"), tr("The tool that keeps this state directory") },
             { tr("File"), tr("The tmp file, relative to its workspace") },
