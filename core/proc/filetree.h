@@ -5,6 +5,7 @@
 
 #include <QList>
 #include <QSet>
+#include <QSharedPointer>
 #include <QString>
 #include <QStringList>
 
@@ -30,6 +31,9 @@ struct TreeEntry
 // its inode, size and times, shallow entries first, in walk order within a depth (each
 // directory's entries together, names sorted). Adapters read their listings from it too, so one
 // walk serves the comparison and the parse.
+// of() and updated() also index it (each directory's entries, the recent entries, what changed
+// since the tree updated() started from), so an update costs what the changed directories hold,
+// not the whole tree. The index is shared by copies; entries edited by hand are indexed anew.
 struct TreeFingerprint
 {
     static constexpr int kMaxDepth = 8;
@@ -39,6 +43,9 @@ struct TreeFingerprint
     static constexpr qint64 kRacyWindowNs = 100 * 1000 * 1000;
     // More changed paths than this and a whole walk is cheaper than finding them one by one.
     static constexpr qsizetype kMaxChangedPaths = 4096;
+    // Entries whose mtime or ctime lies this close to the walk are kept in recentEntries(): wide
+    // enough for every racy window a reader of the tree applies (the record cache's whole-second one).
+    static constexpr qint64 kRecentWindowNs = 3000 * 1000 * 1000LL;
 
     QList<TreeEntry> entries;
     bool complete = true; // false: a directory was unreadable or a bound was hit
@@ -63,12 +70,23 @@ struct TreeFingerprint
     // True when `now` proves nothing changed since `before` was taken.
     static bool unchanged(const TreeFingerprint& before, const TreeFingerprint& now);
 
+    // The entry at path, or null; looked up in its directory's entries, not the whole tree.
+    const TreeEntry* find(const QString& path) const;
+    // The entries whose mtime or ctime is at most kRecentWindowNs older than takenAtNs (or newer).
+    QList<const TreeEntry*> recentEntries() const;
+    // When this tree is updated(dir, before, ...)'s result: the paths whose entry was added, removed
+    // or differs from before's (stamp, kind or ctime), unordered. Null otherwise: compare entries.
+    const QStringList* changedSince(const TreeFingerprint& before) const;
+
     // CLOCK_REALTIME in ns, the clock file times are set from (takenAtNs is read from it).
     static qint64 clockNs();
     const QString& root() const; // the state directory ("" for an empty tree)
     // True when this tree can stand in for listing dir: of dir (as given, clean), a real
     // directory, and complete (an unreadable directory or a bound hit: a listing reports more).
     bool lists(const QString& dir) const;
+
+    struct Index;
+    QSharedPointer<const Index> index; // of entries as of() or updated() made them
 };
 
 // The entries under dir whose names are not valid UTF-8 (core/proc/paths.h): no QString names

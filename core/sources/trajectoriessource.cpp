@@ -1030,6 +1030,23 @@ namespace {
                                 : TrajectoryRecordCache::kRacyWindowNs);
             return e.stamp.mtimeNs >= from || e.ctimeNs >= from;
         };
+        if (const QStringList* changed = now.changedSince(before)) {
+            // What updated() found changed, and the entries recent enough to be racy: no pass over the trees.
+            static_assert(TrajectoryRecordCache::kWholeSecondRacyWindowNs <= TreeFingerprint::kRecentWindowNs);
+            QList<const TreeEntry*> recent = before.recentEntries();
+            if (changed->size() > maxChanges)
+                return false;
+            for (const QString& path : *changed)
+                out.append(TreeChange { before.find(path), now.find(path) });
+            for (const TreeEntry* x : std::as_const(recent)) {
+                const TreeEntry* y = now.find(x->path);
+                if (y && *x == *y && x->ctimeNs == y->ctimeNs && racy(*x))
+                    out.append(TreeChange { x, y });
+            }
+            std::sort(out.begin(), out.end(),
+                [](const TreeChange& x, const TreeChange& y) { return compareTreeOrder(x.any(), y.any()) < 0; });
+            return out.size() <= maxChanges;
+        }
         const QList<TreeEntry>& b = before.entries;
         const QList<TreeEntry>& n = now.entries;
         qsizetype i = 0;
