@@ -98,6 +98,9 @@ namespace {
     // What one walk (or the listings of an update) found: each directory's entries, names sorted.
     struct Listing
     {
+        explicit Listing(TreeFingerprint& t)
+            : tree(t)
+        { }
         TreeFingerprint& tree; // complete, undecodable
         qsizetype count = 0; // entries so far, for the bound
         bool bounded = false;
@@ -425,7 +428,7 @@ TreeFingerprint TreeFingerprint::of(const QString& dir)
     struct stat st;
     if (::lstat(QFile::encodeName(root).constData(), &st) != 0)
         return tree; // no directory: an empty tree, complete
-    Listing listing { tree };
+    Listing listing(tree);
     listing.count = 1; // the root's own entry
     if (S_ISDIR(st.st_mode)) {
         const int fd = ::open(QFile::encodeName(root).constData(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -477,7 +480,7 @@ TreeFingerprint TreeFingerprint::updated(
         return of(root);
 
     const QSharedPointer<const Index> was = indexOf(before);
-    Listing listing { now };
+    Listing listing(now);
     Update update(before, *was, listing);
     update.changedAt(root); // a handful of entries: index files written in place are seen too
     for (const QString& path : changedPaths)
