@@ -12,7 +12,8 @@
 //   among BENCH_WATCH_JOBS). BENCH_IDLE_SECONDS (30) of process CPU with nothing changing,
 //   default timers. Last, in a child process of its own (a clean VmHWM), BENCH_WATCH_BIG
 //   (100000) trajectories watched with the model filled: BENCH_WATCH_BIG_EVENTS (200)
-//   rename-replace latencies with the default settings, peak RSS, and idle CPU.
+//   rename-replace latencies with the default settings, peak RSS, and idle CPU; then
+//   `stateward-cli scan --json` of those records, its peak RSS beside `stateward-cli --version`'s.
 //   BENCH_WATCH_BIG=0 or BENCH_IDLE_SECONDS=0 skips that part; BENCH_KEEP=1 keeps the files;
 //   BENCH_WATCH_LEADING=0 turns the leading-edge scan off (every change waits for the debounce,
 //   as before it existed) to compare within one machine's load.
@@ -44,8 +45,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
@@ -67,6 +71,51 @@ int intEnv(const char* name, int dflt, int min)
         std::exit(2);
     }
     return n;
+}
+
+// One run of another program, its stdout thrown away: wall time, and its own peak RSS as GNU time
+// (installed by scripts/deps) reports it. Not wait4(2)'s: a child spawned from this process starts
+// its high-water mark at this process's RSS.
+struct ChildRun
+{
+    int exitCode = -1;
+    qint64 ms = 0;
+    qint64 peakKiB = -1;
+};
+
+ChildRun runMeasured(const QString& scratch, const QString& program, const QStringList& args)
+{
+    const QString rssFile = scratch + QLatin1String("/peak-rss");
+    QList<QByteArray> bytes { "/usr/bin/time", "-f", "%M", "-o", QFile::encodeName(rssFile),
+        QFile::encodeName(program) };
+    for (const QString& a : args)
+        bytes.append(QFile::encodeName(a));
+    std::vector<char*> argv;
+    for (QByteArray& b : bytes)
+        argv.push_back(b.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    ChildRun run;
+    QElapsedTimer t;
+    t.start();
+    pid_t pid = -1;
+    if (::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) {
+        int status = 0;
+        if (::waitpid(pid, &status, 0) == pid)
+            run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    run.ms = t.elapsed();
+    posix_spawn_file_actions_destroy(&actions);
+    QFile f(rssFile);
+    if (f.open(QIODevice::ReadOnly)) {
+        bool ok = false;
+        const qint64 kib = f.readAll().trimmed().split('\n').constLast().toLongLong(&ok);
+        if (ok)
+            run.peakKiB = kib;
+    }
+    return run;
 }
 
 // User + system time of every thread of the process: scans run on the pool, not on this thread.
@@ -924,6 +973,8 @@ int main(int argc, char* argv[])
 
     // The big workspace in a process of its own: VmHWM is a high-water mark for the whole process.
     QHash<QString, QString> big;
+    ChildRun cliFloor;
+    ChildRun cliScan;
     if (bigJobs > 0) {
         const Generated b = generate(tmp.path() + QLatin1String("/big"), bigJobs, 2);
         std::printf("%d files (%.1f MB) generated in %lld ms; watching them in a child process…\n", b.files,
@@ -942,6 +993,11 @@ int main(int argc, char* argv[])
         if (child.exitCode() != 0 || big.value(QStringLiteral("ok")) != QLatin1String("1"))
             std::fprintf(stderr, "sw-watchbench: the %d-job child failed (exit %d, rows %s)\n", bigJobs,
                 child.exitCode(), qPrintable(big.value(QStringLiteral("rows"))));
+        // The one-shot scan of the same records, as a script would run it: peak RSS beside the CLI's
+        // own start-up (--version reads nothing).
+        const QString cli = QCoreApplication::applicationDirPath() + QLatin1String("/stateward-cli");
+        cliFloor = runMeasured(scratch, cli, { QStringLiteral("--version") });
+        cliScan = runMeasured(scratch, cli, { QStringLiteral("scan"), QStringLiteral("--json"), b.ws });
     }
 
     const auto latencyRows = [&](const LatencyRun& r, const QString& label) {
@@ -1077,6 +1133,15 @@ int main(int argc, char* argv[])
                 pair("big_apply_changes_p50_ms", "big_apply_changes_p99_ms"), "", QString(),
                 QStringLiteral("the diff on the scan's worker p50/p99 %1")
                     .arg(pair("big_diff_p50_ms", "big_diff_p99_ms")));
+        }
+        if (cliScan.peakKiB > 0) {
+            row(qPrintable(QStringLiteral("scan --json, %1 jobs, peak RSS").arg(big.value(QStringLiteral("rows")))),
+                QStringLiteral("%1 MiB").arg(double(cliScan.peakKiB) / 1024, 0, 'f', 1), "<= 250 MB",
+                ratio(double(cliScan.peakKiB) * 1.024 / 1000, 250),
+                QStringLiteral("%1 ms wall, exit %2; stateward-cli --version %3 MiB")
+                    .arg(cliScan.ms)
+                    .arg(cliScan.exitCode)
+                    .arg(double(cliFloor.peakKiB) / 1024, 0, 'f', 1));
         }
         row("  first delivery", ms(big.value(QStringLiteral("first_ms")).toDouble()), "", QString(),
             QStringLiteral("%1 paths watched; %2")
