@@ -5,6 +5,7 @@
 
 #include <QJsonArray>
 #include <QLocale>
+#include <QSet>
 
 #include <algorithm>
 
@@ -124,10 +125,16 @@ Problem ProblemBuilder::start(const QString& cause, Impact impact, const QList<F
     p.workspace = m_snapshot.workspace;
     p.stateDir = m_snapshot.stateDir;
     p.impact = impact;
+    p.findingIds.reserve(findings.size());
+    // A set beside the list: one problem may group 100 000 findings (a stale index), and a list
+    // lookup per finding made that quadratic (minutes on the GUI thread).
+    QSet<QString> items;
     for (const Finding& f : findings) {
         p.findingIds.append(f.id);
-        if (!f.target.itemId.isEmpty() && !p.itemIds.contains(f.target.itemId))
+        if (!f.target.itemId.isEmpty() && !items.contains(f.target.itemId)) {
+            items.insert(f.target.itemId);
             p.itemIds.append(f.target.itemId);
+        }
         for (RepairKind kind : f.repairs) {
             if (!p.repairs.contains(kind))
                 p.repairs.append(kind);
