@@ -24,6 +24,7 @@
 // Prints a table; nothing is asserted (machines are shared: compare within one run).
 #include "benchprocess.h"
 #include "models/jobsmodel.h"
+#include "problem/problem.h"
 #include "sources/jsonfile.h"
 #include "sources/trajectoriessource.h"
 #include "watch/watchhub.h"
@@ -822,6 +823,23 @@ int bigChild(const QString& ws, int expectedJobs, int idleSeconds, int bigEvents
                         "big_apply_changes_p99_ms=%.3f\nbig_diff_p50_ms=%.3f\nbig_diff_p99_ms=%.3f\n",
                 quantileMs(a.wholeNs, 0.5), quantileMs(a.wholeNs, 0.99), quantileMs(a.changesNs, 0.5),
                 quantileMs(a.changesNs, 0.99), quantileMs(a.diffNs, 0.5), quantileMs(a.diffNs, 0.99));
+            // What the GUI derives again for the changed state dir on each delivery (ProblemsModel):
+            // its problems, from every finding of that snapshot.
+            const QList<Snapshot> snapshots = hub.snapshots(g.ws);
+            qsizetype findings = 0;
+            for (const Snapshot& s : snapshots)
+                findings += s.findings.size();
+            std::vector<qint64> problemNs;
+            qsizetype problems = 0;
+            for (int i = 0; i < 11; ++i) {
+                QElapsedTimer t;
+                t.start();
+                problems = problemsOf(snapshots).size();
+                problemNs.push_back(t.nsecsElapsed());
+            }
+            std::printf("big_problems_p50_ms=%.3f\nbig_problems_max_ms=%.3f\nbig_findings=%lld\nbig_problems=%lld\n",
+                quantileMs(problemNs, 0.5), maxMs(problemNs), static_cast<long long>(findings),
+                static_cast<long long>(problems));
         }
         std::printf("hwm_end_kib=%lld\n", static_cast<long long>(statusKiB("VmHWM")));
     }
@@ -1133,6 +1151,15 @@ int main(int argc, char* argv[])
                 pair("big_apply_changes_p50_ms", "big_apply_changes_p99_ms"), "", QString(),
                 QStringLiteral("the diff on the scan's worker p50/p99 %1")
                     .arg(pair("big_diff_p50_ms", "big_diff_p99_ms")));
+        }
+        if (big.contains(QStringLiteral("big_problems_p50_ms"))) {
+            row(qPrintable(QStringLiteral("problems derived again, %1 jobs, p50 / max")
+                               .arg(big.value(QStringLiteral("rows")))),
+                ms(big.value(QStringLiteral("big_problems_p50_ms")).toDouble()) + QStringLiteral(" / ")
+                    + ms(big.value(QStringLiteral("big_problems_max_ms")).toDouble()),
+                "", QString(),
+                QStringLiteral("GUI thread, per delivery: %1 problems from %2 findings")
+                    .arg(big.value(QStringLiteral("big_problems")), big.value(QStringLiteral("big_findings"))));
         }
         if (cliScan.peakKiB > 0) {
             row(qPrintable(QStringLiteral("scan --json, %1 jobs, peak RSS").arg(big.value(QStringLiteral("rows")))),
