@@ -36,10 +36,6 @@ namespace {
 
     constexpr auto kLockTimeout = 10s;
     constexpr int kRewriteAttempts = 5; // compare-before-rename retries against lock-less writers
-    // trail writes records in place, non-atomically: a file that changed this recently may be
-    // half-written by a live writer, not invalid (docs/formats/trajectories.md), so it is not
-    // quarantined yet.
-    constexpr qint64 kSettleSecs = 10;
     constexpr qint64 kMaxKeptLockBytes = 64 * 1024 * 1024; // a larger "lock" is no tool's: left alone
 
     // The index entry a finding is about: the one it names, or that of the job whose record it is.
@@ -331,32 +327,44 @@ namespace {
         return moveToQuarantine(a, dir, nullptr);
     }
 
-    // A trajectory file trail cannot read goes to the tool's own invalid/<path> (as 0.5.8's
-    // `trail doctor --quarantine` does), recorded in a quarantine manifest so Undo brings it back.
+    // Why the family keeps no place of its own for records it cannot read, or empty.
+    QString noAsideDir(const SourceAdapter& adapter, const std::optional<UnreadableRecords>& rule)
+    {
+        return rule ? QString()
+                    : QStringLiteral("%1 keeps no place for records it cannot read; never touched").arg(adapter.name());
+    }
+
+    // A record its tool cannot read goes to the tool's own place for them (UnreadableRecords:
+    // trajectories' invalid/<path>), recorded in a quarantine manifest so Undo brings it back.
     RepairResult quarantineInvalid(const RepairAction& a, const StateDir& dir, const OpenFileTable& openFiles)
     {
         const std::optional<QString> relative = dir.relativePath(a.target);
         if (!relative || !a.expected)
             return outcome(
                 a, RepairResult::Outcome::Failed, QStringLiteral("%1 is outside the state dir").arg(a.target));
+        const SourceAdapter& adapter = adapterFor(a.family);
+        const std::optional<UnreadableRecords> rule = adapter.unreadableRecords();
+        if (const QString why = noAsideDir(adapter, rule); !why.isEmpty())
+            return outcome(a, RepairResult::Outcome::Skipped, QStringLiteral("%1: %2").arg(a.target, why));
         if (const QList<qint64> holders = openFiles.holders(a.expected->key); !holders.isEmpty())
             return outcome(a, RepairResult::Outcome::Skipped,
                 QStringLiteral("%1 is open by PID %2 now: a writer may be in the middle of it")
                     .arg(a.target)
                     .arg(holders.first()));
         const qint64 age = (QDateTime::currentMSecsSinceEpoch() * 1000000 - a.expected->mtimeNs) / 1000000000;
-        if (age < kSettleSecs)
+        if (age < rule->settleSecs)
             return outcome(a, RepairResult::Outcome::Skipped,
-                QStringLiteral("%1 changed %2 s ago (under %3 s): trail writes records in place, so it may be "
-                               "half-written by a live writer; left alone for now")
+                (QStringLiteral("%1 changed %2 s ago (under %3 s): ") + rule->writer
+                    + QStringLiteral(" writes records in place, so it may be half-written by a live writer; left "
+                                     "alone for now"))
                     .arg(a.target)
                     .arg(age)
-                    .arg(kSettleSecs));
+                    .arg(rule->settleSecs));
         Quarantine q(dir, a.id, a.toJson());
         QString error;
         if (!q.isValid())
             return outcome(a, RepairResult::Outcome::Failed, q.error());
-        if (!q.moveAside(*relative, QStringLiteral("invalid/") + *relative, *a.expected, &error)) {
+        if (!q.moveAside(*relative, rule->asideDir + QLatin1Char('/') + *relative, *a.expected, &error)) {
             const RepairResult::Outcome o
                 = q.recordFailed() ? RepairResult::Outcome::Failed : RepairResult::Outcome::Skipped;
             q.commit(&error);
@@ -852,6 +860,13 @@ RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QList<RepairKind>
                         plan.notes.append(QStringLiteral("%1: never touched: %2").arg(f.subject, why));
                         continue;
                     }
+                    const SourceAdapter& adapter = adapterFor(s.family);
+                    const std::optional<UnreadableRecords> rule = adapter.unreadableRecords();
+                    if (const QString no = noAsideDir(adapter, rule);
+                        kind == RepairKind::QuarantineInvalid && !no.isEmpty()) {
+                        plan.notes.append(QStringLiteral("%1: %2").arg(f.subject, no));
+                        continue;
+                    }
                     a.expected = dir.stamp(*relative);
                     if (!a.expected) {
                         plan.notes.append(QStringLiteral("%1: gone since the scan").arg(f.subject));
@@ -861,7 +876,7 @@ RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QList<RepairKind>
                         ? QStringLiteral("clear the stale lock %1").arg(a.target)
                         : kind == RepairKind::QuarantineInvalid
                         ? QStringLiteral("move %1 to %2")
-                              .arg(a.target, dir.absolutePath(QStringLiteral("invalid/") + *relative))
+                              .arg(a.target, dir.absolutePath(rule->asideDir + QLatin1Char('/') + *relative))
                         : QStringLiteral("move %1 to the quarantine").arg(a.target);
                 }
                 a.effects = { f.summary };

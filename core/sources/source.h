@@ -129,6 +129,16 @@ struct JobEnding
     QStringList applied; // the result's per-entry changes
 };
 
+// Where a tool keeps the records it cannot read (quarantine-invalid moves one there, as the tool's
+// own doctor would), and how long after its last change such a record may still be one a live
+// writer is in the middle of.
+struct UnreadableRecords
+{
+    QString asideDir; // in the state dir: the record at <path> goes to <asideDir>/<path>
+    qint64 settleSecs = 0; // a record changed more recently is left alone for now
+    QString writer; // who writes the records in place, as the refusal names it
+};
+
 // The scratch dirs a tool's daemon keeps outside the state dir (codex's $TMPDIR/cxc-XXXXXX broker
 // session dirs), left behind when a daemon dies. repair.cpp empties and removes one (remove-session-dir,
 // terminate-orphan) through a dir fd, every file kept in the quarantine, and undo writes a kept file
@@ -214,6 +224,8 @@ public:
     virtual JobEnding endDeadJob(const QString& stateDir, const QString& index, const QString& jobId, qint64 pid) const;
     // The session dirs the tool's daemon keeps; null (the default) when it keeps none.
     virtual const SessionDirs* sessionDirs() const { return nullptr; }
+    // Where the tool keeps records it cannot read; none (the default) when it keeps no such place.
+    virtual std::optional<UnreadableRecords> unreadableRecords() const { return std::nullopt; }
 
     // The snapshot's findings grouped by cause and worded for a person, worst first (problemsOf()
     // calls this; docs/problems.md). groupProblems() words the tool's own findings first; the
