@@ -312,7 +312,7 @@ namespace {
     // family's adapter scans the state dir again, under the file's lock.
     RepairResult removeStateFile(const RepairAction& a, const StateDir& dir)
     {
-        LockFile lock(a.target); // gstack's browse.json.lock reads our PID line as its holder
+        LockFile lock(a.target); // its tool sees a live holder in our PID line (docs/formats/gstack.md)
         if (!lock.lock(kLockTimeout))
             return outcome(a, RepairResult::Outcome::Skipped,
                 QStringLiteral("could not take %1: %2").arg(lock.lockPath(), lock.errorString()));
@@ -334,8 +334,8 @@ namespace {
                     : QStringLiteral("%1 keeps no place for records it cannot read; never touched").arg(adapter.name());
     }
 
-    // A record its tool cannot read goes to the tool's own place for them (UnreadableRecords:
-    // trajectories' invalid/<path>), recorded in a quarantine manifest so Undo brings it back.
+    // A record its tool cannot read goes to the tool's own place for them (the adapter's
+    // UnreadableRecords), recorded in a quarantine manifest so Undo brings it back.
     RepairResult quarantineInvalid(const RepairAction& a, const StateDir& dir, const OpenFileTable& openFiles)
     {
         const std::optional<QString> relative = dir.relativePath(a.target);
@@ -559,8 +559,8 @@ namespace {
     };
 
     // A tmp file whose name carries no PID was judged orphaned by its age and by no writer of it
-    // running (codegraph's native engine writes changes.journal.tmp without any lock): one may have
-    // started since the plan, so the family's adapter judges it again first.
+    // running (a writer that takes no lock, LockScanOptions::liveWriter): one may have started
+    // since the plan, so the family's adapter judges it again first.
     RepairResult sweepTmp(const RepairAction& a, const StateDir& dir, Applying& applying)
     {
         if (recogniseTmpName(QFileInfo(a.target).fileName()).ownerPid <= 0) {
