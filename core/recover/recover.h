@@ -17,7 +17,7 @@ struct RecoveredIndex
 {
     Family family {};
     QString stateDir;
-    QString indexPath; // where the tool reads it: <stateDir>/index.json or state.json
+    QString indexPath; // where the tool reads it: <stateDir>/<ToolIndex::fileName()>
     QByteArray document; // the recovered index, formatted as the tool writes it
     QString error; // non-empty: nothing could be recovered, and why
 
@@ -25,7 +25,7 @@ struct RecoveredIndex
     QStringList addedIds; // in `document` but not in the current index
     int keptFromIndex = 0; // entries whose record matched an existing entry (compactedInto etc. kept)
     QStringList droppedIds; // in the current index, but no valid record exists: left out
-    QStringList leftOutIds; // valid records that did not fit (codex: upstream's 50-job limit)
+    QStringList leftOutIds; // valid records that did not fit (the tool's own limit on entries)
     QStringList notes; // every decision worth knowing: duplicates, skipped files, limits
     struct Skipped
     {
@@ -38,8 +38,8 @@ struct RecoveredIndex
     QJsonObject toJson() const; // the summary, without `document`
 };
 
-// The family's index of stateDir rebuilt by its adapter's ToolIndex (trajectories: index.json of
-// the index era; codex: state.json); an error when the family keeps none.
+// The family's index of stateDir rebuilt by its adapter's ToolIndex; an error when the family keeps
+// none.
 RecoveredIndex recoverIndex(Family family, const QString& stateDir);
 
 // Which entries of the current index a repair changes; every other entry stays exactly as it is.

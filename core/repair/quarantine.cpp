@@ -5,8 +5,8 @@
 #include "proc/procfs.h"
 #include "proc/regularfile.h"
 #include "repairkind.h"
-#include "sources/codexsource.h"
 #include "sources/jsonfile.h"
+#include "sources/source.h"
 #include "testhook.h"
 
 #include <QCryptographicHash>
@@ -100,16 +100,20 @@ namespace {
         return true;
     }
 
-    // A removed session-dir file goes back only to a $TMPDIR/cxc-XXXXXX dir of ours (the manifest
-    // is a file anyone with write access could edit: its path is checked, never trusted).
-    // *unchanged: the file is there with the kept bytes (a repair stopped before removing it).
-    QString restoreRemoved(const QuarantineEntry& e, const UniqueFd& storedDir, const QByteArray& storedLeaf,
-        const QString& openError, bool* unchanged)
+    // A removed session-dir file goes back only to a session dir of ours, of the shape the family
+    // the manifest names keeps (SessionDirs; the manifest is a file anyone with write access could
+    // edit: its path is checked, never trusted). *unchanged: the file is there with the kept bytes
+    // (a repair stopped before removing it).
+    QString restoreRemoved(const QuarantineInfo& info, const QuarantineEntry& e, const UniqueFd& storedDir,
+        const QByteArray& storedLeaf, const QString& openError, bool* unchanged)
     {
+        const std::optional<Family> family = familyNamed(info.action.value(QStringLiteral("family")).toString());
+        const SessionDirs* dirs = family ? adapterFor(*family).sessionDirs() : nullptr;
         const QFileInfo target(e.path);
-        if (!CodexSource::isSessionDirPath(target.path()) || target.fileName().contains(QLatin1Char('/'))
+        if (!dirs || !dirs->isSessionDir(target.path()) || target.fileName().contains(QLatin1Char('/'))
             || target.fileName().startsWith(QLatin1Char('.')))
-            return QStringLiteral("not a codex session dir file; never written outside the state dir");
+            return QStringLiteral("not a %1 file; never written outside the state dir")
+                .arg(dirs ? dirs->noun() : QStringLiteral("session dir"));
         if (!storedDir.isValid())
             return openError;
         const std::optional<FileBytes> kept = readAt(storedDir.get(), storedLeaf);
@@ -580,7 +584,8 @@ UndoResult undoQuarantine(const QString& stateDirPath, const QString& id)
             = stateDir.openParent(e.aside ? e.stored : base + e.stored, &storedLeaf, false, &storedError);
         if (e.op == QuarantineEntry::Op::Removed) {
             bool unchanged = false;
-            if (const QString why = restoreRemoved(e, storedDir, storedLeaf, storedError, &unchanged); !why.isEmpty())
+            if (const QString why = restoreRemoved(info, e, storedDir, storedLeaf, storedError, &unchanged);
+                !why.isEmpty())
                 r.refused.append(QStringLiteral("%1: %2").arg(e.path, why));
             else if (unchanged)
                 r.unchanged.append(QStringLiteral("%1: still there, as it was").arg(e.path));

@@ -24,13 +24,13 @@ struct QuarantineEntry
         Moved, // the file itself was moved here; undo moves it back
         Replaced, // the file was rewritten; its old bytes are here; undo writes them back
         Cleared, // a stale lock removed by its own protocol; kept as evidence, never restored
-        Removed, // a file outside the state dir (a dead broker's $TMPDIR/cxc-* session dir) copied
+        Removed, // a file outside the state dir (in a dead daemon's session dir, SessionDirs) copied
                  // here, then removed there; `path` is absolute; undo writes it back
     };
     Op op = Op::Moved;
     QString path; // relative to the state dir
     QString stored; // relative to the quarantine dir, or to the state dir when `aside`
-    bool aside = false; // moved to the tool's own quarantine (trajectories invalid/), not ours
+    bool aside = false; // moved to the tool's own place (UnreadableRecords::asideDir), not ours
     bool directory = false;
     QByteArray sha256; // hex, of the bytes kept (files only)
     qint64 size = 0;

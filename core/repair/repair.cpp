@@ -10,8 +10,7 @@
 #include "proc/regularfile.h"
 #include "quarantine.h"
 #include "recover/recover.h"
-#include "sources/codexsource.h"
-#include "sources/jsonfile.h"
+#include "sources/source.h"
 #include "statedir.h"
 #include "terminate.h"
 
@@ -37,14 +36,7 @@ namespace {
 
     constexpr auto kLockTimeout = 10s;
     constexpr int kRewriteAttempts = 5; // compare-before-rename retries against lock-less writers
-    // trail writes records in place, non-atomically: a file that changed this recently may be
-    // half-written by a live writer, not invalid (docs/formats/trajectories.md), so it is not
-    // quarantined yet.
-    constexpr qint64 kSettleSecs = 10;
-    // A session dir holds broker.pid, broker.log and a socket; anything bigger is not one.
-    constexpr qint64 kMaxSessionFileBytes = 64 * 1024 * 1024;
     constexpr qint64 kMaxKeptLockBytes = 64 * 1024 * 1024; // a larger "lock" is no tool's: left alone
-    constexpr int kMaxSessionEntries = 64;
 
     // The index entry a finding is about: the one it names, or that of the job whose record it is.
     QString entryIdOf(const Finding& f, const Snapshot& s)
@@ -126,7 +118,7 @@ namespace {
                 r.skipped = e.skipped;
                 return r;
             }
-            // An empty or torn index may be one an in-place writer (0.4.x, codex) has just truncated
+            // An empty or torn index may be one a tool that writes it in place has just truncated
             // and is still writing through its open fd: what it writes next would land in the file
             // swapped out, so a file someone holds open is not replaced now.
             if (e.currentExists && (e.currentBytes.isEmpty() || a.replaceCorrupt)) {
@@ -173,122 +165,53 @@ namespace {
         return changedEveryTime(a);
     }
 
-    // codex: a queued/running job whose process is gone becomes failed, in state.json and its job
-    // file, with a message saying why (as PR #225 proposes upstream).
+    // A queued/running job whose process is gone is ended in the tool's job state: its adapter works
+    // the rewrite out (JobEnding) from the files as they are now, under the lock of the file the
+    // plan names; a tool that wrote the first file meanwhile means working it out again.
     RepairResult markFailed(const RepairAction& a, const StateDir& dir)
     {
         LockFile lock(a.target);
         if (!lock.lock(kLockTimeout))
             return outcome(a, RepairResult::Outcome::Skipped,
                 QStringLiteral("could not take %1: %2").arg(lock.lockPath(), lock.errorString()));
-        const QString jobPath = QDir(a.stateDir).filePath(QStringLiteral("jobs/%1.json").arg(a.jobId));
+        const SourceAdapter& adapter = adapterFor(a.family);
         for (int attempt = 1; attempt <= kRewriteAttempts; ++attempt) {
-            const JsonFile state = readJsonFile(a.target, CodexSource::kMaxStateBytes);
-            if (!state.ok())
-                return outcome(
-                    a, RepairResult::Outcome::Skipped, QStringLiteral("%1: %2").arg(a.target, state.problem));
-            QJsonArray jobs = state.object.value(QStringLiteral("jobs")).toArray();
-            qsizetype index = -1;
-            for (qsizetype i = 0; i < jobs.size(); ++i) {
-                if (jobs.at(i).toObject().value(QStringLiteral("id")).toString() == a.jobId)
-                    index = i;
-            }
-            if (index < 0)
+            const JobEnding e = adapter.endDeadJob(a.stateDir, a.target, a.jobId, a.pid);
+            if (!e.refusal.isEmpty() || e.files.isEmpty())
                 return outcome(a, RepairResult::Outcome::Skipped,
-                    QStringLiteral("job %1 is no longer in state.json").arg(a.jobId));
-            QJsonObject job = jobs.at(index).toObject();
-            const QString status = job.value(QStringLiteral("status")).toString();
-            if ((status != QLatin1String("queued") && status != QLatin1String("running"))
-                || job.value(QStringLiteral("pid")).toInteger(-1) != a.pid)
-                return outcome(a, RepairResult::Outcome::Skipped,
-                    QStringLiteral("job %1 is now '%2' with PID %3")
-                        .arg(a.jobId, status)
-                        .arg(job.value(QStringLiteral("pid")).toInteger(-1)));
-            const QDateTime started = QDateTime::fromString(
-                job.value(QStringLiteral("startedAt")).toString(job.value(QStringLiteral("createdAt")).toString()),
-                Qt::ISODateWithMs);
-            const WriterJudgement w = judgeWriter(inspectProcess(a.pid), started);
-            if (w.verdict != WriterVerdict::Dead && w.verdict != WriterVerdict::Reused)
-                return outcome(
-                    a, RepairResult::Outcome::Skipped, QStringLiteral("job %1's process: %2").arg(a.jobId, w.reason));
-
-            const QString now = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
-            const JsonFile jobFile = readJsonFile(jobPath, CodexSource::kMaxStateBytes);
-            const QString fileStatus = jobFile.object.value(QStringLiteral("status")).toString();
-            // The worker may have finished and written its job file, then died (or lost the
-            // state.json race, upstream #286) before state.json heard of it: the job file's end
-            // is the truth, and state.json is brought in line instead of calling the job failed.
-            const bool settled = jobFile.ok() && !fileStatus.isEmpty() && fileStatus != QLatin1String("queued")
-                && fileStatus != QLatin1String("running");
-            const QString message = settled
-                ? QStringLiteral("jobs/%1.json already says '%2' (its process %3 ended after writing it); "
-                                 "state.json now says so too")
-                      .arg(a.jobId, fileStatus)
-                      .arg(a.pid)
-                : QStringLiteral("Codex job ended unexpectedly (process %1 is not running: %2); marked "
-                                 "failed by Stateward.")
-                      .arg(a.pid)
-                      .arg(w.reason);
-            const auto failed = [&](QJsonObject o) {
-                o.insert(QStringLiteral("status"), QStringLiteral("failed"));
-                o.insert(QStringLiteral("phase"), QStringLiteral("failed"));
-                o.insert(QStringLiteral("pid"), QJsonValue::Null);
-                o.insert(QStringLiteral("completedAt"), now);
-                o.insert(QStringLiteral("errorMessage"), message);
-                return o;
-            };
-            if (settled) {
-                // The fields upstream's upsertJob gives a finished job (not result/rendered: those
-                // live in the job file only).
-                for (const char* key :
-                    { "status", "phase", "threadId", "turnId", "pid", "completedAt", "errorMessage", "cancelledAt" }) {
-                    const QString k = QLatin1String(key);
-                    if (jobFile.object.contains(k))
-                        job.insert(k, jobFile.object.value(k));
-                }
-            } else {
-                job = failed(job);
-            }
-            job.insert(QStringLiteral("updatedAt"), now);
-            jobs.replace(index, job);
-            QJsonObject next = state.object;
-            next.insert(QStringLiteral("jobs"), jobs);
-            const QByteArray stateBytes = toJsonText(next);
-            const bool writeJobFile = jobFile.ok() && !settled;
-            const QByteArray jobBytes = writeJobFile ? toJsonText(failed(jobFile.object)) : QByteArray();
-
+                    e.refusal.isEmpty() ? QStringLiteral("nothing left to change") : e.refusal);
             Quarantine q(dir, a.id, a.toJson());
             QString error;
-            const QString jobRelative = QStringLiteral("jobs/%1.json").arg(a.jobId);
-            if (!q.keepReplaced(QStringLiteral("state.json"), state.bytes, state.stamp, stateBytes, &error)
-                || (writeJobFile && !q.keepReplaced(jobRelative, jobFile.bytes, jobFile.stamp, jobBytes, &error))) {
+            bool kept = true;
+            for (const FileRewrite& f : e.files)
+                kept = kept && q.keepReplaced(f.relative, f.bytes, f.stamp, f.written, &error);
+            if (!kept) {
                 q.discardCopies(); // nothing was changed: keep no half of it
                 return outcome(a, RepairResult::Outcome::Failed,
                     QStringLiteral("cannot keep the previous version: %1").arg(q.isValid() ? error : q.error()));
             }
+            const FileRewrite& first = e.files.constFirst();
             AtomicWriteOptions options;
-            options.expected = state.stamp;
-            const AtomicWriteResult ws = atomicWrite(a.target, stateBytes, options);
-            if (ws.changedMeanwhile) {
+            options.expected = first.stamp;
+            const AtomicWriteResult w = atomicWrite(first.path, first.written, options);
+            if (w.changedMeanwhile) {
                 q.discardCopies();
                 continue;
             }
-            if (!ws.ok) {
+            if (!w.ok) {
                 q.discardCopies();
-                return outcome(a, RepairResult::Outcome::Failed, ws.error);
+                return outcome(a, RepairResult::Outcome::Failed, w.error);
             }
-            RepairResult r = outcome(a, RepairResult::Outcome::Applied,
-                settled ? QStringLiteral("job %1 is '%2' in state.json, as its job file says").arg(a.jobId, fileStatus)
-                        : QStringLiteral("job %1 marked failed in state.json").arg(a.jobId));
-            if (writeJobFile) {
-                options.expected = jobFile.stamp;
-                const AtomicWriteResult wj = atomicWrite(jobPath, jobBytes, options);
-                r.detail += wj.ok ? QStringLiteral(" and %1").arg(jobRelative)
-                                  : QStringLiteral("; %1 left as it is: %2").arg(jobRelative, wj.error);
+            RepairResult r = outcome(a, RepairResult::Outcome::Applied, e.done);
+            for (const FileRewrite& f : e.files.sliced(1)) {
+                options.expected = f.stamp;
+                const AtomicWriteResult wf = atomicWrite(f.path, f.written, options);
+                r.detail += wf.ok ? QStringLiteral(" and %1").arg(f.relative)
+                                  : QStringLiteral("; %1 left as it is: %2").arg(f.relative, wf.error);
             }
             r.detail += uncommitted(q);
             r.quarantineId = q.id();
-            r.applied = { message };
+            r.applied = e.applied;
             return r;
         }
         return changedEveryTime(a);
@@ -389,7 +312,7 @@ namespace {
     // family's adapter scans the state dir again, under the file's lock.
     RepairResult removeStateFile(const RepairAction& a, const StateDir& dir)
     {
-        LockFile lock(a.target); // gstack's browse.json.lock reads our PID line as its holder
+        LockFile lock(a.target); // its tool sees a live holder in our PID line (docs/formats/gstack.md)
         if (!lock.lock(kLockTimeout))
             return outcome(a, RepairResult::Outcome::Skipped,
                 QStringLiteral("could not take %1: %2").arg(lock.lockPath(), lock.errorString()));
@@ -404,32 +327,44 @@ namespace {
         return moveToQuarantine(a, dir, nullptr);
     }
 
-    // A trajectory file trail cannot read goes to the tool's own invalid/<path> (as 0.5.8's
-    // `trail doctor --quarantine` does), recorded in a quarantine manifest so Undo brings it back.
+    // Why the family keeps no place of its own for records it cannot read, or empty.
+    QString noAsideDir(const SourceAdapter& adapter, const std::optional<UnreadableRecords>& rule)
+    {
+        return rule ? QString()
+                    : QStringLiteral("%1 keeps no place for records it cannot read; never touched").arg(adapter.name());
+    }
+
+    // A record its tool cannot read goes to the tool's own place for them (the adapter's
+    // UnreadableRecords), recorded in a quarantine manifest so Undo brings it back.
     RepairResult quarantineInvalid(const RepairAction& a, const StateDir& dir, const OpenFileTable& openFiles)
     {
         const std::optional<QString> relative = dir.relativePath(a.target);
         if (!relative || !a.expected)
             return outcome(
                 a, RepairResult::Outcome::Failed, QStringLiteral("%1 is outside the state dir").arg(a.target));
+        const SourceAdapter& adapter = adapterFor(a.family);
+        const std::optional<UnreadableRecords> rule = adapter.unreadableRecords();
+        if (const QString why = noAsideDir(adapter, rule); !why.isEmpty())
+            return outcome(a, RepairResult::Outcome::Skipped, QStringLiteral("%1: %2").arg(a.target, why));
         if (const QList<qint64> holders = openFiles.holders(a.expected->key); !holders.isEmpty())
             return outcome(a, RepairResult::Outcome::Skipped,
                 QStringLiteral("%1 is open by PID %2 now: a writer may be in the middle of it")
                     .arg(a.target)
                     .arg(holders.first()));
         const qint64 age = (QDateTime::currentMSecsSinceEpoch() * 1000000 - a.expected->mtimeNs) / 1000000000;
-        if (age < kSettleSecs)
+        if (age < rule->settleSecs)
             return outcome(a, RepairResult::Outcome::Skipped,
-                QStringLiteral("%1 changed %2 s ago (under %3 s): trail writes records in place, so it may be "
-                               "half-written by a live writer; left alone for now")
+                (QStringLiteral("%1 changed %2 s ago (under %3 s): ") + rule->writer
+                    + QStringLiteral(" writes records in place, so it may be half-written by a live writer; left "
+                                     "alone for now"))
                     .arg(a.target)
                     .arg(age)
-                    .arg(kSettleSecs));
+                    .arg(rule->settleSecs));
         Quarantine q(dir, a.id, a.toJson());
         QString error;
         if (!q.isValid())
             return outcome(a, RepairResult::Outcome::Failed, q.error());
-        if (!q.moveAside(*relative, QStringLiteral("invalid/") + *relative, *a.expected, &error)) {
+        if (!q.moveAside(*relative, rule->asideDir + QLatin1Char('/') + *relative, *a.expected, &error)) {
             const RepairResult::Outcome o
                 = q.recordFailed() ? RepairResult::Outcome::Failed : RepairResult::Outcome::Skipped;
             q.commit(&error);
@@ -442,15 +377,21 @@ namespace {
         return r;
     }
 
-    // Empties and removes one $TMPDIR/cxc-XXXXXX dir of ours that no live broker uses: every file is
-    // first copied into the quarantine (sockets cannot be kept; they are listed), through a dir fd
-    // opened with O_NOFOLLOW. Returns why not, or empty; `done` lists each step. A dir another
-    // workspace's broker.json names is that workspace's: never swept by stateDir's repair.
-    QString cleanSessionDir(const QString& path, const QString& stateDir, Quarantine& q, QStringList* done)
+    // Empties and removes one session dir of ours (SessionDirs: the family's adapter says what one
+    // is) that no live daemon uses: every file is first copied into the quarantine (sockets cannot be
+    // kept; they are listed), through a dir fd opened with O_NOFOLLOW. Returns why not, or empty;
+    // `done` lists each step. A dir another workspace's state names is that workspace's: never swept
+    // by stateDir's repair.
+    QString cleanSessionDir(
+        const QString& path, Family family, const QString& stateDir, Quarantine& q, QStringList* done)
     {
-        if (!CodexSource::isSessionDirPath(path))
-            return QStringLiteral("%1 is not a $TMPDIR/cxc-XXXXXX session dir; never touched").arg(path);
-        if (const QStringList by = CodexSource::sessionDirNamedElsewhere(path, stateDir); !by.isEmpty())
+        const SourceAdapter& adapter = adapterFor(family);
+        const SessionDirs* dirs = adapter.sessionDirs();
+        if (!dirs)
+            return QStringLiteral("%1: %2 keeps no session dirs; never touched").arg(path, adapter.name());
+        if (!dirs->isSessionDir(path))
+            return QStringLiteral("%1 is not a %2; never touched").arg(path, dirs->shape());
+        if (const QStringList by = dirs->namedElsewhere(path, stateDir); !by.isEmpty())
             return QStringLiteral("%1 is named by %2: it belongs to that workspace; left alone")
                 .arg(path, by.join(QStringLiteral(", ")));
         const QFileInfo info(path);
@@ -469,12 +410,9 @@ namespace {
         }
         if (::fstat(fd.get(), &st) != 0 || st.st_uid != ::geteuid())
             return QStringLiteral("%1 belongs to uid %2, not to us; never touched").arg(path).arg(st.st_uid);
-        ScanContext context; // a broker started in it since the scan makes it live again
-        for (const ProcessInfo& p : context.processes()) {
-            if (looksLikeCodexBroker(p) && p.isAlive()
-                && QFileInfo(argumentAfter(p.argv, u"--pid-file")).absolutePath() == path)
-                return QStringLiteral("%1 is used by live broker PID %2 now; kept").arg(path).arg(p.pid);
-        }
+        // A daemon started in it since the scan makes it live again.
+        if (const qint64 pid = dirs->usedBy(path); pid > 0)
+            return QStringLiteral("%1 is used by live broker PID %2 now; kept").arg(path).arg(pid);
         // Collect first, change nothing until every entry is known to be one we can keep or explain.
         struct Item
         {
@@ -492,17 +430,17 @@ namespace {
             if (entry == "." || entry == "..")
                 continue;
             Item item { entry, {}, {} };
-            if (items.size() >= kMaxSessionEntries || ::fstatat(fd.get(), e->d_name, &item.st, AT_SYMLINK_NOFOLLOW) != 0
-                || S_ISDIR(item.st.st_mode) || (S_ISREG(item.st.st_mode) && item.st.st_size > kMaxSessionFileBytes)) {
+            if (items.size() >= dirs->maxEntries() || ::fstatat(fd.get(), e->d_name, &item.st, AT_SYMLINK_NOFOLLOW) != 0
+                || S_ISDIR(item.st.st_mode) || (S_ISREG(item.st.st_mode) && item.st.st_size > dirs->maxFileBytes())) {
                 refusal = QStringLiteral("%1 holds %2, which no broker session dir does; left alone")
                               .arg(path,
-                                  items.size() >= kMaxSessionEntries
-                                      ? QStringLiteral("over %1 entries").arg(kMaxSessionEntries)
+                                  items.size() >= dirs->maxEntries()
+                                      ? QStringLiteral("over %1 entries").arg(dirs->maxEntries())
                                       : QString::fromUtf8(entry));
                 break;
             }
             if (S_ISREG(item.st.st_mode)) {
-                RegularFile file = readRegularFile(fd.get(), e->d_name, kMaxSessionFileBytes);
+                RegularFile file = readRegularFile(fd.get(), e->d_name, dirs->maxFileBytes());
                 if (!file.ok()) {
                     refusal = QStringLiteral("%1/%2 cannot be read: %3")
                                   .arg(path, QString::fromUtf8(entry),
@@ -549,7 +487,7 @@ namespace {
         if (!q.isValid())
             return outcome(a, RepairResult::Outcome::Failed, q.error());
         QStringList done;
-        const QString why = cleanSessionDir(a.sessionDir, a.stateDir, q, &done);
+        const QString why = cleanSessionDir(a.sessionDir, a.family, a.stateDir, q, &done);
         QString error;
         q.commit(&error);
         RepairResult r = outcome(a, why.isEmpty() ? RepairResult::Outcome::Applied : RepairResult::Outcome::Skipped,
@@ -563,8 +501,8 @@ namespace {
     // docs/architecture.md, Safety rules: an orphan broker/daemon is signalled only after
     // terminateVerified has checked, on the live process, that it is ours, not us or an ancestor,
     // the same process the scan saw (start ticks), still of the family's shape for this state dir,
-    // still not the one the state file names and (codex) still at the endpoint and session dir
-    // planned. Then its session dir goes.
+    // still not the one the state file names and still at the endpoint and session dir planned
+    // (the adapter's orphanMismatch). Then its session dir goes.
     RepairResult terminateOrphan(const RepairAction& a, const StateDir& dir)
     {
         TerminateRequest request;
@@ -597,7 +535,7 @@ namespace {
             return r;
         Quarantine q(dir, a.id, a.toJson());
         QStringList done;
-        const QString why = q.isValid() ? cleanSessionDir(a.sessionDir, a.stateDir, q, &done) : q.error();
+        const QString why = q.isValid() ? cleanSessionDir(a.sessionDir, a.family, a.stateDir, q, &done) : q.error();
         QString error;
         q.commit(&error);
         r.applied += done;
@@ -621,8 +559,8 @@ namespace {
     };
 
     // A tmp file whose name carries no PID was judged orphaned by its age and by no writer of it
-    // running (codegraph's native engine writes changes.journal.tmp without any lock): one may have
-    // started since the plan, so the family's adapter judges it again first.
+    // running (a writer that takes no lock, LockScanOptions::liveWriter): one may have started
+    // since the plan, so the family's adapter judges it again first.
     RepairResult sweepTmp(const RepairAction& a, const StateDir& dir, Applying& applying)
     {
         if (recogniseTmpName(QFileInfo(a.target).fileName()).ownerPid <= 0) {
@@ -830,7 +768,7 @@ RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QList<RepairKind>
     const auto wanted = [&](RepairKind kind) {
         return kinds.isEmpty() ? safetyOf(kind) == RepairSafety::Safe : kinds.contains(kind);
     };
-    QSet<QString> sessionDirs; // every codex snapshot lists the same unused $TMPDIR dirs: plan each once
+    QSet<QString> sessionDirs; // a family's snapshots may each list the same unused session dirs: plan each once
     for (const Snapshot& s : snapshots) {
         const StateDir dir(s.stateDir);
         RepairAction index; // every index kind for this state dir, in one rewrite
@@ -912,14 +850,21 @@ RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QList<RepairKind>
                     }
                     a.target = f.target.path;
                     a.sessionDir = f.target.path;
-                    a.summary = QStringLiteral("remove the unused codex session dir %1 (its files kept in the "
-                                               "quarantine)")
-                                    .arg(a.target);
+                    const SessionDirs* dirs = adapterFor(s.family).sessionDirs();
+                    a.summary = QStringLiteral("remove the unused %1 %2 (its files kept in the quarantine)")
+                                    .arg(dirs ? dirs->noun() : QStringLiteral("session dir"), a.target);
                 } else {
                     a.target = f.target.path;
                     const std::optional<QString> relative = dir.relativePath(a.target, &why);
                     if (!relative) {
                         plan.notes.append(QStringLiteral("%1: never touched: %2").arg(f.subject, why));
+                        continue;
+                    }
+                    const SourceAdapter& adapter = adapterFor(s.family);
+                    const std::optional<UnreadableRecords> rule = adapter.unreadableRecords();
+                    if (const QString no = noAsideDir(adapter, rule);
+                        kind == RepairKind::QuarantineInvalid && !no.isEmpty()) {
+                        plan.notes.append(QStringLiteral("%1: %2").arg(f.subject, no));
                         continue;
                     }
                     a.expected = dir.stamp(*relative);
@@ -931,7 +876,7 @@ RepairPlan planRepairs(const QList<Snapshot>& snapshots, const QList<RepairKind>
                         ? QStringLiteral("clear the stale lock %1").arg(a.target)
                         : kind == RepairKind::QuarantineInvalid
                         ? QStringLiteral("move %1 to %2")
-                              .arg(a.target, dir.absolutePath(QStringLiteral("invalid/") + *relative))
+                              .arg(a.target, dir.absolutePath(rule->asideDir + QLatin1Char('/') + *relative))
                         : QStringLiteral("move %1 to the quarantine").arg(a.target);
                 }
                 a.effects = { f.summary };

@@ -36,8 +36,8 @@ struct RepairAction
     QString jobId; // mark-failed
     qint64 pid = -1; // mark-failed: the dead job PID; terminate-orphan: the orphan
     qint64 startTicks = -1; // terminate-orphan: the orphan must still have exactly this start time
-    QString endpoint; // terminate-orphan (codex): the orphan's --endpoint, checked again on the live process
-    QString sessionDir; // terminate-orphan (codex) and remove-session-dir: the $TMPDIR/cxc-* dir
+    QString endpoint; // terminate-orphan: the orphan's endpoint, where its tool names one; checked again live
+    QString sessionDir; // terminate-orphan and remove-session-dir: a daemon's session dir (SessionDirs)
     QJsonObject toJson() const;
 };
 

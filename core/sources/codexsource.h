@@ -22,6 +22,10 @@ public:
     QString daemonNoun() const override { return QStringLiteral("codex broker"); }
     // orphanBrokerMismatch, and still at the endpoint and in the session dir the scan saw.
     QString orphanMismatch(const ProcessInfo& live, const QString& stateDir, const Broker& seen) const override;
+    // state.json and jobs/<id>.json (codexrepair.cpp).
+    JobEnding endDeadJob(
+        const QString& stateDir, const QString& index, const QString& jobId, qint64 pid) const override;
+    const SessionDirs* sessionDirs() const override; // $TMPDIR/cxc-XXXXXX (codexrepair.cpp)
 
     // "<slug>-<hash>" exactly as upstream's resolveStateDir names it (git toplevel, else ws).
     static QString stateDirName(const QString& workspace);

@@ -95,6 +95,13 @@ QString SourceAdapter::orphanMismatch(const ProcessInfo&, const QString&, const 
     return QStringLiteral("%1 runs no daemon").arg(name());
 }
 
+JobEnding SourceAdapter::endDeadJob(const QString&, const QString&, const QString&, qint64) const
+{
+    JobEnding e;
+    e.refusal = QStringLiteral("%1 keeps no jobs").arg(name());
+    return e;
+}
+
 void SourceAdapter::groupProblems(ProblemBuilder&) const
 { }
 

@@ -3,6 +3,7 @@
 
 #include "lock/lockjudge.h"
 #include "problem/problem.h"
+#include "proc/filekey.h"
 #include "registry.h"
 #include "snapshot/snapshot.h"
 
@@ -105,6 +106,62 @@ public:
         const RecoveredIndex& recovered, const IndexEdit& edit) const = 0;
 };
 
+// One file a repair rewrites, as its adapter worked it out from what the file holds now.
+struct FileRewrite
+{
+    QString path; // absolute: where it is written
+    QString relative; // in the state dir: as the quarantine records it
+    QByteArray bytes; // what it holds now: kept in the quarantine
+    FileStamp stamp; // of those bytes: it is replaced only while it is still exactly them
+    QByteArray written; // what replaces them
+};
+
+// How the adapter ends, in the tool's own job state, a job whose process is gone (mark-failed):
+// worked out again at the moment of acting, from the files as they are then. repair.cpp does the
+// rest, the same for every tool: the lock, the quarantine, compare-before-rename.
+struct JobEnding
+{
+    QString refusal; // why nothing is to change (the job is no longer the one planned), or empty
+    // The files to rewrite: the first under compare-before-rename (when a tool wrote it meanwhile,
+    // the ending is worked out again); each other one after it, as it can.
+    QList<FileRewrite> files;
+    QString done; // what the result says was done
+    QStringList applied; // the result's per-entry changes
+};
+
+// Where a tool keeps the records it cannot read (quarantine-invalid moves one there, as the tool's
+// own doctor would), and how long after its last change such a record may still be one a live
+// writer is in the middle of.
+struct UnreadableRecords
+{
+    QString asideDir; // in the state dir: the record at <path> goes to <asideDir>/<path>
+    qint64 settleSecs = 0; // a record changed more recently is left alone for now
+    QString writer; // who writes the records in place, as the refusal names it
+};
+
+// The scratch dirs a tool's daemon keeps outside the state dir (codex's $TMPDIR/cxc-XXXXXX broker
+// session dirs), left behind when a daemon dies. repair.cpp empties and removes one (remove-session-dir,
+// terminate-orphan) through a dir fd, every file kept in the quarantine, and undo writes a kept file
+// back only into one of this shape: the same for every tool, asking this for what is the tool's.
+class SessionDirs
+{
+public:
+    virtual ~SessionDirs() = default;
+    virtual QString noun() const = 0; // as a plan names one: "codex session dir"
+    virtual QString shape() const = 0; // as a refusal names what a path is not: "$TMPDIR/cxc-XXXXXX session dir"
+    // Whether `path` has a session dir's shape (by its path only: the manifest undo follows is
+    // checked, never trusted).
+    virtual bool isSessionDir(const QString& path) const = 0;
+    // The state files of state dirs other than stateDir that name `path`: a session dir named there
+    // belongs to that workspace, never swept by stateDir's repair.
+    virtual QStringList namedElsewhere(const QString& path, const QString& stateDir) const = 0;
+    // The PID of a live daemon using `path` now (one started in it since the scan), or -1.
+    virtual qint64 usedBy(const QString& path) const = 0;
+    // What one holds at most: a dir with more entries, or a bigger file, is not one.
+    virtual int maxEntries() const = 0;
+    virtual qint64 maxFileBytes() const = 0;
+};
+
 // The last scan of a state dir, for a scan after events (WatchHub): its snapshot, the tree it was
 // made from, and the token of what the adapter kept of it in its cache (0: nothing).
 struct PreviousScan
@@ -160,6 +217,15 @@ public:
     // ours, of the tool's shape, serving this state dir and named by no state file; else why not.
     // Asked again on the live process right before the terminate-orphan repair signals it.
     virtual QString orphanMismatch(const ProcessInfo& live, const QString& stateDir, const Broker& seen) const;
+
+    // Ends job `jobId` of stateDir, whose process `pid` the scan found gone, in the tool's job
+    // state (mark-failed): `index` is the file the plan names, whose lock the caller holds. Asked
+    // again on each attempt. By default a refusal: the tool keeps no jobs.
+    virtual JobEnding endDeadJob(const QString& stateDir, const QString& index, const QString& jobId, qint64 pid) const;
+    // The session dirs the tool's daemon keeps; null (the default) when it keeps none.
+    virtual const SessionDirs* sessionDirs() const { return nullptr; }
+    // Where the tool keeps records it cannot read; none (the default) when it keeps no such place.
+    virtual std::optional<UnreadableRecords> unreadableRecords() const { return std::nullopt; }
 
     // The snapshot's findings grouped by cause and worded for a person, worst first (problemsOf()
     // calls this; docs/problems.md). groupProblems() words the tool's own findings first; the

@@ -37,6 +37,13 @@ public:
     std::unique_ptr<AdapterCache> newCache() const override; // a TrajectoryRecordCache
     const ToolIndex* index() const override; // index.json of the index era
     QStringList rewrittenInPlace(const Snapshot& snapshot) const override; // and active records
+    // invalid/<path>, where 0.5.8's `trail doctor --quarantine` moves them. trail writes records in
+    // place, non-atomically: one changed within 10 s may be half-written by a live writer, not
+    // invalid (docs/formats/trajectories.md).
+    std::optional<UnreadableRecords> unreadableRecords() const override
+    {
+        return UnreadableRecords { QStringLiteral("invalid"), 10, QStringLiteral("trail") };
+    }
 
     static constexpr qint64 kMaxRecordBytes = 64 * 1024 * 1024;
 

@@ -5,6 +5,7 @@
 #include "childprocess.h"
 #include "demoworkspace.h"
 #include "exportdialog.h"
+#include "livedemo.h"
 #include "mainwindow.h"
 #include "models/filterproxy.h"
 #include "models/keyedmodel.h"
@@ -79,26 +80,6 @@ QList<RepairResult> repairThroughDialog(MainWindow& window, const char* action, 
     dialog->accept();
     return results;
 }
-
-// The demo with its own $TMPDIR (its cxc-* dirs and codex state are the test's alone), stopped
-// and the environment restored however the test ends.
-struct LiveDemo
-{
-    QTemporaryDir tmp;
-    DemoWorkspace demo;
-    QString error;
-    bool start()
-    {
-        qputenv("TMPDIR", tmp.path().toLocal8Bit());
-        demo.setStandInProgram(ChildProcess::binary("stateward"));
-        return demo.create(&error);
-    }
-    ~LiveDemo()
-    {
-        demo.shutdown();
-        qunsetenv("TMPDIR");
-    }
-};
 
 // Every notification the window sends, kept for the test to read.
 struct RecordingNotifier : Notifier

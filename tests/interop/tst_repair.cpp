@@ -9,6 +9,7 @@
 #include "repair/quarantine.h"
 #include "repair/repair.h"
 #include "sources/codexsource.h"
+#include "sources/jsonfile.h"
 #include "sources/source.h"
 #include "testfiles.h"
 #include "trajectorytools.h"
@@ -19,11 +20,13 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 
 #include <csignal>
+#include <functional>
 #include <sys/stat.h>
 
 using namespace Stateward;
@@ -361,6 +364,15 @@ private slots:
 
         const RepairPlan plan = planFor(ws.path(), { RepairKind::QuarantineInvalid });
         QCOMPARE(plan.actions.size(), 2);
+        QStringList summaries;
+        for (const RepairAction& a : plan.actions)
+            summaries.append(a.summary);
+        summaries.sort();
+        const QString stateDir = plan.actions.first().stateDir;
+        QCOMPARE(summaries,
+            QStringList(
+                { QStringLiteral("move %1/active/traj_bad.json to %1/invalid/active/traj_bad.json").arg(stateDir),
+                    QStringLiteral("move %1/active/traj_new.json to %1/invalid/active/traj_new.json").arg(stateDir) }));
         QList<RepairResult> results = applyPlan(plan);
         QStringList outcomes;
         for (const RepairResult& r : results)
@@ -372,10 +384,19 @@ private slots:
         QCOMPARE(readAll(root.filePath(QStringLiteral("invalid/active/traj_bad.json.1"))), torn);
         QVERIFY(QFileInfo::exists(root.filePath(QStringLiteral("active/traj_new.json"))));
         for (const RepairResult& r : results) {
-            if (r.outcome == RepairResult::Outcome::Skipped)
+            if (r.outcome == RepairResult::Outcome::Skipped) {
                 QVERIFY2(r.detail.contains(QLatin1String("half-written")), qPrintable(r.detail));
-            else
+                // Its age aside (0 s, or 1 s on a slow run), word for word.
+                static const QRegularExpression settling(
+                    QStringLiteral("^%1/active/traj_new\\.json changed \\d+ s ago \\(under 10 s\\): trail writes "
+                                   "records in place, so it may be half-written by a live writer; left alone for now$")
+                        .arg(QRegularExpression::escape(stateDir)));
+                QVERIFY2(settling.match(r.detail).hasMatch(), qPrintable(r.detail));
+            } else {
+                QCOMPARE(r.detail,
+                    QStringLiteral("%1/active/traj_bad.json moved to %1/invalid/active/traj_bad.json.1").arg(stateDir));
                 QVERIFY(undoQuarantine(root.path(), r.quarantineId).ok);
+            }
         }
         QMap<QString, QByteArray> after = treeContents(root.path());
         after.removeIf([](const auto& it) { return it.key().startsWith(QLatin1String(".stateward")); });
@@ -529,6 +550,273 @@ private slots:
         QCOMPARE(entry.value(QStringLiteral("completedAt")).toString(), QStringLiteral("2026-11-23T10:00:00.000Z"));
         QVERIFY(!entry.contains(QStringLiteral("rendered")));
         QVERIFY(planFor(ws.path(), { RepairKind::MarkFailed }).actions.isEmpty());
+    }
+
+    // mark-failed exactly as it words and writes it: the plan, each refusal when the job changed
+    // since the plan (nothing written), the result, both files byte for byte (their times aside)
+    // and what the quarantine keeps. A job file with an end already written wins; one that is
+    // missing is not made.
+    void codexMarkFailedExactly()
+    {
+        QTemporaryDir ws;
+        const QString dir = makeCodexState(
+            ws.path(), { QStringLiteral("--jobs"), QStringLiteral("0"), QStringLiteral("--dead-running") });
+        QVERIFY(!dir.isEmpty());
+        RepairPlan plan = planFor(ws.path(), { RepairKind::MarkFailed });
+        QCOMPARE(plan.actions.size(), 1);
+        const RepairAction a = plan.actions.first();
+        const QString statePath = QDir(a.stateDir).filePath(QStringLiteral("state.json"));
+        const QString jobRelative = QStringLiteral("jobs/%1.json").arg(a.jobId);
+        const QString jobPath = QDir(a.stateDir).filePath(jobRelative);
+        QCOMPARE(a.target, statePath);
+        QCOMPARE(a.id, QStringLiteral("mark-failed:%1#%2").arg(statePath, a.jobId));
+        QCOMPARE(a.summary, QStringLiteral("mark job %1 failed (its process %2 is gone)").arg(a.jobId).arg(a.pid));
+        QVERIFY(a.pid > 0);
+        const QByteArray stateBefore = readAll(statePath);
+        const QByteArray jobBefore = readAll(jobPath);
+        QVERIFY(!jobBefore.isEmpty());
+
+        const auto refused = [&](const std::function<void(QJsonObject & job, QJsonArray & jobs)>& change) {
+            QJsonObject state = QJsonDocument::fromJson(stateBefore).object();
+            QJsonArray jobs = state.value(QStringLiteral("jobs")).toArray();
+            QJsonObject job = jobs.first().toObject();
+            change(job, jobs);
+            if (!jobs.isEmpty())
+                jobs.replace(0, job);
+            state.insert(QStringLiteral("jobs"), jobs);
+            const QByteArray edited = QJsonDocument(state).toJson();
+            writeFile(statePath, edited);
+            const QList<RepairResult> results = applyPlan(plan);
+            [&] {
+                QCOMPARE(readAll(statePath), edited);
+                QCOMPARE(readAll(jobPath), jobBefore);
+            }();
+            writeFile(statePath, stateBefore);
+            return results.first();
+        };
+        RepairResult r = refused([](QJsonObject&, QJsonArray& jobs) { jobs.removeFirst(); });
+        QCOMPARE(r.outcome, RepairResult::Outcome::Skipped);
+        QCOMPARE(r.detail, QStringLiteral("job %1 is no longer in state.json").arg(a.jobId));
+        r = refused([](QJsonObject& job, QJsonArray&) {
+            job.insert(QStringLiteral("status"), QStringLiteral("completed"));
+            job.insert(QStringLiteral("pid"), QJsonValue::Null);
+        });
+        QCOMPARE(r.outcome, RepairResult::Outcome::Skipped);
+        QCOMPARE(r.detail, QStringLiteral("job %1 is now 'completed' with PID -1").arg(a.jobId));
+        r = refused([&](QJsonObject& job, QJsonArray&) { job.insert(QStringLiteral("pid"), a.pid + 1); });
+        QCOMPARE(r.outcome, RepairResult::Outcome::Skipped);
+        QCOMPARE(r.detail, QStringLiteral("job %1 is now 'running' with PID %2").arg(a.jobId).arg(a.pid + 1));
+        writeFile(statePath, "{");
+        r = applyPlan(plan).first();
+        QCOMPARE(r.outcome, RepairResult::Outcome::Skipped);
+        QVERIFY2(r.detail.startsWith(statePath + QLatin1String(": JSON error")), qPrintable(r.detail));
+        QCOMPARE(readAll(statePath), QByteArray("{"));
+        writeFile(statePath, stateBefore);
+
+        r = applyPlan(plan).first();
+        QCOMPARE(r.outcome, RepairResult::Outcome::Applied);
+        QCOMPARE(r.detail, QStringLiteral("job %1 marked failed in state.json and %2").arg(a.jobId, jobRelative));
+        QVERIFY(r.skipped.isEmpty());
+        QCOMPARE(r.applied.size(), 1);
+        const QString message = r.applied.first();
+        QVERIFY2(
+            message.startsWith(QStringLiteral("Codex job ended unexpectedly (process %1 is not running: ").arg(a.pid))
+                && message.endsWith(QLatin1String("); marked failed by Stateward.")),
+            qPrintable(message));
+        // Both files: what they held with the job failed, in the same shape and key order.
+        const QJsonObject written = QJsonDocument::fromJson(readAll(statePath)).object();
+        const QString now = written.value(QStringLiteral("jobs"))
+                                .toArray()
+                                .first()
+                                .toObject()
+                                .value(QStringLiteral("updatedAt"))
+                                .toString();
+        QVERIFY(QDateTime::fromString(now, Qt::ISODateWithMs).isValid());
+        const auto failed = [&](QJsonObject o) {
+            o.insert(QStringLiteral("status"), QStringLiteral("failed"));
+            o.insert(QStringLiteral("phase"), QStringLiteral("failed"));
+            o.insert(QStringLiteral("pid"), QJsonValue::Null);
+            o.insert(QStringLiteral("completedAt"), now);
+            o.insert(QStringLiteral("errorMessage"), message);
+            return o;
+        };
+        QJsonObject expected = QJsonDocument::fromJson(stateBefore).object();
+        QJsonArray jobs = expected.value(QStringLiteral("jobs")).toArray();
+        QJsonObject entry = failed(jobs.first().toObject());
+        entry.insert(QStringLiteral("updatedAt"), now);
+        jobs.replace(0, entry);
+        expected.insert(QStringLiteral("jobs"), jobs);
+        QCOMPARE(readAll(statePath), toJsonText(expected));
+        QCOMPARE(readAll(jobPath), toJsonText(failed(QJsonDocument::fromJson(jobBefore).object())));
+        QList<QuarantineInfo> kept = listQuarantines(a.stateDir);
+        QCOMPARE(kept.size(), 1);
+        QCOMPARE(kept.first().id, r.quarantineId);
+        QCOMPARE(kept.first().entries.size(), 2);
+        QCOMPARE(kept.first().entries.at(0).path, QStringLiteral("state.json"));
+        QCOMPARE(kept.first().entries.at(1).path, jobRelative);
+        for (const QuarantineEntry& e : kept.first().entries)
+            QCOMPARE(e.op, QuarantineEntry::Op::Replaced);
+        QVERIFY(undoQuarantine(a.stateDir, r.quarantineId).ok);
+        QCOMPARE(readAll(statePath), stateBefore);
+        QCOMPARE(readAll(jobPath), jobBefore);
+
+        // No job file: state.json alone.
+        QVERIFY(QFile::remove(jobPath));
+        r = applyPlan(plan).first();
+        QCOMPARE(r.outcome, RepairResult::Outcome::Applied);
+        QCOMPARE(r.detail, QStringLiteral("job %1 marked failed in state.json").arg(a.jobId));
+        QVERIFY(!QFileInfo::exists(jobPath));
+        kept = listQuarantines(a.stateDir);
+        for (const QuarantineInfo& q : std::as_const(kept)) {
+            if (q.id == r.quarantineId) {
+                QCOMPARE(q.entries.size(), 1);
+                QCOMPARE(q.entries.first().path, QStringLiteral("state.json"));
+            }
+        }
+        QVERIFY(undoQuarantine(a.stateDir, r.quarantineId).ok);
+        QCOMPARE(readAll(statePath), stateBefore);
+
+        // The job file already says how the job ended: state.json takes its end fields, nothing else.
+        QJsonObject finished = QJsonDocument::fromJson(jobBefore).object();
+        finished.insert(QStringLiteral("status"), QStringLiteral("cancelled"));
+        finished.insert(QStringLiteral("phase"), QStringLiteral("cancelled"));
+        finished.insert(QStringLiteral("pid"), QJsonValue::Null);
+        finished.insert(QStringLiteral("completedAt"), QStringLiteral("2026-11-23T10:00:00.000Z"));
+        finished.insert(QStringLiteral("cancelledAt"), QStringLiteral("2026-11-23T10:00:00.000Z"));
+        finished.insert(QStringLiteral("threadId"), QStringLiteral("thr_1"));
+        finished.insert(QStringLiteral("rendered"), QStringLiteral("Stopped."));
+        const QByteArray finishedBytes = QJsonDocument(finished).toJson();
+        writeFile(jobPath, finishedBytes);
+        r = applyPlan(plan).first();
+        QCOMPARE(r.outcome, RepairResult::Outcome::Applied);
+        QCOMPARE(r.detail, QStringLiteral("job %1 is 'cancelled' in state.json, as its job file says").arg(a.jobId));
+        QCOMPARE(r.applied,
+            QStringList { QStringLiteral("jobs/%1.json already says 'cancelled' (its process %2 ended after writing "
+                                         "it); state.json now says so too")
+                              .arg(a.jobId)
+                              .arg(a.pid) });
+        QCOMPARE(readAll(jobPath), finishedBytes);
+        const QString then = QJsonDocument::fromJson(readAll(statePath))
+                                 .object()
+                                 .value(QStringLiteral("jobs"))
+                                 .toArray()
+                                 .first()
+                                 .toObject()
+                                 .value(QStringLiteral("updatedAt"))
+                                 .toString();
+        expected = QJsonDocument::fromJson(stateBefore).object();
+        jobs = expected.value(QStringLiteral("jobs")).toArray();
+        entry = jobs.first().toObject();
+        for (const char* key :
+            { "status", "phase", "threadId", "turnId", "pid", "completedAt", "errorMessage", "cancelledAt" }) {
+            if (finished.contains(QLatin1String(key)))
+                entry.insert(QLatin1String(key), finished.value(QLatin1String(key)));
+        }
+        entry.insert(QStringLiteral("updatedAt"), then);
+        jobs.replace(0, entry);
+        expected.insert(QStringLiteral("jobs"), jobs);
+        QCOMPARE(readAll(statePath), toJsonText(expected));
+    }
+
+    // remove-session-dir exactly as it words its plan, its result and each refusal; undo writes a
+    // kept file back only into a session dir's shape, whatever the manifest says.
+    void sessionDirCleanupExactly()
+    {
+        QTemporaryDir ws;
+        const QString dir = makeCodexState(ws.path(), { QStringLiteral("--jobs"), QStringLiteral("1") });
+        QVERIFY(!dir.isEmpty());
+        QTemporaryDir leakedDir(QDir::tempPath() + QLatin1String("/cxc-XXXXXX"));
+        leakedDir.setAutoRemove(false);
+        const QString leaked = leakedDir.path();
+        writeFile(leaked + QLatin1String("/broker.pid"), QByteArray::number(ChildProcess::deadPid()) + '\n');
+        backdate(leaked + QLatin1String("/broker.pid"), 60);
+        backdate(leaked, 60);
+        const RepairPlan plan = planFor(ws.path(), { RepairKind::RemoveSessionDir });
+        QCOMPARE(plan.actions.size(), 1);
+        const RepairAction a = plan.actions.first();
+        QCOMPARE(a.id, QStringLiteral("remove-session-dir:") + leaked);
+        QCOMPARE(a.target, leaked);
+        QCOMPARE(a.sessionDir, leaked);
+        QCOMPARE(a.summary,
+            QStringLiteral("remove the unused codex session dir %1 (its files kept in the quarantine)").arg(leaked));
+
+        const auto forcedOn = [&](const QString& path) {
+            RepairAction forced = a;
+            forced.target = path;
+            forced.sessionDir = path;
+            forced.id = QStringLiteral("remove-session-dir:") + path;
+            return applyPlan(RepairPlan { { forced }, {} }).first();
+        };
+        const QDir tmp(QDir::tempPath());
+        QVERIFY(tmp.mkdir(QStringLiteral("not-a-session")));
+        RepairResult r = forcedOn(tmp.filePath(QStringLiteral("not-a-session")));
+        QCOMPARE(r.outcome, RepairResult::Outcome::Skipped);
+        QCOMPARE(r.detail,
+            QStringLiteral("%1 is not a $TMPDIR/cxc-XXXXXX session dir; never touched")
+                .arg(tmp.filePath(QStringLiteral("not-a-session"))));
+        r = forcedOn(tmp.filePath(QStringLiteral("cxc-Gone01")));
+        QCOMPARE(r.outcome, RepairResult::Outcome::Skipped);
+        QCOMPARE(r.detail, QStringLiteral("%1 is gone already").arg(tmp.filePath(QStringLiteral("cxc-Gone01"))));
+        const QString nested = tmp.filePath(QStringLiteral("cxc-Nest01"));
+        QVERIFY(tmp.mkpath(QStringLiteral("cxc-Nest01/sub")));
+        r = forcedOn(nested);
+        QCOMPARE(r.outcome, RepairResult::Outcome::Skipped);
+        QCOMPARE(r.detail, QStringLiteral("%1 holds sub, which no broker session dir does; left alone").arg(nested));
+        const QString crowded = tmp.filePath(QStringLiteral("cxc-Many01"));
+        QVERIFY(tmp.mkdir(QStringLiteral("cxc-Many01")));
+        for (int i = 0; i < 65; ++i)
+            writeFile(crowded + QStringLiteral("/f%1").arg(i), "x");
+        r = forcedOn(crowded);
+        QCOMPARE(r.outcome, RepairResult::Outcome::Skipped);
+        QCOMPARE(r.detail,
+            QStringLiteral("%1 holds over 64 entries, which no broker session dir does; left alone").arg(crowded));
+        QVERIFY(QFileInfo::exists(nested + QLatin1String("/sub")));
+        QCOMPARE(QDir(crowded).entryList(QDir::Files).size(), 65);
+        ChildProcess live;
+        QString liveSession;
+        QVERIFY(startBroker(live, ws.path(), &liveSession));
+        r = forcedOn(liveSession);
+        QCOMPARE(r.outcome, RepairResult::Outcome::Skipped);
+        QCOMPARE(
+            r.detail, QStringLiteral("%1 is used by live broker PID %2 now; kept").arg(liveSession).arg(live.pid()));
+        QVERIFY(QFileInfo::exists(liveSession + QLatin1String("/broker.sock")));
+        live.signal(SIGKILL);
+        live.reap();
+        QDir(liveSession).removeRecursively();
+        QDir(nested).removeRecursively();
+        QDir(crowded).removeRecursively();
+        QVERIFY(tmp.rmdir(QStringLiteral("not-a-session")));
+
+        const QByteArray pidBytes = readAll(leaked + QLatin1String("/broker.pid"));
+        r = applyPlan(plan).first();
+        QCOMPARE(r.outcome, RepairResult::Outcome::Applied);
+        const QList<QuarantineInfo> kept = listQuarantines(a.stateDir);
+        QCOMPARE(kept.size(), 1);
+        QCOMPARE(r.quarantineId, kept.first().id);
+        QCOMPARE(r.detail, QStringLiteral("%1 removed; its files are in %2").arg(leaked, kept.first().path));
+        QCOMPARE(r.applied,
+            QStringList({ QStringLiteral("%1/broker.pid (%2 bytes) kept in the quarantine and removed")
+                              .arg(leaked)
+                              .arg(pidBytes.size()),
+                QStringLiteral("%1 removed").arg(leaked) }));
+        QVERIFY(!QFileInfo::exists(leaked));
+        QCOMPARE(kept.first().entries.size(), 1);
+        QCOMPARE(kept.first().entries.first().op, QuarantineEntry::Op::Removed);
+        QCOMPARE(kept.first().entries.first().path, leaked + QLatin1String("/broker.pid"));
+
+        // A manifest edited to send the kept file elsewhere: refused, nothing written there.
+        const QString manifest = kept.first().path + QLatin1String("/manifest.json");
+        const QString elsewhere = tmp.filePath(QStringLiteral("elsewhere"));
+        QByteArray text = readAll(manifest);
+        text.replace(QFile::encodeName(leaked), QFile::encodeName(elsewhere));
+        writeFile(manifest, text);
+        const UndoResult u = undoQuarantine(a.stateDir, r.quarantineId);
+        QVERIFY(!u.ok);
+        QCOMPARE(u.refused,
+            QStringList { QStringLiteral("%1/broker.pid: not a codex session dir file; never written outside the "
+                                         "state dir")
+                              .arg(elsewhere) });
+        QVERIFY(!QFileInfo::exists(elsewhere));
     }
 
     void cliDryRunChangesNothing()

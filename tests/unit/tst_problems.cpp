@@ -3,7 +3,7 @@
 // adapter of their family, from synthetic snapshots and from real scans of crafted state; and the
 // problems of the demo workspace, as a first-time user reads them.
 #include "childprocess.h"
-#include "demoworkspace.h"
+#include "livedemo.h"
 #include "problem/problem.h"
 #include "sources/codegraphsource.h"
 #include "sources/codexsource.h"
@@ -328,13 +328,9 @@ private slots:
     // The demo workspace (`stateward --demo`): its problems, worst first, as the overview lists them.
     void demoProblems()
     {
-        QTemporaryDir tmp; // the demo's $TMPDIR: its cxc-* dirs and codex state are the test's alone
-        const QByteArray oldTmp = qgetenv("TMPDIR");
-        qputenv("TMPDIR", tmp.path().toLocal8Bit());
-        DemoWorkspace demo;
-        demo.setStandInProgram(ChildProcess::binary("stateward"));
-        QString error;
-        QVERIFY2(demo.create(&error), qPrintable(error));
+        LiveDemo live;
+        QVERIFY2(live.start(), qPrintable(live.error));
+        const DemoWorkspace& demo = live.demo;
         // The orphan broker is one only past its start-up grace.
         QTRY_VERIFY_WITH_TIMEOUT(
             inspectProcess(demo.orphanBrokerPid()).startTime.secsTo(QDateTime::currentDateTimeUtc())
@@ -361,8 +357,6 @@ private slots:
         QVERIFY(orphan != problems.end());
         QCOMPARE(orphan->impact, Impact::WastesMemory);
         QCOMPARE(orphan->fixSafety(), RepairSafety::SignalsProcess);
-        demo.shutdown();
-        qputenv("TMPDIR", oldTmp);
     }
 };
 

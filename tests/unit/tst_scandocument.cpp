@@ -2,9 +2,8 @@
 // The `scan --json` document (core/problem/scandocument.h) written piece by piece (JsonStream) is
 // the document the whole-object path builds, byte for byte: on hand-made values with every JSON
 // type and edge, on a real scan of the demo workspace, and as the built stateward-cli prints it.
-#include "childprocess.h"
 #include "clirun.h"
-#include "demoworkspace.h"
+#include "livedemo.h"
 #include "problem/scandocument.h"
 #include "sources/source.h"
 
@@ -110,13 +109,10 @@ private slots:
     // A real scan of the demo workspace (every family, brokers, locks, tmp files, findings, problems).
     void demoWorkspace()
     {
-        QTemporaryDir tmp; // the demo's $TMPDIR: its cxc-* dirs and codex state are the test's alone
-        const QByteArray oldTmp = qgetenv("TMPDIR");
-        qputenv("TMPDIR", tmp.path().toLocal8Bit());
-        DemoWorkspace demo;
-        demo.setStandInProgram(ChildProcess::binary("stateward"));
-        QString error;
-        QVERIFY2(demo.create(&error), qPrintable(error));
+        LiveDemo live;
+        QVERIFY2(live.start(), qPrintable(live.error));
+        const DemoWorkspace& demo = live.demo;
+        const QTemporaryDir& tmp = live.tmp;
         const QStringList workspaces { demo.path(), tmp.path() }; // the second holds no tool state
         ScanContext context;
         QList<Snapshot> snapshots;
@@ -148,9 +144,6 @@ private slots:
         QCOMPARE(printed.object().keys(), whole.keys());
         QCOMPARE(printed.object().value(QStringLiteral("snapshots")).toArray().size(),
             whole.value(QStringLiteral("snapshots")).toArray().size());
-
-        demo.shutdown();
-        qputenv("TMPDIR", oldTmp);
     }
 };
 
