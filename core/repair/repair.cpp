@@ -57,11 +57,19 @@ namespace {
         return index ? QDir(s.stateDir).filePath(index->fileName()) : QString();
     }
 
+    // The first ids of a set, sorted; the rest counted. A plan line is read by a person (the CLI, the
+    // confirmation dialog): a moved workspace's index has 100 000 entries to correct, a megabyte of
+    // ids on one line. The action's findings list every one.
     QString joinIds(const QSet<QString>& ids)
     {
+        constexpr qsizetype kShown = 20;
         QStringList list(ids.cbegin(), ids.cend());
         list.sort();
-        return list.join(QStringLiteral(", "));
+        if (list.size() <= kShown)
+            return list.join(QStringLiteral(", "));
+        return QStringLiteral("%1, … and %2 more")
+            .arg(list.first(kShown).join(QStringLiteral(", ")))
+            .arg(list.size() - kShown);
     }
 
     RepairResult outcome(const RepairAction& a, RepairResult::Outcome o, const QString& detail)

@@ -851,6 +851,35 @@ private slots:
         run = runCli({ QStringLiteral("undo"), ws.path(), QStringLiteral("../../etc") });
         QCOMPARE(run.exitCode, 2);
     }
+
+    // A person reads a plan line: of 25 entries to add, the first 20 are named, sorted, and the rest
+    // counted. The action still holds every id and every finding.
+    void longIdListsCounted()
+    {
+        QTemporaryDir ws;
+        const QDir root(ws.filePath(QStringLiteral(".trajectories")));
+        QVERIFY(root.mkpath(QStringLiteral("active")));
+        QStringList ids;
+        for (int i = 0; i < 25; ++i) {
+            const QString id = QStringLiteral("traj_n%1").arg(i, 2, 10, QLatin1Char('0'));
+            ids.append(id);
+            // (plain literals: moc counts the braces inside raw strings)
+            writeFile(root.filePath(QStringLiteral("active/%1.json").arg(id)),
+                QStringLiteral("{\"id\":\"%1\",\"version\":1,\"task\":{\"title\":\"t\"},\"status\":\"active\","
+                               "\"startedAt\":\"2026-11-01T10:00:00.000Z\"}")
+                    .arg(id)
+                    .toUtf8());
+        }
+        writeFile(root.filePath(QStringLiteral("index.json")), "{\"version\":1,\"trajectories\":{}}");
+        const RepairPlan plan = planFor(ws.path());
+        QCOMPARE(kindsOf(plan), QStringList { QStringLiteral("reindex") });
+        const RepairAction& a = plan.actions.first();
+        QCOMPARE(a.add.size(), qsizetype(25));
+        QCOMPARE(a.findingIds.size(), qsizetype(25));
+        QCOMPARE(a.effects,
+            QStringList {
+                QStringLiteral("add 25 entries: %1, … and 5 more").arg(ids.first(20).join(QStringLiteral(", "))) });
+    }
 };
 
 QTEST_GUILESS_MAIN(TestRepair)
