@@ -123,8 +123,10 @@ namespace {
         int stateDirs = 0;
     };
 
-    template <typename T> QList<Located<T>> flatten(const QList<Snapshot>& snapshots, QList<T> Snapshot::*list)
+    template <typename List>
+    QList<Located<typename List::value_type>> flatten(const QList<Snapshot>& snapshots, List Snapshot::*list)
     {
+        using T = typename List::value_type;
         QList<Located<T>> out;
         for (const Snapshot& s : snapshots) {
             for (const T& item : s.*list)

@@ -21,10 +21,10 @@ namespace {
     }
 
     // Each item's object is made when the sink asks for it, so a stream holds one at a time.
-    template <typename T> std::function<void(JsonArraySink&)> elementsOf(const QList<T>& items)
+    template <typename List> std::function<void(JsonArraySink&)> elementsOf(const List& items)
     {
         return [&items](JsonArraySink& sink) {
-            for (const T& item : items)
+            for (const auto& item : items)
                 sink.append(item.toJson());
         };
     }

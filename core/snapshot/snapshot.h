@@ -5,6 +5,7 @@
 #include "lock/tmpfiles.h"
 #include "proc/processinfo.h"
 #include "repair/repairkind.h"
+#include "snapshot/chunkedlist.h"
 #include "snapshot/jsonstream.h"
 #include "sources/registry.h"
 
@@ -48,6 +49,11 @@ struct Job
     QJsonObject toJson() const;
     friend bool operator==(const Job&, const Job&) = default;
 };
+
+} // namespace Stateward
+// Held by the 100 000 in lists: moved as bytes when a list grows or takes an insertion.
+Q_DECLARE_TYPEINFO(Stateward::Job, Q_RELOCATABLE_TYPE);
+namespace Stateward {
 
 struct Broker
 {
@@ -126,6 +132,10 @@ struct Finding
     friend bool operator==(const Finding&, const Finding&) = default;
 };
 
+} // namespace Stateward
+Q_DECLARE_TYPEINFO(Stateward::Finding, Q_RELOCATABLE_TYPE);
+namespace Stateward {
+
 // What an adapter recognised a state directory as, from its content (never from the folder's name
 // alone): the upstream tool, the layout or era of its files, and the files that told it apart. A
 // directory nothing recognises keeps `tool` empty and is shown as unknown, never judged by a
@@ -148,7 +158,7 @@ struct Snapshot
     QString stateDir;
     Recognition recognised;
     QDateTime scannedAt;
-    QList<Job> jobs;
+    ChunkedList<Job> jobs; // up to 100 000: a copy shares its chunks, an edit copies one (chunkedlist.h)
     QList<Broker> brokers;
     QList<LockHolder> locks;
     QList<TempFile> tempFiles;
@@ -166,6 +176,15 @@ struct Snapshot
     QJsonObject toJson() const; // toJsonObject(jsonMembers())
 };
 
-} // namespace Stateward
+// The list type a Snapshot keeps items of type Item in (the type of its member that holds them).
+template <typename Item> struct SnapshotList
+{
+    using type = QList<Item>;
+};
+template <> struct SnapshotList<Job>
+{
+    using type = ChunkedList<Job>;
+};
 
+} // namespace Stateward
 Q_DECLARE_METATYPE(Stateward::Snapshot)

@@ -40,6 +40,8 @@ struct SnapshotChanges
 // few, cost one comparison each (their strings are shared, so it mostly compares pointers).
 // Duplicate ids make it answer `all`: which copy a table shows is for a whole apply to decide.
 template <typename Item> ListChanges diffItems(const QList<Item>& before, const QList<Item>& now);
+// The same answer, but chunks the two lists share (a scan left them as they were) cost nothing.
+template <typename Item> ListChanges diffItems(const ChunkedList<Item>& before, const ChunkedList<Item>& now);
 SnapshotChanges diffSnapshots(const Snapshot& before, const Snapshot& now);
 
 // What one delivery of a workspace changed, relative to the delivery before it.

@@ -788,7 +788,7 @@ namespace {
         QMap<QString, Finding> invalid; // record-invalid, by path
         QStringList symlinks; // among the records, sorted
         IndexState index; // its entries: those of a usable index, by id
-        QList<Job> jobs; // one per id with a valid file, by id
+        ChunkedList<Job> jobs; // one per id with a valid file, by id; shares its chunks with the snapshots
         QMap<QString, QList<Finding>> ofId; // duplicate-record, index-missing-record, index-stale
         QMap<QString, Finding> dangling; // index-dangling, index-entry-unchecked, by entry id
         LockScanListing locks;
@@ -1290,14 +1290,15 @@ namespace {
         QStringList changedIds(ids.cbegin(), ids.cend());
         changedIds.sort();
         for (const QString& id : std::as_const(changedIds)) {
-            const auto at = std::lower_bound(
-                j.jobs.begin(), j.jobs.end(), id, [](const Job& job, const QString& key) { return job.jobId < key; });
-            const bool had = at != j.jobs.end() && at->jobId == id;
+            // Edited in place: only the chunk holding the job is copied from the delivered snapshot.
+            const qsizetype at
+                = j.jobs.lowerBound(id, [](const Job& job, const QString& key) { return job.jobId < key; });
+            const bool had = at < j.jobs.size() && j.jobs.at(at).jobId == id;
             j.dangling.remove(id);
             const auto copies = m.copies.constFind(id);
             if (copies == m.copies.cend()) {
                 if (had)
-                    j.jobs.erase(at);
+                    j.jobs.removeAt(at);
                 j.ofId.remove(id);
                 if (const auto entry = j.index.entries.constFind(id); indexUsable && entry != j.index.entries.cend())
                     j.dangling.insert(id, judge.dangling(id, *entry));
@@ -1308,10 +1309,10 @@ namespace {
                 records.append(&*m.records.constFind(path));
             QList<Finding> findings;
             Job job = judge.judge(records, findings);
-            if (had)
-                *at = std::move(job);
-            else
+            if (!had)
                 j.jobs.insert(at, std::move(job));
+            else if (!(j.jobs.at(at) == job)) // an equal job keeps its chunk shared
+                j.jobs[at] = std::move(job);
             if (findings.isEmpty())
                 j.ofId.remove(id);
             else

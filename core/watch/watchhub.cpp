@@ -7,11 +7,23 @@
 #include "sources/registry.h"
 #include "tsanannotate.h"
 
+#include <QDeadlineTimer>
 #include <QThreadPool>
 
 #include <algorithm>
 
 namespace Stateward {
+
+namespace {
+
+    // Values the owner thread lets go of, destroyed on the pool: a whole scan's snapshots replace
+    // the last ones item for item, and freeing 100 000 jobs there would hold up the views.
+    template <typename T> void releaseOnPool(T&& values)
+    {
+        QThreadPool::globalInstance()->start(Tsan::handOff([held = std::move(values)]() mutable { T().swap(held); }));
+    }
+
+} // namespace
 
 struct WatchHub::Workspace
 {
@@ -38,6 +50,12 @@ WatchHub::WatchHub(QObject* parent)
     connect(&m_backstopTimer, &QTimer::timeout, this, &WatchHub::onBackstop);
     m_livenessTimer.start(1000);
     m_backstopTimer.start(30000);
+    m_backstopStartNs = QDeadlineTimer::current().deadlineNSecs();
+}
+
+void WatchHub::startBackstopPeriod()
+{
+    m_backstopStartNs = QDeadlineTimer::current().deadlineNSecs();
 }
 
 // Running scans are told to stop (each scheduler's destructor) and no result reaches this hub.
@@ -154,10 +172,12 @@ void WatchHub::setLivenessInterval(int ms)
 void WatchHub::setBackstopInterval(int ms)
 {
     m_backstopBaseMs = std::max(0, ms);
-    if (ms > 0)
+    if (ms > 0) {
         m_backstopTimer.start(ms);
-    else
+        startBackstopPeriod();
+    } else {
         m_backstopTimer.stop();
+    }
     stretchBackstop();
 }
 
@@ -176,6 +196,7 @@ void WatchHub::stretchBackstop()
 void WatchHub::onBackstop()
 {
     ScanSpec spec;
+    startBackstopPeriod(); // the timer repeats from now
     spec.reason = QStringLiteral("backstop");
     spec.backstop = true;
     m_watches.retryRefusedAtNextSync();
@@ -301,11 +322,19 @@ void WatchHub::onScanResult(const std::shared_ptr<ScanResult>& result, quint64 i
                 changes.snapshots.insert(it.key(), *it);
         }
     }
-    QList<QList<TreeEntry>> treesWere; // not the snapshots: those are released before the views apply the new
+    QList<QList<TreeEntry>> treesWere; // not the snapshots: those are let go before the views apply the new
     for (const SourceState& s : std::as_const(w->sources))
         treesWere.append(s.tree.entries);
-    w->sources = result->sources;
+    // Freed on the pool: after a scan that re-judged a few items the new snapshots share nearly
+    // everything with these, but after a whole one every item of these goes.
+    releaseOnPool(std::exchange(w->sources, result->sources));
     const QList<TreeEntry> anchorsWere = std::exchange(w->anchors, result->anchors);
+    if (!w->delivered && m_backstopBaseMs > 0) {
+        // The backstop's period starts once the workspace is seen whole: at 100 000 records the
+        // first scan may take longer than the period, and a backstop would walk it all again at once.
+        m_backstopTimer.start();
+        startBackstopPeriod();
+    }
     w->delivered = true;
     if (changed)
         ++w->deliveries;
@@ -323,6 +352,7 @@ void WatchHub::onScanResult(const std::shared_ptr<ScanResult>& result, quint64 i
         treesMoved = anchorsWere.at(i).path != result->anchors.at(i).path; // an anchor's mtime moves often
     for (qsizetype i = 0; !treesMoved && i < result->sources.size(); ++i)
         treesMoved = !(result->sources.at(i).tree.entries == treesWere.at(i));
+    releaseOnPool(std::move(treesWere)); // the last hold on the trees the new ones replaced
     if (treesMoved && m_workspaces.value(path) == w) // a slot may have removed it
         syncWatches();
     emit scanFinished(path, result->elapsedMs);

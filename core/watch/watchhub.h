@@ -94,6 +94,10 @@ public:
     // 1/kBackstopCostFactor of a core: a workspace whose backstop scan took 500 ms waits 100 s.
     void setBackstopInterval(int ms);
     int backstopInterval() const { return m_backstopTimer.interval(); } // as stretched now
+    // When the backstop's current period began (steady clock, ns): at its last timeout, when set,
+    // and at each workspace's first delivery (a first whole scan may outlast a period: the backstop
+    // would walk everything again at once).
+    qint64 backstopPeriodStartNs() const { return m_backstopStartNs; }
     static constexpr int kBackstopCostFactor = 200;
     void setPollInterval(int ms); // polled paths, when degraded (default 2000)
     int pollInterval() const { return m_watches.pollInterval(); }
@@ -150,6 +154,8 @@ private:
     QTimer m_livenessTimer;
     QTimer m_backstopTimer;
     int m_backstopBaseMs = 30000; // as set; the timer runs at least this long
+    qint64 m_backstopStartNs = 0;
+    void startBackstopPeriod();
     QHash<QString, qint64> m_backstopCostMs; // per workspace: how long its last backstop scan took
 
     quint64 m_scansRun = 0;

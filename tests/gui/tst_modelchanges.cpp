@@ -143,6 +143,13 @@ private:
         else if (chance(50))
             std::shuffle(list.begin(), list.end(), m_random);
     }
+    template <typename Item> void reorder(ChunkedList<Item>& list)
+    {
+        QList<Item> items = list.toList();
+        reorder(items);
+        if (items != list.toList()) // else its chunks stay shared with the snapshot before
+            list = items;
+    }
 
     template <typename Item, typename Set> void changeList(QList<Item>& list, Set set)
     {
@@ -306,7 +313,9 @@ private slots:
         Snapshot s = changer.fresh(Family::Trajectories, ws, ws + QStringLiteral("/.trajectories"));
         while (s.jobs.size() < 10)
             s = changer.fresh(Family::Trajectories, ws, ws + QStringLiteral("/.trajectories"));
-        std::sort(s.jobs.begin(), s.jobs.end(), [](const Job& a, const Job& b) { return a.id < b.id; });
+        QList<Job> sorted = s.jobs.toList();
+        std::sort(sorted.begin(), sorted.end(), [](const Job& a, const Job& b) { return a.id < b.id; });
+        s.jobs = sorted;
         JobsModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.apply({ s });

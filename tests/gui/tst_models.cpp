@@ -194,9 +194,17 @@ struct Kind
     std::function<void(Snapshot&, qsizetype, qsizetype)> swap;
 };
 
+// Through at() and operator[]: what a QList and the jobs' ChunkedList both have.
+template <typename List> void swapAt(List& list, qsizetype a, qsizetype b)
+{
+    const auto first = list.at(a);
+    list[a] = list.at(b);
+    list[b] = first;
+}
+
 template <typename Model, typename Item>
-Kind kindOf(
-    QList<Item> Snapshot::*list, std::function<Item(const QString&, int)> make, std::function<void(Item&)> change)
+Kind kindOf(typename SnapshotList<Item>::type Snapshot::*list, std::function<Item(const QString&, int)> make,
+    std::function<void(Item&)> change)
 {
     Kind k;
     k.make = [] { return std::make_unique<Model>(); };
@@ -206,8 +214,11 @@ Kind kindOf(
     k.removeAt = [list](Snapshot& s, qsizetype i) { (s.*list).removeAt(i); };
     k.change = [list, change](Snapshot& s, qsizetype i) { change((s.*list)[i]); };
     k.add = [list, make](Snapshot& s, int i) { (s.*list).append(make(s.stateDir, i)); };
-    k.reverse = [list](Snapshot& s) { std::reverse((s.*list).begin(), (s.*list).end()); };
-    k.swap = [list](Snapshot& s, qsizetype a, qsizetype b) { (s.*list).swapItemsAt(a, b); };
+    k.reverse = [list](Snapshot& s) {
+        for (qsizetype i = 0, n = (s.*list).size(); i < n / 2; ++i)
+            swapAt(s.*list, i, n - 1 - i);
+    };
+    k.swap = [list](Snapshot& s, qsizetype a, qsizetype b) { swapAt(s.*list, a, b); };
     return k;
 }
 

@@ -739,6 +739,40 @@ private slots:
         }
     }
 
+    // The backstop's period starts again when a workspace is first delivered, and only then: a
+    // first whole scan that outlasts the period would otherwise be followed by a backstop at once.
+    void backstopPeriodStartsAtFirstDelivery()
+    {
+        QTemporaryDir ws;
+        const QString dir = legacyDir(ws.path(), { QStringLiteral("traj_alpha") });
+        WatchHub hub;
+        configure(hub);
+        hub.setBackstopInterval(3600 * 1000); // no timeout within this test
+        const qint64 set = hub.backstopPeriodStartNs();
+        QSignalSpy changed(&hub, &WatchHub::snapshotsChanged);
+        QVERIFY(hub.addWorkspace(ws.path()));
+        QTRY_VERIFY_WITH_TIMEOUT(firstScanDone(hub, ws.path()), kTimeout);
+        QCOMPARE(changed.count(), 1);
+        const qint64 delivered = hub.backstopPeriodStartNs();
+        QVERIFY(delivered > set);
+        QCOMPARE(hub.backstopInterval(), 3600 * 1000);
+
+        // A later delivery of the same workspace leaves the period as it is.
+        writeFile(dir + QLatin1String("/active/traj_alpha.json"),
+            record(QStringLiteral("traj_alpha"), QStringLiteral("changed")));
+        QTRY_COMPARE_WITH_TIMEOUT(jobs(hub, ws.path()), QStringList { QStringLiteral("traj_alpha=changed") }, kTimeout);
+        QVERIFY(changed.count() >= 2);
+        QCOMPARE(hub.backstopPeriodStartNs(), delivered);
+
+        // Off: a first delivery does not turn it on.
+        QTemporaryDir other;
+        legacyDir(other.path(), { QStringLiteral("traj_beta") });
+        hub.setBackstopInterval(0);
+        QVERIFY(hub.addWorkspace(other.path()));
+        QTRY_VERIFY_WITH_TIMEOUT(firstScanDone(hub, other.path()), kTimeout);
+        QCOMPARE(hub.backstopPeriodStartNs(), delivered);
+    }
+
     void removeWorkspaceStopsEvents()
     {
         QTemporaryDir ws;

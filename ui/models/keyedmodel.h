@@ -172,8 +172,8 @@ public:
     const RowT& rowAt(int row) const { return m_rows.at(row < m_gapStart ? row : row + (m_gapEnd - m_gapStart)); }
 
 protected:
-    KeyedRowModel(QList<Item> Snapshot::*list, ListChanges SnapshotChanges::*changes, QList<Column> columns,
-        int ageColumn, QObject* parent)
+    KeyedRowModel(typename SnapshotList<Item>::type Snapshot::*list, ListChanges SnapshotChanges::*changes,
+        QList<Column> columns, int ageColumn, QObject* parent)
         : KeyedModel(std::move(columns), ageColumn, parent)
         , m_list(list)
         , m_changes(changes)
@@ -253,7 +253,7 @@ private:
     void removeMissing(const std::vector<bool>& kept);
     void emitChanged(std::vector<qsizetype>& rows);
 
-    QList<Item> Snapshot::*m_list;
+    typename SnapshotList<Item>::type Snapshot::*m_list;
     ListChanges SnapshotChanges::*m_changes;
     // The last apply() met an id twice: which copy shows depends on every snapshot, so the next
     // delivery is applied whole too.
