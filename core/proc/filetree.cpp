@@ -14,25 +14,32 @@
 #include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
+#include <optional>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace Stateward {
 
-// `entries` keeps each directory's entries together (shallow first: level by level, each level in
-// walk order), so a directory's entries are one range of it.
+// `entries` holds each directory's entries as one list (shallow first: level by level, each level
+// in walk order), so a directory's entries are one list of it, shared by the trees that keep it.
 struct TreeFingerprint::Index
 {
-    struct Range
+    struct Dir
     {
-        qsizetype begin = 0;
-        qsizetype size = 0;
+        qsizetype chunk = -1; // its list in entries.chunks(); -1: listed, and empty
+        QList<qsizetype> subdirs; // where the directories among its entries stand in that list
     };
-    // The entries indexed: a copy whose entries were edited by hand no longer matches.
-    const TreeEntry* data = nullptr;
-    qsizetype size = 0;
-    QHash<QString, Range> dirs; // every directory whose entries were listed, by path
-    QList<qsizetype> recent; // positions of recentEntries(), ascending
+    struct Pos
+    {
+        qsizetype chunk = 0;
+        qsizetype at = 0;
+    };
+    // The lists indexed: entries set by hand no longer match.
+    const QList<TreeEntry>* chunks = nullptr;
+    qsizetype chunkCount = 0;
+    QHash<QString, Dir> dirs; // every directory whose entries were listed, by path
+    QList<QString> chunkDirs; // whose entries each list holds ("" for the root's own entry)
+    QList<Pos> recent; // recentEntries(), in walk order
     quint64 id = 0;
     quint64 base = 0; // the id of the tree updated() started from; 0: none
     QStringList changed; // since base
@@ -40,7 +47,17 @@ struct TreeFingerprint::Index
 
     bool indexes(const TreeFingerprint& tree) const
     {
-        return data == tree.entries.constData() && size == tree.entries.size();
+        return chunks == tree.entries.chunks().constData() && chunkCount == tree.entries.chunks().size();
+    }
+    const TreeEntry& at(const TreeFingerprint& tree, Pos p) const { return tree.entries.chunks().at(p.chunk).at(p.at); }
+    // The entries of dir in tree, or null when they were not listed.
+    const QList<TreeEntry>* listed(const TreeFingerprint& tree, const QString& dir) const
+    {
+        static const QList<TreeEntry> none;
+        const auto d = dirs.constFind(dir);
+        if (d == dirs.cend())
+            return nullptr;
+        return d->chunk < 0 ? &none : &tree.entries.chunks().at(d->chunk);
     }
 };
 
@@ -172,49 +189,81 @@ namespace {
         ::close(parentFd);
     }
 
+    QList<qsizetype> subdirsOf(const QList<TreeEntry>& entries)
+    {
+        QList<qsizetype> out;
+        for (qsizetype i = 0; i < entries.size(); ++i) {
+            if (entries.at(i).stamp.isDirectory)
+                out.append(i);
+        }
+        return out;
+    }
+
+    // A directory's entries as assemble() takes them, with where the directories among them stand.
+    struct Chunk
+    {
+        QList<TreeEntry> entries;
+        QList<qsizetype> subdirs;
+    };
+
     // tree.entries from the root down, level by level: each directory's entries right after one
     // another in the order their directories stand in the level above (a depth-first walk's
-    // order, stably sorted by depth). appendEntries(dir, out) appends dir's entries and says
-    // whether it has any listing; onAppended(dir, range) sees each range as it lands.
-    template <typename AppendEntries, typename OnAppended>
-    void assemble(TreeFingerprint& tree, const TreeEntry& root, qsizetype expected, TreeFingerprint::Index& index,
-        AppendEntries appendEntries, OnAppended onAppended)
+    // order, stably sorted by depth), one list each. entriesOf(dir) gives dir's entries, or
+    // nothing when it has no listing; onAppended(dir, list) sees where each directory's landed
+    // (-1: listed and empty). One step per directory: entries are only moved or shared here.
+    template <typename EntriesOf, typename OnAppended>
+    void assemble(TreeFingerprint& tree, const TreeEntry& root, TreeFingerprint::Index& index, EntriesOf entriesOf,
+        OnAppended onAppended)
     {
-        tree.entries.reserve(expected);
-        tree.entries.append(root);
-        for (qsizetype level = 0; level < tree.entries.size();) {
-            const qsizetype end = tree.entries.size();
-            for (qsizetype i = level; i < end; ++i) {
-                if (!tree.entries.at(i).stamp.isDirectory)
+        tree.entries.append({ root });
+        index.chunkDirs.append(QString());
+        QList<QList<qsizetype>> subdirs { root.stamp.isDirectory ? QList<qsizetype> { 0 } : QList<qsizetype> {} };
+        for (qsizetype c = 0; c < subdirs.size(); ++c) {
+            const QList<qsizetype> within = subdirs.at(c); // shared: the list of lists grows below
+            for (qsizetype i : within) {
+                const QString dir = tree.entries.chunks().at(c).at(i).path;
+                std::optional<Chunk> listed = entriesOf(dir);
+                if (!listed)
                     continue;
-                const QString dir = tree.entries.at(i).path; // the list grows below
-                const qsizetype begin = tree.entries.size();
-                if (!appendEntries(dir, tree.entries))
-                    continue;
-                const TreeFingerprint::Index::Range range { begin, tree.entries.size() - begin };
-                index.dirs.insert(dir, range);
-                onAppended(dir, range);
+                TreeFingerprint::Index::Dir d { -1, listed->subdirs };
+                if (!listed->entries.isEmpty()) {
+                    d.chunk = tree.entries.chunks().size();
+                    tree.entries.append(std::move(listed->entries));
+                    index.chunkDirs.append(dir);
+                    subdirs.append(d.subdirs);
+                }
+                index.dirs.insert(dir, d);
+                onAppended(dir, d.chunk);
             }
-            level = end;
         }
     }
 
-    bool isRacy(const TreeFingerprint& tree, const QList<qsizetype>& recent)
+    void appendRecent(const TreeFingerprint& tree, qsizetype chunk, qint64 recentFrom, TreeFingerprint::Index& index)
+    {
+        const QList<TreeEntry>& entries = tree.entries.chunks().at(chunk);
+        for (qsizetype i = 0; i < entries.size(); ++i) {
+            if (latestTime(entries.at(i)) >= recentFrom)
+                index.recent.append({ chunk, i });
+        }
+    }
+
+    bool isRacy(const TreeFingerprint& tree, const TreeFingerprint::Index& index)
     {
         const qint64 racyFrom = tree.takenAtNs - TreeFingerprint::kRacyWindowNs;
-        return std::any_of(
-            recent.cbegin(), recent.cend(), [&](qsizetype i) { return tree.entries.at(i).stamp.mtimeNs >= racyFrom; });
+        return std::any_of(index.recent.cbegin(), index.recent.cend(),
+            [&](const TreeFingerprint::Index::Pos& p) { return index.at(tree, p).stamp.mtimeNs >= racyFrom; });
     }
 
     void seal(TreeFingerprint& tree, const QSharedPointer<TreeFingerprint::Index>& index)
     {
-        index->data = tree.entries.constData();
-        index->size = tree.entries.size();
-        tree.racy = isRacy(tree, index->recent);
+        index->chunks = tree.entries.chunks().constData();
+        index->chunkCount = tree.entries.chunks().size();
+        tree.racy = isRacy(tree, *index);
         tree.index = index;
     }
 
-    // An index made from the entries alone, for a tree whose entries were edited by hand.
+    // An index made from the entries alone, for a tree whose entries were set by hand (each list
+    // one directory's entries, as TreeEntries(QList<TreeEntry>) splits them).
     QSharedPointer<const TreeFingerprint::Index> indexOf(const TreeFingerprint& tree)
     {
         if (tree.index && tree.index->indexes(tree))
@@ -222,41 +271,33 @@ namespace {
         const auto index = QSharedPointer<TreeFingerprint::Index>::create();
         index->id = nextId();
         const qint64 recentFrom = tree.takenAtNs - TreeFingerprint::kRecentWindowNs;
-        for (qsizetype i = 0; i < tree.entries.size();) {
-            const TreeEntry& e = tree.entries.at(i);
-            if (latestTime(e) >= recentFrom)
-                index->recent.append(i);
-            if (e.depth == 0) {
-                ++i;
-                continue;
-            }
-            const QStringView parent = parentOf(e.path);
-            qsizetype end = i + 1;
-            while (end < tree.entries.size() && parentOf(tree.entries.at(end).path) == parent) {
-                if (latestTime(tree.entries.at(end)) >= recentFrom)
-                    index->recent.append(end);
-                ++end;
-            }
-            index->dirs.insert(parent.toString(), { i, end - i });
-            i = end;
+        const QList<QList<TreeEntry>>& chunks = tree.entries.chunks();
+        for (qsizetype c = 0; c < chunks.size(); ++c) {
+            const TreeEntry& first = chunks.at(c).constFirst();
+            const QString dir = first.depth == 0 ? QString() : parentOf(first.path).toString();
+            index->chunkDirs.append(dir);
+            appendRecent(tree, c, recentFrom, *index);
+            if (first.depth != 0)
+                index->dirs.insert(dir, { c, subdirsOf(chunks.at(c)) });
         }
         for (const TreeEntry& e : tree.entries) {
             if (e.stamp.isDirectory && e.depth < TreeFingerprint::kMaxDepth && !index->dirs.contains(e.path))
                 index->dirs.insert(e.path, {});
         }
-        index->data = tree.entries.constData();
-        index->size = tree.entries.size();
+        index->chunks = chunks.constData();
+        index->chunkCount = chunks.size();
         return index;
     }
 
-    // The entries of one directory before and now: what was added, removed or differs.
-    void diffDir(const TreeEntry* before, qsizetype beforeSize, const QList<TreeEntry>& now, QStringList& changed,
-        bool& sameEntries)
+    // The entries of one directory before (null: none) and now: what was added, removed or differs.
+    void diffDir(const QList<TreeEntry>* before, const QList<TreeEntry>& now, QStringList& changed, bool& sameEntries)
     {
         QHash<QStringView, const TreeEntry*> was;
-        was.reserve(beforeSize);
-        for (qsizetype i = 0; i < beforeSize; ++i)
-            was.insert(QStringView(before[i].path), before + i);
+        if (before) {
+            was.reserve(before->size());
+            for (const TreeEntry& e : *before)
+                was.insert(QStringView(e.path), &e);
+        }
         for (const TreeEntry& e : now) {
             const TreeEntry* old = was.take(QStringView(e.path));
             if (!old || !(*old == e)) {
@@ -323,10 +364,10 @@ namespace {
         void emitListed(int fd, const QString& path, int depth)
         {
             QHash<QStringView, const TreeEntry*> was;
-            if (const auto range = m_index.dirs.constFind(path); range != m_index.dirs.cend()) {
-                was.reserve(range->size);
-                for (qsizetype i = range->begin; i < range->begin + range->size; ++i)
-                    was.insert(QStringView(m_before.entries.at(i).path), &m_before.entries.at(i));
+            if (const QList<TreeEntry>* entries = m_index.listed(m_before, path)) {
+                was.reserve(entries->size());
+                for (const TreeEntry& e : *entries)
+                    was.insert(QStringView(e.path), &e);
             }
             listInto(fd, path, depth, m_listing, [&](const QByteArray& name, const TreeEntry& child) {
                 const TreeEntry* old = was.value(QStringView(child.path), nullptr);
@@ -349,13 +390,12 @@ namespace {
         // way down are looked at again.
         void emitKept(int fd, const QString& path, int depth)
         {
-            const auto range = m_index.dirs.constFind(path);
-            if (range == m_index.dirs.cend())
+            const QList<TreeEntry>* was = m_index.listed(m_before, path);
+            if (!was)
                 return;
             QList<TreeEntry> mine;
-            mine.reserve(range->size);
-            for (qsizetype i = range->begin; i < range->begin + range->size; ++i) {
-                const TreeEntry& e = m_before.entries.at(i);
+            mine.reserve(was->size());
+            for (const TreeEntry& e : *was) {
                 if (!e.stamp.isDirectory || !m_open.contains(e.path)) {
                     mine.append(e);
                     continue;
@@ -401,6 +441,71 @@ namespace {
 
 } // namespace
 
+TreeEntries::TreeEntries(const QList<TreeEntry>& entries)
+{
+    QList<TreeEntry> run;
+    for (const TreeEntry& e : entries) {
+        if (!run.isEmpty()
+            && (e.depth == 0 || run.constLast().depth == 0 || parentOf(e.path) != parentOf(run.constLast().path)))
+            append(std::exchange(run, {}));
+        run.append(e);
+    }
+    append(std::move(run));
+}
+
+void TreeEntries::append(QList<TreeEntry> directoryEntries)
+{
+    if (directoryEntries.isEmpty())
+        return;
+    m_starts.append(m_size);
+    m_size += directoryEntries.size();
+    m_chunks.append(std::move(directoryEntries));
+}
+
+const TreeEntry& TreeEntries::at(qsizetype i) const
+{
+    const qsizetype c = std::upper_bound(m_starts.cbegin(), m_starts.cend(), i) - m_starts.cbegin() - 1;
+    return m_chunks.at(c).at(i - m_starts.at(c));
+}
+
+TreeEntries::const_iterator TreeEntries::begin() const
+{
+    const_iterator it;
+    if (m_chunks.isEmpty())
+        return it;
+    it.m_chunk = m_chunks.constData();
+    it.m_lastChunk = it.m_chunk + m_chunks.size();
+    it.m_at = it.m_chunk->constData();
+    it.m_end = it.m_at + it.m_chunk->size();
+    return it;
+}
+
+QList<TreeEntry> TreeEntries::toList() const
+{
+    QList<TreeEntry> out;
+    out.reserve(m_size);
+    for (const QList<TreeEntry>& chunk : m_chunks)
+        out.append(chunk);
+    return out;
+}
+
+bool operator==(const TreeEntries& a, const TreeEntries& b)
+{
+    if (a.m_size != b.m_size)
+        return false;
+    if (a.m_chunks.constData() == b.m_chunks.constData())
+        return true;
+    if (a.m_starts == b.m_starts) {
+        // Split alike (as trees of one directory are): a list kept by both is compared by pointer.
+        for (qsizetype c = 0; c < a.m_chunks.size(); ++c) {
+            if (!(a.m_chunks.at(c) == b.m_chunks.at(c)))
+                return false;
+        }
+        return true;
+    }
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+}
+
 qint64 TreeFingerprint::clockNs()
 {
     struct timespec ts;
@@ -440,20 +545,18 @@ TreeFingerprint TreeFingerprint::of(const QString& dir)
     const auto index = QSharedPointer<Index>::create();
     index->id = nextId();
     assemble(
-        tree, entryOf(root, st, 0), listing.count, *index,
-        [&](const QString& path, QList<TreeEntry>& out) {
+        tree, entryOf(root, st, 0), *index,
+        [&](const QString& path) -> std::optional<Chunk> {
             const auto listed = listing.dirs.find(path);
             if (listed == listing.dirs.end())
-                return false;
-            out.append(std::move(*listed));
-            return true;
+                return std::nullopt;
+            QList<qsizetype> subdirs = subdirsOf(*listed);
+            return Chunk { std::move(*listed), std::move(subdirs) };
         },
-        [](const QString&, const Index::Range&) {});
+        [](const QString&, qsizetype) {});
     const qint64 recentFrom = tree.takenAtNs - kRecentWindowNs;
-    for (qsizetype i = 0; i < tree.entries.size(); ++i) {
-        if (latestTime(tree.entries.at(i)) >= recentFrom)
-            index->recent.append(i);
-    }
+    for (qsizetype c = 0; c < tree.entries.chunks().size(); ++c)
+        appendRecent(tree, c, recentFrom, *index);
     seal(tree, index);
     tree.undecodable.sort();
     tree.namesListed = true;
@@ -487,9 +590,9 @@ TreeFingerprint TreeFingerprint::updated(
         update.changedAt(QDir::cleanPath(path));
     // Entries that were racy then may have been rewritten within the same tick since.
     const qint64 racyFrom = before.takenAtNs - kRacyWindowNs;
-    for (qsizetype i : was->recent) {
-        if (before.entries.at(i).stamp.mtimeNs >= racyFrom)
-            update.changedAt(before.entries.at(i).path);
+    for (const Index::Pos& p : was->recent) {
+        if (was->at(before, p).stamp.mtimeNs >= racyFrom)
+            update.changedAt(was->at(before, p).path);
     }
     update.run(fd, root);
     if (listing.bounded)
@@ -501,61 +604,51 @@ TreeFingerprint TreeFingerprint::updated(
     index->sameEntries = rootEntry == before.entries.first();
     if (!index->sameEntries || rootEntry.ctimeNs != before.entries.first().ctimeNs)
         index->changed.append(root);
-    qsizetype listed = 0;
-    for (auto it = listing.dirs.cbegin(); it != listing.dirs.cend(); ++it) {
-        listed += it->size();
-        const auto range = was->dirs.constFind(it.key());
-        if (range == was->dirs.cend())
-            diffDir(nullptr, 0, *it, index->changed, index->sameEntries);
-        else
-            diffDir(before.entries.constData() + range->begin, range->size, *it, index->changed, index->sameEntries);
-    }
+    for (auto it = listing.dirs.cbegin(); it != listing.dirs.cend(); ++it)
+        diffDir(was->listed(before, it.key()), *it, index->changed, index->sameEntries);
     const qint64 recentFrom = now.takenAtNs - kRecentWindowNs;
-    const auto noLongerRecent = [&](qsizetype i) { return latestTime(before.entries.at(i)) < recentFrom; };
+    const auto noLongerRecent = [&](const Index::Pos& p) { return latestTime(was->at(before, p)) < recentFrom; };
     if (index->changed.isEmpty() && listing.unlisted.isEmpty()) {
         // Nothing moved: the entries before, shared (and compared by pointer).
         now.entries = before.entries;
         index->dirs = was->dirs;
+        index->chunkDirs = was->chunkDirs;
         index->recent = was->recent;
         index->recent.removeIf(noLongerRecent);
         seal(now, index);
         return now;
     }
 
-    // The recent entries before, by directory: where a directory's entries are taken over, so are they.
-    QHash<QString, QList<qsizetype>> recentIn;
-    for (qsizetype i : was->recent) {
-        if (i > 0)
-            recentIn[parentOf(before.entries.at(i).path).toString()].append(i);
+    // The recent entries before, by list: where a directory's list is taken over, so are they.
+    QHash<qsizetype, QList<qsizetype>> recentIn;
+    for (const Index::Pos& p : was->recent) {
+        if (p.chunk > 0)
+            recentIn[p.chunk].append(p.at);
     }
     if (latestTime(rootEntry) >= recentFrom)
-        index->recent.append(0);
+        index->recent.append({ 0, 0 });
     assemble(
-        now, rootEntry, before.entries.size() + listed, *index,
-        [&](const QString& path, QList<TreeEntry>& out) {
-            if (const auto fresh = listing.dirs.constFind(path); fresh != listing.dirs.cend()) {
-                out.append(*fresh);
-                return true;
-            }
-            const auto range = was->dirs.constFind(path);
-            if (range == was->dirs.cend() || listing.unlisted.contains(path))
-                return false;
-            for (qsizetype i = range->begin; i < range->begin + range->size; ++i)
-                out.append(before.entries.at(i));
-            return true;
+        now, rootEntry, *index,
+        [&](const QString& path) -> std::optional<Chunk> {
+            if (const auto fresh = listing.dirs.constFind(path); fresh != listing.dirs.cend())
+                return Chunk { *fresh, subdirsOf(*fresh) };
+            const auto d = was->dirs.constFind(path);
+            if (d == was->dirs.cend() || listing.unlisted.contains(path))
+                return std::nullopt;
+            // Kept: shared, not copied.
+            return Chunk { d->chunk < 0 ? QList<TreeEntry> {} : before.entries.chunks().at(d->chunk), d->subdirs };
         },
-        [&](const QString& path, const Index::Range& range) {
+        [&](const QString& path, qsizetype chunk) {
+            if (chunk < 0)
+                return;
             if (listing.dirs.contains(path)) {
-                for (qsizetype i = range.begin; i < range.begin + range.size; ++i) {
-                    if (latestTime(now.entries.at(i)) >= recentFrom)
-                        index->recent.append(i);
-                }
+                appendRecent(now, chunk, recentFrom, *index);
                 return;
             }
-            const qsizetype shift = range.begin - was->dirs.value(path).begin;
-            for (qsizetype i : recentIn.value(path)) {
-                if (latestTime(before.entries.at(i)) >= recentFrom)
-                    index->recent.append(i + shift);
+            const QList<TreeEntry>& entries = now.entries.chunks().at(chunk);
+            for (qsizetype i : recentIn.value(was->dirs.value(path).chunk)) {
+                if (latestTime(entries.at(i)) >= recentFrom)
+                    index->recent.append({ chunk, i });
             }
         });
     if (now.entries.size() >= kMaxEntries)
@@ -564,9 +657,10 @@ TreeFingerprint TreeFingerprint::updated(
     for (auto it = was->dirs.cbegin(); it != was->dirs.cend(); ++it) {
         if (listing.dirs.contains(it.key()) || index->dirs.contains(it.key()))
             continue;
-        for (qsizetype i = it->begin; i < it->begin + it->size; ++i)
-            index->changed.append(before.entries.at(i).path);
-        index->sameEntries = index->sameEntries && it->size == 0;
+        const QList<TreeEntry>* gone = was->listed(before, it.key());
+        for (const TreeEntry& e : *gone)
+            index->changed.append(e.path);
+        index->sameEntries = index->sameEntries && gone->isEmpty();
     }
     seal(now, index);
     return now;
@@ -588,12 +682,12 @@ const TreeEntry* TreeFingerprint::find(const QString& path) const
     if (path == entries.first().path)
         return &entries.first();
     const QSharedPointer<const Index> index = indexOf(*this);
-    const auto range = index->dirs.constFind(parentOf(path).toString());
-    if (range == index->dirs.cend())
+    const QList<TreeEntry>* in = index->listed(*this, parentOf(path).toString());
+    if (!in)
         return nullptr;
-    for (qsizetype i = range->begin; i < range->begin + range->size; ++i) {
-        if (entries.at(i).path == path)
-            return &entries.at(i);
+    for (const TreeEntry& e : *in) {
+        if (e.path == path)
+            return &e;
     }
     return nullptr;
 }
@@ -603,8 +697,8 @@ QList<const TreeEntry*> TreeFingerprint::recentEntries() const
     QList<const TreeEntry*> out;
     const QSharedPointer<const Index> index = indexOf(*this);
     out.reserve(index->recent.size());
-    for (qsizetype i : index->recent)
-        out.append(&entries.at(i));
+    for (const Index::Pos& p : index->recent)
+        out.append(&index->at(*this, p));
     return out;
 }
 

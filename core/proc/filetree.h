@@ -9,6 +9,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <iterator>
+
 namespace Stateward {
 
 // One entry of a state directory's tree as lstat(2) saw it (symlinks are entries, never followed).
@@ -27,13 +29,88 @@ struct TreeEntry
     }
 };
 
+// A tree's entries in walk order, held as one implicitly shared list per directory's listing (the
+// root's own entry first, alone). A copy of the tree, or an update that keeps a directory as it
+// was, shares that directory's list (one reference count) instead of copying its entries; and two
+// trees sharing every list compare equal without reading an entry.
+class TreeEntries
+{
+public:
+    class const_iterator
+    {
+    public:
+        using iterator_category = std::forward_iterator_tag;
+        using value_type = TreeEntry;
+        using difference_type = qsizetype;
+        using pointer = const TreeEntry*;
+        using reference = const TreeEntry&;
+
+        const_iterator() = default;
+        reference operator*() const { return *m_at; }
+        pointer operator->() const { return m_at; }
+        const_iterator& operator++()
+        {
+            if (++m_at == m_end) {
+                if (++m_chunk != m_lastChunk) {
+                    m_at = m_chunk->constData();
+                    m_end = m_at + m_chunk->size();
+                } else {
+                    m_at = m_end = nullptr;
+                }
+            }
+            return *this;
+        }
+        const_iterator operator++(int)
+        {
+            const const_iterator was = *this;
+            ++*this;
+            return was;
+        }
+        friend bool operator==(const const_iterator& a, const const_iterator& b) { return a.m_at == b.m_at; }
+
+    private:
+        friend class TreeEntries;
+        const QList<TreeEntry>* m_chunk = nullptr;
+        const QList<TreeEntry>* m_lastChunk = nullptr;
+        const TreeEntry* m_at = nullptr; // null: the end
+        const TreeEntry* m_end = nullptr;
+    };
+
+    TreeEntries() = default;
+    // Entries in walk order (a tree made by hand): each run of entries with one parent is a list.
+    explicit TreeEntries(const QList<TreeEntry>& entries);
+
+    // One directory's entries (or the root's own entry), after the ones before; empty ones add nothing.
+    void append(QList<TreeEntry> directoryEntries);
+
+    qsizetype size() const { return m_size; }
+    bool isEmpty() const { return m_size == 0; }
+    const TreeEntry& first() const { return m_chunks.constFirst().constFirst(); }
+    const TreeEntry& at(qsizetype i) const; // a binary search over the lists
+    const_iterator begin() const;
+    const_iterator end() const { return {}; }
+    const_iterator cbegin() const { return begin(); }
+    const_iterator cend() const { return end(); }
+    QList<TreeEntry> toList() const;
+    // The lists, in walk order, none empty.
+    const QList<QList<TreeEntry>>& chunks() const { return m_chunks; }
+
+    friend bool operator==(const TreeEntries& a, const TreeEntries& b);
+
+private:
+    QList<QList<TreeEntry>> m_chunks;
+    QList<qsizetype> m_starts; // where each list's first entry stands in the walk
+    qsizetype m_size = 0;
+};
+
 // What "unchanged since the last scan" is decided on: every entry under a state directory with
 // its inode, size and times, shallow entries first, in walk order within a depth (each
 // directory's entries together, names sorted). Adapters read their listings from it too, so one
 // walk serves the comparison and the parse.
 // of() and updated() also index it (each directory's entries, the recent entries, what changed
-// since the tree updated() started from), so an update costs what the changed directories hold,
-// not the whole tree. The index is shared by copies; entries edited by hand are indexed anew.
+// since the tree updated() started from), so an update costs what the changed directories hold
+// and one step per directory, not the whole tree: every directory it does not list again keeps its
+// shared list (TreeEntries). The index is shared by copies; entries set by hand are indexed anew.
 struct TreeFingerprint
 {
     static constexpr int kMaxDepth = 8;
@@ -47,7 +124,7 @@ struct TreeFingerprint
     // enough for every racy window a reader of the tree applies (the record cache's whole-second one).
     static constexpr qint64 kRecentWindowNs = 3000 * 1000 * 1000LL;
 
-    QList<TreeEntry> entries;
+    TreeEntries entries;
     bool complete = true; // false: a directory was unreadable or a bound was hit
     bool racy = false; // some entry changed within kRacyWindowNs of the walk
     qint64 takenAtNs = 0; // CLOCK_REALTIME before the first lstat

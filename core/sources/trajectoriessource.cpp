@@ -1047,19 +1047,19 @@ namespace {
                 [](const TreeChange& x, const TreeChange& y) { return compareTreeOrder(x.any(), y.any()) < 0; });
             return out.size() <= maxChanges;
         }
-        const QList<TreeEntry>& b = before.entries;
-        const QList<TreeEntry>& n = now.entries;
-        qsizetype i = 0;
-        qsizetype k = 0;
-        while (i < b.size() || k < n.size()) {
-            const int order = i == b.size() ? 1 : k == n.size() ? -1 : compareTreeOrder(b.at(i), n.at(k));
+        auto i = before.entries.begin();
+        auto k = now.entries.begin();
+        const auto bEnd = before.entries.end();
+        const auto nEnd = now.entries.end();
+        while (i != bEnd || k != nEnd) {
+            const int order = i == bEnd ? 1 : k == nEnd ? -1 : compareTreeOrder(*i, *k);
             if (order < 0) {
-                out.append(TreeChange { &b.at(i++), nullptr });
+                out.append(TreeChange { &*i++, nullptr });
             } else if (order > 0) {
-                out.append(TreeChange { nullptr, &n.at(k++) });
+                out.append(TreeChange { nullptr, &*k++ });
             } else {
-                const TreeEntry& x = b.at(i++);
-                const TreeEntry& y = n.at(k++);
+                const TreeEntry& x = *i++;
+                const TreeEntry& y = *k++;
                 if (!(x == y) || x.ctimeNs != y.ctimeNs || racy(x))
                     out.append(TreeChange { &x, &y });
             }

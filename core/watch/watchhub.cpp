@@ -322,7 +322,7 @@ void WatchHub::onScanResult(const std::shared_ptr<ScanResult>& result, quint64 i
                 changes.snapshots.insert(it.key(), *it);
         }
     }
-    QList<QList<TreeEntry>> treesWere; // not the snapshots: those are let go before the views apply the new
+    QList<TreeEntries> treesWere; // not the snapshots: those are let go before the views apply the new
     for (const SourceState& s : std::as_const(w->sources))
         treesWere.append(s.tree.entries);
     // Freed on the pool: after a scan that re-judged a few items the new snapshots share nearly
@@ -397,7 +397,7 @@ void WatchHub::syncWatches()
 {
     // Anchors of every workspace first (state dirs appearing), then their trees.
     QList<TreeEntry> anchors;
-    QList<QList<TreeEntry>> trees;
+    QList<TreeEntries> trees;
     QSet<QString> inPlace; // watched before the other files (SourceAdapter::rewrittenInPlace)
     for (const auto& w : std::as_const(m_workspaces)) {
         anchors.append(w->anchors);

@@ -178,7 +178,7 @@ void WatchSet::forgetWatchesQtDropped()
 }
 
 void WatchSet::sync(
-    const QList<TreeEntry>& anchors, const QList<QList<TreeEntry>>& trees, const QSet<QString>& rewrittenInPlace)
+    const QList<TreeEntry>& anchors, const QList<TreeEntries>& trees, const QSet<QString>& rewrittenInPlace)
 {
     forgetWatchesQtDropped();
 
@@ -193,7 +193,7 @@ void WatchSet::sync(
     };
     for (const TreeEntry& a : anchors)
         want(a);
-    for (const QList<TreeEntry>& entries : trees) {
+    for (const TreeEntries& entries : trees) {
         for (const TreeEntry& e : entries) {
             if (e.stamp.isDirectory)
                 want(e);
@@ -235,7 +235,7 @@ void WatchSet::sync(
     QList<qsizetype> cursor(trees.size(), 0);
     for (int depth = 0; depth <= TreeFingerprint::kMaxDepth; ++depth) {
         for (qsizetype t = 0; t < trees.size(); ++t) {
-            const QList<TreeEntry>& entries = trees.at(t);
+            const TreeEntries& entries = trees.at(t);
             for (qsizetype& i = cursor[t]; i < entries.size() && entries.at(i).depth <= depth; ++i) {
                 const TreeEntry& e = entries.at(i);
                 if (!isFile(e))

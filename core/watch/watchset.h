@@ -69,8 +69,8 @@ public:
     // that listed it (its stamp differs) is reported by changed(): no event would ever say so.
     // rewrittenInPlace: files of the trees watched before any other file (a path not in a tree is
     // ignored).
-    void sync(const QList<TreeEntry>& anchors, const QList<QList<TreeEntry>>& trees,
-        const QSet<QString>& rewrittenInPlace = {});
+    void sync(
+        const QList<TreeEntry>& anchors, const QList<TreeEntries>& trees, const QSet<QString>& rewrittenInPlace = {});
     // The next sync() asks inotify again for the paths it refused (otherwise they stay polled:
     // each refusal costs a warning from Qt on stderr and a probe here).
     void retryRefusedAtNextSync() { m_retryRefused = true; }

@@ -346,7 +346,7 @@ private slots:
         TreeFingerprint other = TreeFingerprint::of(m_tmp.path() + QLatin1String("/elsewhere"));
         QCOMPARE(stableJson(scan(m_ws, m_dir, &cache, &other)), stableJson(scan(m_ws, m_dir, nullptr)));
         TreeFingerprint partial = TreeFingerprint::of(m_dir);
-        partial.entries.resize(3);
+        partial.entries = TreeEntries(partial.entries.toList().mid(0, 3));
         partial.complete = false;
         QCOMPARE(stableJson(scan(m_ws, m_dir, &cache, &partial)), stableJson(scan(m_ws, m_dir, nullptr)));
     }

@@ -48,10 +48,7 @@ class TestWatchSet : public QObject
     QString at(const QString& relative) const { return m_root->filePath(relative); }
 
     // Two state-dir-like trees: <dir>/f0 and <dir>/sub/deep each, and a symlink in a.
-    QList<QList<TreeEntry>> trees() const
-    {
-        return { TreeFingerprint::of(m_a).entries, TreeFingerprint::of(m_b).entries };
-    }
+    QList<TreeEntries> trees() const { return { TreeFingerprint::of(m_a).entries, TreeFingerprint::of(m_b).entries }; }
 
     // Both trees as they are now, with room for every path.
     void watchAll(WatchSet& set) const
@@ -141,7 +138,7 @@ private slots:
     {
         WatchSet set;
         set.setBudget(100);
-        const QList<QList<TreeEntry>> scanned = trees();
+        const QList<TreeEntries> scanned = trees();
         // After the walk, before the watch: no inotify event will ever tell of these.
         writeFile(m_a + QLatin1String("/f0"), "written since");
         QVERIFY(QFile::remove(m_b + QLatin1String("/f0")));
