@@ -228,6 +228,37 @@ class TestFileTree : public QObject
         }
     }
 
+    // The ways to read TreeEntries say the same: its iterator, at(), toList(), and its lists (one
+    // per directory, none empty, each of one directory's entries); split anew by hand, it is equal.
+    void entriesAgree(const TreeEntries& entries)
+    {
+        const QList<TreeEntry> list = entries.toList();
+        QCOMPARE(list.size(), entries.size());
+        QCOMPARE(entries.isEmpty(), list.isEmpty());
+        qsizetype i = 0;
+        for (const TreeEntry& e : entries) {
+            QVERIFY(&entries.at(i) == &e);
+            QVERIFY(list.at(i) == e);
+            ++i;
+        }
+        QCOMPARE(i, entries.size());
+        qsizetype inLists = 0;
+        QSet<QString> dirs;
+        for (const QList<TreeEntry>& chunk : entries.chunks()) {
+            QVERIFY(!chunk.isEmpty());
+            inLists += chunk.size();
+            const QString dir = chunk.first().depth == 0 ? QString() : parentOf(chunk.first().path);
+            QVERIFY(!dirs.contains(dir)); // each directory's entries together
+            dirs.insert(dir);
+            for (const TreeEntry& e : chunk)
+                QCOMPARE(e.depth == 0 ? QString() : parentOf(e.path), dir);
+        }
+        QCOMPARE(inLists, entries.size());
+        const TreeEntries split(list);
+        QCOMPARE(split.chunks().size(), entries.chunks().size());
+        QVERIFY(split == entries);
+    }
+
     // What updated() gives beside a whole walk, and what it says of itself beside its entries.
     void compare(const TreeFingerprint& before, const TreeFingerprint& updated, const TreeFingerprint& walked)
     {
@@ -251,6 +282,7 @@ class TestFileTree : public QObject
             before.complete && updated.complete && !before.racy && before.entries == updated.entries);
 
         for (const TreeFingerprint* tree : { &updated, &walked }) {
+            entriesAgree(tree->entries);
             for (const TreeEntry& e : tree->entries)
                 QVERIFY(tree->find(e.path) == &e);
             QVERIFY(!tree->find(m_root + QLatin1String("/nowhere")));
@@ -310,6 +342,54 @@ private slots:
             tree = updated; // the next update starts from this one, as a watch's scans do
         }
         QVERIFY(applied > 150);
+    }
+
+    // An update shares the entries of every directory it did not list again with the tree before
+    // (what makes it cost what changed, not the whole tree): only the changed directory and the
+    // ones above it are new lists.
+    void updatedSharesTheDirectoriesItKept()
+    {
+        QStringList touched { m_root, m_root + QLatin1String("/c") };
+        QVERIFY(QDir().mkpath(m_root + QLatin1String("/c")));
+        for (int d = 0; d < 6; ++d) {
+            const QString dir = m_root + QStringLiteral("/c/d%1").arg(d);
+            QVERIFY(QDir().mkdir(dir));
+            touched << dir;
+            for (int f = 0; f < 5; ++f) {
+                write(dir + QStringLiteral("/f%1").arg(f), f);
+                touched << dir + QStringLiteral("/f%1").arg(f);
+            }
+        }
+        age(touched);
+        const TreeFingerprint before = TreeFingerprint::of(m_root);
+        QVERIFY(before.complete && !before.racy);
+
+        const QString changedDir = m_root + QLatin1String("/c/d3");
+        const QString tmp = changedDir + QLatin1String("/f2.tmp");
+        write(tmp, 40);
+        QCOMPARE(::rename(QFile::encodeName(tmp).constData(),
+                     QFile::encodeName(changedDir + QLatin1String("/f2")).constData()),
+            0);
+        age({ changedDir + QLatin1String("/f2"), changedDir });
+        const TreeFingerprint updated = TreeFingerprint::updated(m_root, before, { changedDir });
+        const TreeFingerprint walked = TreeFingerprint::of(m_root);
+        compare(before, updated, walked);
+
+        QHash<QString, const TreeEntry*> listOf; // each directory's list before, by where it lies
+        for (const QList<TreeEntry>& chunk : before.entries.chunks())
+            listOf.insert(parentOf(chunk.first().path), chunk.constData());
+        int shared = 0;
+        for (const QList<TreeEntry>& chunk : updated.entries.chunks()) {
+            const QString dir = parentOf(chunk.first().path);
+            // The root's own entry, its entries, c's (on the way down) and c/d3's are listed again.
+            const bool listedAgain
+                = chunk.first().depth == 0 || dir == m_root || dir == m_root + QLatin1String("/c") || dir == changedDir;
+            QCOMPARE(chunk.constData() == listOf.value(dir), !listedAgain);
+            shared += listedAgain ? 0 : 1;
+        }
+        QCOMPARE(shared, 5 + 1); // c/d0..d5 but d3, and a's (a/b)
+        QVERIFY(updated.entries == walked.entries);
+        QVERIFY(!(updated.entries == before.entries));
     }
 
     // A tree whose entries were edited by hand is indexed anew, never read through a stale index.
