@@ -151,7 +151,8 @@ namespace {
                 continue;
             if (full(listing))
                 break;
-            if (!decodesExactly(name)) {
+            QString decoded;
+            if (!decodesExactly(name, &decoded)) {
                 // Its lossy spelling may be another file's name: never an entry, only reported.
                 listing.tree.undecodable.append(path + QLatin1Char('/') + escapedBytes(name));
                 continue;
@@ -159,7 +160,7 @@ namespace {
             struct stat st;
             if (::fstatat(fd, name.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0)
                 continue; // gone since listed: the parent's stamp tells the rest
-            mine.append(entryOf(path + QLatin1Char('/') + QFile::decodeName(name), st, depth + 1));
+            mine.append(entryOf(path + QLatin1Char('/') + decoded, st, depth + 1));
             ++listing.count;
             if (!S_ISDIR(st.st_mode))
                 continue;

@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QFileInfo>
 
+#include <algorithm>
 #include <fcntl.h>
 
 namespace Stateward {
@@ -14,9 +15,18 @@ QString cleanAbsolute(const QString& path)
     return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
 }
 
-bool decodesExactly(const QByteArray& raw)
+bool decodesExactly(const QByteArray& raw, QString* decoded)
 {
-    return QFile::encodeName(QFile::decodeName(raw)) == raw;
+    // ASCII decodes exactly in every encoding a file name may be taken in: no round trip.
+    if (std::all_of(raw.cbegin(), raw.cend(), [](char c) { return uchar(c) < 0x80; })) {
+        if (decoded)
+            *decoded = QString::fromLatin1(raw);
+        return true;
+    }
+    const QString name = QFile::decodeName(raw);
+    if (decoded)
+        *decoded = name;
+    return QFile::encodeName(name) == raw;
 }
 
 QString escapedBytes(const QByteArray& raw)

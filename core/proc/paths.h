@@ -15,8 +15,9 @@ QString cleanAbsolute(const QString& path);
 // that is not valid UTF-8 cannot be spelled, and its lossy spelling may even be another file's
 // real name. These helpers make such names visible without ever using the lossy spelling.
 
-// True when these bytes decode to a QString that encodes back to exactly them.
-bool decodesExactly(const QByteArray& raw);
+// True when these bytes decode to a QString that encodes back to exactly them; that QString in
+// *decoded when asked for (a walk spells every name it meets once).
+bool decodesExactly(const QByteArray& raw, QString* decoded = nullptr);
 // Bytes as text for a person (a finding, a message): valid UTF-8 as it is, every other byte as
 // \xNN. Never a path to open.
 QString escapedBytes(const QByteArray& raw);

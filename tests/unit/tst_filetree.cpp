@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QFile>
 #include <QRandomGenerator>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -390,6 +391,25 @@ private slots:
         QCOMPARE(shared, 5 + 1); // c/d0..d5 but d3, and a's (a/b)
         QVERIFY(updated.entries == walked.entries);
         QVERIFY(!(updated.entries == before.entries));
+    }
+
+    // Names are spelled once per walk: ASCII as it is, other valid UTF-8 decoded, and a name that
+    // is not valid UTF-8 never an entry, only reported.
+    void namesAreSpelledExactly()
+    {
+        const QString accented = m_root + QStringLiteral("/a/caf\u00e9.json");
+        write(accented, 1);
+        write(m_root + QLatin1String("/a/plain.json"), 1);
+        const QByteArray invalid = QFile::encodeName(m_root) + "/a/bad\xff.json";
+        const int fd = ::open(invalid.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        QVERIFY(fd >= 0);
+        ::close(fd);
+        const auto cleanUp = qScopeGuard([&] { ::unlink(invalid.constData()); }); // no QString names it
+        const TreeFingerprint tree = TreeFingerprint::of(m_root);
+        QVERIFY(tree.find(accented));
+        QVERIFY(tree.find(m_root + QLatin1String("/a/plain.json")));
+        QCOMPARE(tree.undecodable, QStringList { m_root + QLatin1String("/a/bad\\xff.json") });
+        QCOMPARE(under(false).size(), 2);
     }
 
     // A tree whose entries were edited by hand is indexed anew, never read through a stale index.
