@@ -38,7 +38,6 @@ struct TreeFingerprint::Index
     const QList<TreeEntry>* chunks = nullptr;
     qsizetype chunkCount = 0;
     QHash<QString, Dir> dirs; // every directory whose entries were listed, by path
-    QList<QString> chunkDirs; // whose entries each list holds ("" for the root's own entry)
     QList<Pos> recent; // recentEntries(), in walk order
     quint64 id = 0;
     quint64 base = 0; // the id of the tree updated() started from; 0: none
@@ -217,7 +216,6 @@ namespace {
         OnAppended onAppended)
     {
         tree.entries.append({ root });
-        index.chunkDirs.append(QString());
         QList<QList<qsizetype>> subdirs { root.stamp.isDirectory ? QList<qsizetype> { 0 } : QList<qsizetype> {} };
         for (qsizetype c = 0; c < subdirs.size(); ++c) {
             const QList<qsizetype> within = subdirs.at(c); // shared: the list of lists grows below
@@ -230,7 +228,6 @@ namespace {
                 if (!listed->entries.isEmpty()) {
                     d.chunk = tree.entries.chunks().size();
                     tree.entries.append(std::move(listed->entries));
-                    index.chunkDirs.append(dir);
                     subdirs.append(d.subdirs);
                 }
                 index.dirs.insert(dir, d);
@@ -275,11 +272,9 @@ namespace {
         const QList<QList<TreeEntry>>& chunks = tree.entries.chunks();
         for (qsizetype c = 0; c < chunks.size(); ++c) {
             const TreeEntry& first = chunks.at(c).constFirst();
-            const QString dir = first.depth == 0 ? QString() : parentOf(first.path).toString();
-            index->chunkDirs.append(dir);
             appendRecent(tree, c, recentFrom, *index);
             if (first.depth != 0)
-                index->dirs.insert(dir, { c, subdirsOf(chunks.at(c)) });
+                index->dirs.insert(parentOf(first.path).toString(), { c, subdirsOf(chunks.at(c)) });
         }
         for (const TreeEntry& e : tree.entries) {
             if (e.stamp.isDirectory && e.depth < TreeFingerprint::kMaxDepth && !index->dirs.contains(e.path))
@@ -613,7 +608,6 @@ TreeFingerprint TreeFingerprint::updated(
         // Nothing moved: the entries before, shared (and compared by pointer).
         now.entries = before.entries;
         index->dirs = was->dirs;
-        index->chunkDirs = was->chunkDirs;
         index->recent = was->recent;
         index->recent.removeIf(noLongerRecent);
         seal(now, index);
