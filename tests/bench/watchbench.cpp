@@ -46,11 +46,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/inotify.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
@@ -87,28 +84,17 @@ struct ChildRun
 ChildRun runMeasured(const QString& scratch, const QString& program, const QStringList& args)
 {
     const QString rssFile = scratch + QLatin1String("/peak-rss");
-    QList<QByteArray> bytes { "/usr/bin/time", "-f", "%M", "-o", QFile::encodeName(rssFile),
-        QFile::encodeName(program) };
-    for (const QString& a : args)
-        bytes.append(QFile::encodeName(a));
-    std::vector<char*> argv;
-    for (QByteArray& b : bytes)
-        argv.push_back(b.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    QProcess p;
+    p.setStandardOutputFile(QProcess::nullDevice());
+    p.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     ChildRun run;
     QElapsedTimer t;
     t.start();
-    pid_t pid = -1;
-    if (::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) {
-        int status = 0;
-        if (::waitpid(pid, &status, 0) == pid)
-            run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
+    p.start(QStringLiteral("/usr/bin/time"),
+        QStringList { QStringLiteral("-f"), QStringLiteral("%M"), QStringLiteral("-o"), rssFile, program } + args);
+    if (p.waitForFinished(-1) && p.exitStatus() == QProcess::NormalExit)
+        run.exitCode = p.exitCode();
     run.ms = t.elapsed();
-    posix_spawn_file_actions_destroy(&actions);
     QFile f(rssFile);
     if (f.open(QIODevice::ReadOnly)) {
         bool ok = false;
