@@ -67,11 +67,9 @@ QStringList SourceAdapter::stateDirs(const QString& workspace) const
     return dirs;
 }
 
-Snapshot SourceAdapter::scanAfter(const QString& workspace, const QString& stateDir, ScanContext& context,
-    const PreviousScan* /*previous*/, quint64* memo) const
+Snapshot SourceAdapter::scanAfter(
+    const QString& workspace, const QString& stateDir, ScanContext& context, const PreviousScan* /*previous*/) const
 {
-    if (memo)
-        *memo = 0;
     return scan(workspace, stateDir, context);
 }
 

@@ -162,13 +162,12 @@ public:
     virtual qint64 maxFileBytes() const = 0;
 };
 
-// The last scan of a state dir, for a scan after events (WatchHub): its snapshot, the tree it was
-// made from, and the token of what the adapter kept of it in its cache (0: nothing).
+// The last scan of a state dir, for a scan after events (WatchHub): its snapshot and the tree it was
+// made from.
 struct PreviousScan
 {
     const Snapshot& snapshot;
     const TreeFingerprint& tree;
-    quint64 memo = 0;
 };
 
 // One tool family (docs/architecture.md, How to add a tool): everything Stateward knows of the
@@ -190,10 +189,11 @@ public:
     // scan() after events, given the previous scan of the same state dir and the tree now in
     // context.tree(): an adapter may re-judge only what changed between the two trees, from what it
     // kept in its cache. The result is what scan() gives now; where the adapter cannot prove that
-    // (or keeps nothing: the default), it is scan()'s. *memo: the token of what it kept of this
-    // scan for the next call (0: nothing). previous is null for a whole scan.
-    virtual Snapshot scanAfter(const QString& workspace, const QString& stateDir, ScanContext& context,
-        const PreviousScan* previous, quint64* memo) const;
+    // (or keeps nothing: the default), it is scan()'s. Called by whoever scans the state dir again
+    // and again (the hub), so the adapter may keep, in the context's cache, what the next call
+    // re-judges from; previous is null for a whole scan.
+    virtual Snapshot scanAfter(
+        const QString& workspace, const QString& stateDir, ScanContext& context, const PreviousScan* previous) const;
 
     // Whether verdicts on this snapshot change with the clock or with processes no file names, so
     // that a backstop scan parses its state dir again though no file changed. By default: lock and

@@ -254,20 +254,17 @@ std::shared_ptr<TrajectoryScanMemo> TrajectoryRecordCache::takeMemo(const QStrin
     const auto it = m_memos.find(stateDir);
     if (it == m_memos.end())
         return nullptr;
-    std::shared_ptr<TrajectoryScanMemo> memo = std::move(it->second);
+    std::shared_ptr<TrajectoryScanMemo> memo = std::move(*it);
     m_memos.erase(it);
     return memo;
 }
 
-quint64 TrajectoryRecordCache::putMemo(const QString& stateDir, std::shared_ptr<TrajectoryScanMemo> memo)
+void TrajectoryRecordCache::putMemo(const QString& stateDir, std::shared_ptr<TrajectoryScanMemo> memo)
 {
-    static std::atomic<quint64> tokens { 0 };
-    const quint64 token = ++tokens;
     QMutexLocker lock(&m_mutex);
-    m_memos.insert(stateDir, { token, std::move(memo) });
+    m_memos.insert(stateDir, std::move(memo));
     while (m_memos.size() > kMaxStateDirs)
         m_memos.erase(m_memos.begin()); // any other: its next scan judges everything again
-    return token;
 }
 
 qsizetype TrajectoryRecordCache::recordCount() const
@@ -1327,22 +1324,26 @@ namespace {
 
 Snapshot TrajectoriesSource::scan(const QString& workspace, const QString& stateDir, ScanContext& context) const
 {
-    return scanAfter(workspace, stateDir, context, nullptr, nullptr);
+    return scanKeeping(workspace, stateDir, context, nullptr, false);
 }
 
-Snapshot TrajectoriesSource::scanAfter(const QString& workspace, const QString& stateDir, ScanContext& context,
-    const PreviousScan* previous, quint64* memo) const
+Snapshot TrajectoriesSource::scanAfter(
+    const QString& workspace, const QString& stateDir, ScanContext& context, const PreviousScan* previous) const
 {
-    if (memo)
-        *memo = 0;
+    return scanKeeping(workspace, stateDir, context, previous, true);
+}
+
+Snapshot TrajectoriesSource::scanKeeping(const QString& workspace, const QString& stateDir, ScanContext& context,
+    const PreviousScan* previous, bool keepMemo) const
+{
     auto* cache = static_cast<TrajectoryRecordCache*>(context.cache(*this)); // made by newCache()
     // Taken by every scan: one that judges everything leaves only its own behind.
     const std::shared_ptr<TrajectoryScanMemo> last = cache ? cache->takeMemo(stateDir) : nullptr;
     if (previous && last) {
         if (std::optional<Snapshot> s = rejudge(workspace, stateDir, context, *last, cache)) {
             context.noteRejudged(stateDir);
-            if (memo)
-                *memo = cache->putMemo(stateDir, last);
+            if (keepMemo)
+                cache->putMemo(stateDir, last);
             return *std::move(s);
         }
     }
@@ -1404,7 +1405,7 @@ Snapshot TrajectoriesSource::scanAfter(const QString& workspace, const QString& 
     assemble(s, context, j, layout, byId.size());
 
     // Kept for the next scan after events: only by whoever scans repeatedly, from a tree it walked.
-    if (memo && cache && listing) {
+    if (keepMemo && cache && listing) {
         m->workspace = workspace;
         m->canonicalWs = judge.canonicalWs();
         m->layout = layout;
@@ -1418,7 +1419,7 @@ Snapshot TrajectoriesSource::scanAfter(const QString& workspace, const QString& 
             for (const TrajectoryRecord* r : it.value())
                 paths.append(r->path);
         }
-        *memo = cache->putMemo(stateDir, std::move(m));
+        cache->putMemo(stateDir, std::move(m));
     }
     return s;
 }

@@ -33,7 +33,7 @@ public:
     // that cannot be proven the same (index.json became or ceased to be usable, a symlink came or
     // went, the era changed, too many changes, or no memo).
     Snapshot scanAfter(const QString& workspace, const QString& stateDir, ScanContext& context,
-        const PreviousScan* previous, quint64* memo) const override;
+        const PreviousScan* previous) const override;
     std::unique_ptr<AdapterCache> newCache() const override; // a TrajectoryRecordCache
     const ToolIndex* index() const override; // index.json of the index era
     QStringList rewrittenInPlace(const Snapshot& snapshot) const override; // and active records
@@ -79,6 +79,11 @@ public:
 
 protected:
     void groupProblems(ProblemBuilder& builder) const override;
+
+private:
+    // scan() and scanAfter(): only the latter keeps a memo in the cache for the next call.
+    Snapshot scanKeeping(const QString& workspace, const QString& stateDir, ScanContext& context,
+        const PreviousScan* previous, bool keepMemo) const;
 };
 
 // One trajectory file as found on disk.
@@ -148,13 +153,12 @@ public:
     qsizetype recordCount() const;
 
     // What the last scan of a state dir kept to re-judge only what changes next time
-    // (TrajectoriesSource::scanAfter), with the tree it was judged from, under a token the scan
-    // hands back with its snapshot. Taken by the next scan (every scan takes it: a whole scan
-    // drops it), put back renewed. Whether or not the result of the scan that put it was
-    // delivered (a superseded one is dropped), the next scan starts from it: it re-judges what
-    // changed since that memo's tree, not since the delivered one.
+    // (TrajectoriesSource::scanAfter), with the tree it was judged from. Taken by the next scan (every scan takes it: a
+    // whole scan drops it), put back renewed. Whether or not the result of the scan that put it was delivered (a
+    // superseded one is dropped), the next scan starts from it: it re-judges what changed since that memo's tree, not
+    // since the delivered one.
     std::shared_ptr<TrajectoryScanMemo> takeMemo(const QString& stateDir);
-    quint64 putMemo(const QString& stateDir, std::shared_ptr<TrajectoryScanMemo> memo); // its token
+    void putMemo(const QString& stateDir, std::shared_ptr<TrajectoryScanMemo> memo);
 
     quint64 hits() const { return m_hits.load(); } // records reused
     quint64 misses() const { return m_misses.load(); } // records read
@@ -168,7 +172,7 @@ private:
     };
     mutable QMutex m_mutex;
     QHash<QString, Dir> m_dirs;
-    QHash<QString, std::pair<quint64, std::shared_ptr<TrajectoryScanMemo>>> m_memos;
+    QHash<QString, std::shared_ptr<TrajectoryScanMemo>> m_memos;
     quint64 m_uses = 0;
     std::atomic<quint64> m_hits { 0 };
     std::atomic<quint64> m_misses { 0 };

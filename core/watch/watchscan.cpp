@@ -176,9 +176,8 @@ ScanResult runScan(const ScanRequest& request, const std::function<bool()>& supe
             if (parse) {
                 context.setTree(&now.tree);
                 const PreviousScan previous { before ? before->snapshot : now.snapshot,
-                    before ? before->tree : now.tree, before ? before->memo : 0 };
-                now.snapshot
-                    = adapter->scanAfter(request.workspace, dir, context, afterEvents ? &previous : nullptr, &now.memo);
+                    before ? before->tree : now.tree };
+                now.snapshot = adapter->scanAfter(request.workspace, dir, context, afterEvents ? &previous : nullptr);
                 context.setTree(nullptr);
                 now.pids = pidsInView(now.snapshot);
                 if (before)
@@ -187,7 +186,6 @@ ScanResult runScan(const ScanRequest& request, const std::function<bool()>& supe
             } else {
                 now.snapshot = before->snapshot;
                 now.pids = before->pids;
-                now.memo = before->memo;
                 result.reused.append(dir);
             }
             result.sources.append(std::move(now));

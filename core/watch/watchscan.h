@@ -47,7 +47,6 @@ struct SourceState
     Snapshot snapshot;
     TreeFingerprint tree;
     QHash<qint64, PidView> pids;
-    quint64 memo = 0; // what the adapter kept of this scan to re-judge only what changes (scanAfter)
 };
 
 // What a scan must look at; requests that arrive while one waits are merged.
