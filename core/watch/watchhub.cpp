@@ -50,7 +50,7 @@ WatchHub::WatchHub(QObject* parent)
     connect(&m_backstopTimer, &QTimer::timeout, this, &WatchHub::onBackstop);
     m_livenessTimer.start(1000);
     m_backstopTimer.start(30000);
-    m_backstopStartNs = QDeadlineTimer::current().deadlineNSecs();
+    startBackstopPeriod();
 }
 
 void WatchHub::startBackstopPeriod()
