@@ -112,6 +112,10 @@ void ScanSpec::merge(const ScanSpec& other)
         reason = other.reason;
     else if (!other.reason.isEmpty() && !reason.split(QStringLiteral(", ")).contains(other.reason))
         reason += QStringLiteral(", ") + other.reason;
+    // A request that names no path (liveness, backstop, anchors) says nothing about names: those
+    // walk or parse whole anyway. Otherwise named only if both were.
+    const auto named = [](const ScanSpec& s) { return s.everyChangeNamed || s.changedPaths.isEmpty(); };
+    everyChangeNamed = named(*this) && named(other);
     parseAll = parseAll || other.parseAll;
     backstop = backstop || other.backstop;
     dirty.unite(other.dirty);

@@ -59,6 +59,11 @@ struct ScanSpec
     // The paths events named under the dirty state dirs: only their directories are listed again
     // (TreeFingerprint::updated; past its kMaxChangedPaths, the trees are walked whole).
     QSet<QString> changedPaths;
+    // True when changedPaths names every change under the dirty state dirs since their known trees
+    // were walked (each directory watched by inotify with names, no queue overflow): an entry that
+    // was racy then needs no listing of its directory again, only a look at itself. False when
+    // some change may have gone unnamed (a polled directory): racy directories are listed again.
+    bool everyChangeNamed = false;
     QSet<QString> force; // parsed whatever the tree says (a PID in view changed)
     bool needsParse() const { return parseAll || backstop || !dirty.isEmpty() || !force.isEmpty(); }
     void merge(const ScanSpec& other);
