@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "exportdialog.h"
 
+#include "sources/registry.h"
 #include "sources/source.h"
 
 #include <QComboBox>
@@ -40,6 +41,17 @@ namespace {
             new QTreeWidgetItem(
                 group, { ExportDialog::tr("… and %n more", nullptr, int(firsts.size() - kMaxChildRows)) });
         group->setExpanded(firsts.size() <= 20);
+    }
+
+    // "trajectories (index.json), codex (state.json)": the tools whose adapters rebuild an index.
+    QString rebuildableIndexes()
+    {
+        QStringList out;
+        for (const SourceAdapter* a : sourceAdapters()) {
+            if (const ToolIndex* index = a->index())
+                out.append(QStringLiteral("%1 (%2)").arg(a->name(), index->fileName()));
+        }
+        return out.join(QStringLiteral(", "));
     }
 
 } // namespace
@@ -83,7 +95,7 @@ ExportDialog::ExportDialog(const QList<Snapshot>& snapshots, QWidget* parent)
         m_combo->setItemData(m_combo->count() - 1, s.stateDir, Qt::ToolTipRole);
     }
     if (m_sources.isEmpty()) {
-        m_combo->addItem(tr("No trajectories (index era) or codex state directory in the open workspaces"));
+        m_combo->addItem(tr("No state directory in the open workspaces keeps an index: %1").arg(rebuildableIndexes()));
         m_combo->setEnabled(false);
     }
     connect(m_combo, &QComboBox::currentIndexChanged, this, &ExportDialog::recompute);
@@ -143,7 +155,8 @@ ExportDialog::ExportDialog(const QList<Snapshot>& snapshots, QWidget* parent)
     layout->addWidget(buttons);
 
     if (m_sources.isEmpty())
-        m_summary->setText(tr("Nothing to export: open a workspace with a .trajectories folder or codex state."));
+        m_summary->setText(
+            tr("Nothing to export: open a workspace whose tool keeps an index, %1.").arg(rebuildableIndexes()));
     else
         recompute();
     updateButtons();

@@ -41,22 +41,23 @@ int runExportIndex(const QStringList& arguments)
 {
     const QString command = QStringLiteral("export-index");
     QCommandLineParser parser;
+    QStringList indexed; // the families that keep an index: "trajectories", "codex"
+    QString rules; // each one's rule, from its adapter
+    for (const SourceAdapter* a : sourceAdapters()) {
+        if (a->index()) {
+            indexed.append(a->name());
+            rules += QStringLiteral("%1: %2\n").arg(a->name(), a->index()->rule());
+        }
+    }
     parser.setApplicationDescription(
         QStringLiteral("Rebuild a tool's index from its record files and write it atomically to a file outside the "
                        "state directory (by default under ~/.local/share/stateward/recovered/). Changes nothing in "
-                       "the state directory.\n"
-                       "trajectories: index.json of the index era (≤0.5.6, told by the files; an index-free 0.5.9+ "
-                       "directory is refused), every valid trajectory file, the "
-                       "newest copy of a duplicated id, compactedInto kept.\n"
-                       "codex: state.json from jobs/*.json and the current entries, newest first, at most 50 jobs.\n"
-                       "Exit code 0 when every record made it in, 1 when some were skipped, dropped or left out, 2 on "
-                       "error."));
+                       "the state directory.\n")
+        + rules
+        + QStringLiteral(
+            "Exit code 0 when every record made it in, 1 when some were skipped, dropped or left out, 2 on "
+            "error."));
     parser.addHelpOption();
-    QStringList indexed; // the families that keep an index: "trajectories", "codex"
-    for (const SourceAdapter* a : sourceAdapters()) {
-        if (a->index())
-            indexed.append(a->name());
-    }
     const QCommandLineOption family(QStringLiteral("family"),
         QStringLiteral("%1 (required).").arg(indexed.join(QStringLiteral(" or "))), QStringLiteral("name"));
     const QCommandLineOption output(QStringList { QStringLiteral("o"), QStringLiteral("output") },

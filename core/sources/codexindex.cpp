@@ -26,6 +26,11 @@ namespace {
     {
     public:
         QString fileName() const override { return QStringLiteral("state.json"); }
+        QString rule() const override
+        {
+            return QStringLiteral("state.json from jobs/*.json and the current entries, newest first, at most %1 jobs.")
+                .arg(CodexSource::kUpstreamJobLimit);
+        }
         qint64 maxBytes() const override { return CodexSource::kMaxStateBytes; }
         bool keptIn(const QString&) const override { return true; }
         QString shapeProblem(const QJsonObject& root) const override

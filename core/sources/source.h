@@ -90,6 +90,9 @@ class ToolIndex
 public:
     virtual ~ToolIndex() = default;
     virtual QString fileName() const = 0; // in the state dir
+    // How recover() rebuilds it, in one sentence for help and dialogs: which state dirs keep one,
+    // which records go in, what wins a tie.
+    virtual QString rule() const = 0;
     virtual qint64 maxBytes() const = 0; // a larger file is not read
     // Whether this state dir keeps the index: the one rule for exporting (CLI, dialog) and recovering.
     virtual bool keptIn(const QString& stateDir) const = 0;

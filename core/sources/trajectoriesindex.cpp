@@ -36,6 +36,12 @@ namespace {
     {
     public:
         QString fileName() const override { return QStringLiteral("index.json"); }
+        QString rule() const override
+        {
+            return QStringLiteral("index.json of the index era (≤0.5.6, told by the files; an index-free 0.5.9+ "
+                                  "directory is refused), every valid trajectory file, the newest copy of a duplicated "
+                                  "id, compactedInto kept.");
+        }
         qint64 maxBytes() const override { return kMaxIndexBytes; }
         bool keptIn(const QString& stateDir) const override
         {

@@ -9,11 +9,13 @@
 #include "repair/quarantine.h"
 #include "repair/repair.h"
 #include "repairdialog.h"
+#include "sources/registry.h"
 #include "sources/source.h"
 #include "testfiles.h"
 #include "undodialog.h"
 
 #include <QApplication>
+#include <QComboBox>
 #include <QDialogButtonBox>
 #include <QElapsedTimer>
 #include <QJsonDocument>
@@ -617,9 +619,16 @@ private slots:
         QVERIFY(dialog.sources().isEmpty());
         QVERIFY(!dialog.recovered());
         QVERIFY(!dialog.findChild<QPushButton*>(QStringLiteral("exportButton"))->isEnabled());
-        QVERIFY(dialog.findChild<QLabel*>(QStringLiteral("summary"))
-                    ->text()
-                    .startsWith(QLatin1String("Nothing to export")));
+        const QString summary = dialog.findChild<QLabel*>(QStringLiteral("summary"))->text();
+        QVERIFY2(summary.startsWith(QLatin1String("Nothing to export")), qPrintable(summary));
+        // Which tools keep an index comes from their adapters: each is named with its index file.
+        for (const SourceAdapter* a : sourceAdapters()) {
+            if (a->index()) {
+                const QString named = QStringLiteral("%1 (%2)").arg(a->name(), a->index()->fileName());
+                QVERIFY2(summary.contains(named), qPrintable(summary));
+                QVERIFY(dialog.findChild<QComboBox*>(QStringLiteral("stateDirCombo"))->currentText().contains(named));
+            }
+        }
     }
 };
 
