@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // TreeFingerprint::updated against a whole walk: after every step of a seeded random sequence of
 // file and directory changes across nested directories, the tree updated from the one before (the
-// directories named as a directory watch names them) equals TreeFingerprint::of, and what it says
-// changed, its lookups and its recent entries agree with the entries themselves.
+// directories named as a directory watch names them, or each entry as inotify names it) equals
+// TreeFingerprint::of, and what it says changed, its lookups and its recent entries agree with the
+// entries themselves.
 #include "proc/filetree.h"
 
 #include <QDir>
