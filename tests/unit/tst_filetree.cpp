@@ -399,6 +399,41 @@ class TestFileTree : public QObject
         QCOMPARE(::utimensat(AT_FDCWD, QFile::encodeName(path).constData(), times, AT_SYMLINK_NOFOLLOW), 0);
     }
 
+    // Seeded random steps of the first `kinds` kinds of change. Before each change's paths are
+    // aged, beforeAging(step) looks at them; after each step, update(tree, step) is compared
+    // with a whole walk, then checked(tree, updated, step), and is the tree the next step starts
+    // from, as a watch's scans do.
+    template <typename BeforeAging, typename Update, typename Checked>
+    void randomSteps(quint32 seed, int kinds, BeforeAging beforeAging, Update update, Checked checked)
+    {
+        m_random.seed(seed);
+        TreeFingerprint tree = TreeFingerprint::of(m_root);
+        QVERIFY(tree.complete && !tree.racy);
+        int applied = 0;
+        for (int round = 0; round < 150; ++round) {
+            Step step;
+            const int changes = 1 + pick(4);
+            for (int i = 0; i < changes; ++i) {
+                applied += change(step, kinds) ? 1 : 0;
+                if (QTest::currentTestFailed())
+                    return;
+                beforeAging(step);
+                age(step.touched); // now: a later change may move them
+                step.touched.clear();
+            }
+            const TreeFingerprint updated = update(tree, step);
+            const TreeFingerprint walked = TreeFingerprint::of(m_root);
+            compare(tree, updated, walked);
+            checked(tree, updated, step);
+            if (QTest::currentTestFailed()) {
+                qWarning() << "seed" << seed << "round" << round << "named" << step.named << "names" << step.names;
+                return;
+            }
+            tree = updated;
+        }
+        QVERIFY(applied > 150);
+    }
+
 private slots:
     void init()
     {
@@ -423,30 +458,12 @@ private slots:
     void updatedEqualsAWholeWalk()
     {
         QFETCH(quint32, seed);
-        m_random.seed(seed);
-        TreeFingerprint tree = TreeFingerprint::of(m_root);
-        QVERIFY(tree.complete && !tree.racy);
-        int applied = 0;
-        for (int round = 0; round < 150; ++round) {
-            Step step;
-            const int changes = 1 + pick(4);
-            for (int i = 0; i < changes; ++i) {
-                applied += change(step) ? 1 : 0;
-                if (QTest::currentTestFailed())
-                    return;
-                age(step.touched); // now: a later change may move them
-                step.touched.clear();
-            }
-            const TreeFingerprint updated = TreeFingerprint::updated(m_root, tree, step.named);
-            const TreeFingerprint walked = TreeFingerprint::of(m_root);
-            compare(tree, updated, walked);
-            if (QTest::currentTestFailed()) {
-                qWarning() << "seed" << seed << "round" << round << "named" << step.named;
-                return;
-            }
-            tree = updated; // the next update starts from this one, as a watch's scans do
-        }
-        QVERIFY(applied > 150);
+        randomSteps(
+            seed, 9, [](const Step&) {},
+            [&](const TreeFingerprint& tree, const Step& step) {
+                return TreeFingerprint::updated(m_root, tree, step.named);
+            },
+            [](const TreeFingerprint&, const TreeFingerprint&, const Step&) {});
     }
 
     // The same with the paths inotify names, entry by entry (a file named is looked at alone):
@@ -467,39 +484,24 @@ private slots:
     {
         QFETCH(quint32, seed);
         QFETCH(bool, everyChangeNamed);
-        m_random.seed(seed);
-        TreeFingerprint tree = TreeFingerprint::of(m_root);
-        QVERIFY(tree.complete && !tree.racy);
-        int applied = 0;
-        for (int round = 0; round < 150; ++round) {
-            Step step;
-            const int changes = 1 + pick(4);
-            for (int i = 0; i < changes; ++i) {
-                applied += change(step, 13) ? 1 : 0;
-                if (QTest::currentTestFailed())
-                    return;
+        randomSteps(
+            seed, 13,
+            [&](const Step& step) {
                 // Aging stands for time passing, which no event names: each path it moves is
                 // named, or holds an entry named (and is looked at again on the way down to it).
-                for (const QString& path : std::as_const(step.touched)) {
+                for (const QString& path : step.touched) {
                     QVERIFY2(step.names.contains(path)
                             || std::any_of(step.names.cbegin(), step.names.cend(),
                                 [&](const QString& n) { return parentOf(n) == path; }),
                         qPrintable(path));
                 }
-                age(step.touched);
-                step.touched.clear();
-            }
-            const TreeFingerprint updated = TreeFingerprint::updated(m_root, tree, step.names, everyChangeNamed);
-            const TreeFingerprint walked = TreeFingerprint::of(m_root);
-            compare(tree, updated, walked);
-            keptShared(tree, updated, step.names, everyChangeNamed);
-            if (QTest::currentTestFailed()) {
-                qWarning() << "seed" << seed << "round" << round << "names" << step.names;
-                return;
-            }
-            tree = updated;
-        }
-        QVERIFY(applied > 150);
+            },
+            [&](const TreeFingerprint& tree, const Step& step) {
+                return TreeFingerprint::updated(m_root, tree, step.names, everyChangeNamed);
+            },
+            [&](const TreeFingerprint& before, const TreeFingerprint& updated, const Step& step) {
+                keptShared(before, updated, step.names, everyChangeNamed);
+            });
     }
 
     // A file named is looked at alone, never with its directory's other entries: a sibling
