@@ -108,9 +108,10 @@ private:
 // directory's entries together, names sorted). Adapters read their listings from it too, so one
 // walk serves the comparison and the parse.
 // of() and updated() also index it (each directory's entries, the recent entries, what changed
-// since the tree updated() started from), so an update costs what the changed directories hold
-// and one step per directory, not the whole tree: every directory it does not list again keeps its
-// shared list (TreeEntries). The index is shared by copies; entries set by hand are indexed anew.
+// since the tree updated() started from), so an update costs what the directories it lists again
+// hold, an lstat per other entry named, and one step per directory, not the whole tree: every
+// directory in which nothing changed keeps its shared list (TreeEntries). The index is shared by
+// copies; entries set by hand are indexed anew.
 struct TreeFingerprint
 {
     static constexpr int kMaxDepth = 8;
