@@ -288,39 +288,85 @@ namespace {
     // The entries of one directory before (null: none) and now: what was added, removed or differs.
     void diffDir(const QList<TreeEntry>* before, const QList<TreeEntry>& now, QStringList& changed, bool& sameEntries)
     {
-        QHash<QStringView, const TreeEntry*> was;
-        if (before) {
-            was.reserve(before->size());
-            for (const TreeEntry& e : *before)
-                was.insert(QStringView(e.path), &e);
-        }
-        for (const TreeEntry& e : now) {
-            const TreeEntry* old = was.take(QStringView(e.path));
+        const auto compare = [&](const TreeEntry* old, const TreeEntry& e) {
             if (!old || !(*old == e)) {
                 changed.append(e.path);
                 sameEntries = false;
             } else if (old->ctimeNs != e.ctimeNs) {
                 changed.append(e.path);
             }
+        };
+        // The same names (entries replaced or re-statted in place, as looks at them leave them):
+        // side by side, no hash of a large directory for one changed entry.
+        if (before && before->size() == now.size()
+            && std::equal(before->cbegin(), before->cend(), now.cbegin(),
+                [](const TreeEntry& a, const TreeEntry& b) { return a.path == b.path; })) {
+            for (qsizetype i = 0; i < now.size(); ++i)
+                compare(&before->at(i), now.at(i));
+            return;
         }
+        QHash<QStringView, const TreeEntry*> was;
+        if (before) {
+            was.reserve(before->size());
+            for (const TreeEntry& e : *before)
+                was.insert(QStringView(e.path), &e);
+        }
+        for (const TreeEntry& e : now)
+            compare(was.take(QStringView(e.path)), e);
         for (const TreeEntry* gone : std::as_const(was))
             changed.append(gone->path);
         sameEntries = sameEntries && was.isEmpty();
     }
 
-    // updated(): lists again the directories changes were seen in, and takes the rest from before.
+    // updated(): lists again the directories named (or whose changes may have gone unnamed), looks
+    // at every other entry named alone, and takes the rest from before.
     class Update
     {
     public:
-        Update(const TreeFingerprint& before, const TreeFingerprint::Index& index, Listing& listing)
+        Update(
+            const TreeFingerprint& before, const TreeFingerprint::Index& index, Listing& listing, bool everyChangeNamed)
             : m_before(before)
             , m_index(index)
             , m_listing(listing)
+            , m_everyChangeNamed(everyChangeNamed)
         { }
 
-        // The directory a change at path is seen in: itself when it was a directory, else the
+        // A path an event named. A directory of before is listed again. Any other path (a file, a
+        // symlink, an entry created or removed since) is looked at alone in its directory; one
+        // under a directory before does not hold (created since) is seen through the entry below
+        // the nearest directory before holds, which is walked whole when it is a directory now.
+        void changedAt(const QString& path)
+        {
+            if (m_index.dirs.contains(path)) {
+                relist(path);
+                return;
+            }
+            const QString& root = m_before.entries.first().path;
+            if (!path.startsWith(root) || path.size() <= root.size() || path.at(root.size()) != QLatin1Char('/'))
+                return; // not under this tree
+            QString entry = path;
+            QString dir = parentOf(path).toString();
+            while (!m_index.dirs.contains(dir)) {
+                if (dir.size() <= root.size())
+                    return;
+                entry = dir;
+                dir = parentOf(dir).toString();
+            }
+            const QString name = entry.mid(dir.size() + 1);
+            if (dir == root && name == QLatin1String(".stateward"))
+                return; // left out of every tree
+            QString decoded;
+            if (!decodesExactly(QFile::encodeName(name), &decoded) || decoded != name) {
+                relist(dir); // not a name the file system spells back: its directory says what is there
+                return;
+            }
+            m_looks[dir].insert(entry);
+            open(dir);
+        }
+
+        // The directory a change at path may hide in: itself when it was a directory, else the
         // nearest one above it in the tree (a new path's parent, a file's directory).
-        void changedAt(QString path)
+        void relistAround(QString path)
         {
             const QString& root = m_before.entries.first().path;
             for (;;) {
@@ -334,14 +380,29 @@ namespace {
             }
         }
 
+        // An entry of before looked at again by itself: a directory's own entry on the way down
+        // (its entries kept unless its identity changed), any other entry as a named one.
+        void lookAgain(const QString& path)
+        {
+            if (m_index.dirs.contains(path))
+                open(path);
+            else
+                changedAt(path);
+        }
+
         void run(int rootFd, const QString& root) { emitChildren(rootFd, root, 0); }
 
     private:
         void relist(const QString& dir)
         {
             m_relist.insert(dir);
-            // Every directory above it is opened on the way down (openat: no path lookup through
-            // a symlink swapped in).
+            open(dir);
+        }
+
+        // Every directory down to dir is opened on the way (openat: no path lookup through a
+        // symlink swapped in), and re-statted.
+        void open(const QString& dir)
+        {
             for (QString p = dir; !p.isEmpty() && !m_open.contains(p); p = parentOf(p).toString())
                 m_open.insert(p);
         }
@@ -367,63 +428,130 @@ namespace {
             }
             listInto(fd, path, depth, m_listing, [&](const QByteArray& name, const TreeEntry& child) {
                 const TreeEntry* old = was.value(QStringView(child.path), nullptr);
-                const bool same = old && old->stamp == child.stamp;
+                const bool sameDirectory = old && old->stamp.isDirectory && old->stamp.key == child.stamp.key
+                    && m_index.dirs.contains(child.path);
+                // Its stamp moved: entries added or removed, each named (and looked at) when every
+                // change is named; else listed, as in emitKept.
+                const bool same = sameDirectory && (old->stamp == child.stamp || m_everyChangeNamed);
                 if (same && !m_open.contains(child.path))
                     return; // untouched since: its entries stand
                 const int childFd = openChild(fd, name.constData());
                 if (childFd < 0) {
                     m_listing.tree.complete = false;
                     m_listing.unlisted.insert(child.path);
-                } else if (same) {
+                } else if (sameDirectory) {
+                    if (!same)
+                        m_relist.insert(child.path);
                     emitChildren(childFd, child.path, depth + 1);
-                } else { // new, replaced or with entries added or removed (its mtime moved): walked
+                } else { // new or replaced: walked
                     walk(childFd, child.path, depth + 1, m_listing);
                 }
             });
         }
 
-        // A directory above one listed again: its entries as before, but the directories on the
-        // way down are looked at again.
+        // The entry named `entry` in the directory path (open at fd) as it is now, put in place in
+        // mine (names sorted as readNames sorts them), or taken out when gone. A directory found
+        // this way has no entries known: it goes to `fresh`, to be walked whole.
+        void lookAt(
+            int fd, const QString& path, const QString& entry, int depth, QList<TreeEntry>& mine, QList<QString>& fresh)
+        {
+            const QByteArray name = QFile::encodeName(entry.mid(path.size() + 1));
+            const auto at
+                = std::lower_bound(mine.cbegin(), mine.cend(), name, [&](const TreeEntry& e, const QByteArray& n) {
+                      return QFile::encodeName(e.path.mid(path.size() + 1)) < n;
+                  });
+            const qsizetype i = at - mine.cbegin();
+            const bool held = i < mine.size() && mine.at(i).path == entry;
+            struct stat st;
+            if (::fstatat(fd, name.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+                if (held)
+                    mine.removeAt(i); // a directory's entries go with it (not assembled, reported gone)
+                return;
+            }
+            const TreeEntry now = entryOf(entry, st, depth + 1);
+            if (held && mine.at(i) == now && mine.at(i).ctimeNs == now.ctimeNs)
+                return; // as it was: the list stays shared
+            const bool sameDirectory = held && mine.at(i).stamp.isDirectory && now.stamp.isDirectory
+                && mine.at(i).stamp.key == now.stamp.key;
+            if (held)
+                mine[i] = now;
+            else
+                mine.insert(i, now);
+            if (sameDirectory)
+                m_open.insert(entry); // re-statted and kept below, as on the way down
+            else if (now.stamp.isDirectory)
+                fresh.append(entry);
+        }
+
+        // A directory above one listed again, or holding entries looked at: its entries as before
+        // but those looked at, and the directories on the way down are looked at again. A list
+        // in which nothing differs stays shared with before's.
         void emitKept(int fd, const QString& path, int depth)
         {
             const QList<TreeEntry>* was = m_index.listed(m_before, path);
             if (!was)
                 return;
-            QList<TreeEntry> mine;
-            mine.reserve(was->size());
-            for (const TreeEntry& e : *was) {
-                if (!e.stamp.isDirectory || !m_open.contains(e.path)) {
-                    mine.append(e);
+            QList<TreeEntry> mine = *was;
+            QList<QString> fresh;
+            if (const auto looks = m_looks.constFind(path); looks != m_looks.cend()) {
+                for (const QString& entry : *looks)
+                    lookAt(fd, path, entry, depth, mine, fresh);
+            }
+            for (qsizetype i = 0; i < mine.size(); ++i) {
+                if (!mine.at(i).stamp.isDirectory)
+                    continue;
+                const TreeEntry old = mine.at(i); // a copy: mine may change below
+                const bool isFresh = fresh.contains(old.path);
+                if (!isFresh && !m_open.contains(old.path))
+                    continue;
+                const QByteArray name = QFile::encodeName(old.path.mid(path.size() + 1));
+                if (isFresh && depth + 1 >= TreeFingerprint::kMaxDepth) {
+                    m_listing.tree.complete = false;
+                    m_listing.unlisted.insert(old.path);
                     continue;
                 }
-                const QByteArray name = QFile::encodeName(e.path.mid(path.size() + 1));
                 const int childFd = openChild(fd, name.constData());
                 struct stat st;
+                if (isFresh) {
+                    if (childFd >= 0) {
+                        walk(childFd, old.path, depth + 1, m_listing);
+                    } else {
+                        m_listing.tree.complete = false;
+                        m_listing.unlisted.insert(old.path);
+                    }
+                    continue;
+                }
                 if (childFd < 0) {
                     // Gone, or no longer a directory: as it is now, without its old entries.
                     if (::fstatat(fd, name.constData(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-                        mine.append(entryOf(e.path, st, depth + 1));
+                        mine[i] = entryOf(old.path, st, depth + 1);
                         if (S_ISDIR(st.st_mode)) {
                             m_listing.tree.complete = false; // a directory we cannot open
-                            m_listing.unlisted.insert(e.path);
+                            m_listing.unlisted.insert(old.path);
                         }
+                    } else {
+                        mine.removeAt(i--);
                     }
                     continue;
                 }
                 if (::fstat(childFd, &st) != 0) {
                     ::close(childFd);
                     m_listing.tree.complete = false;
+                    mine.removeAt(i--);
                     continue;
                 }
-                mine.append(entryOf(e.path, st, depth + 1));
-                const FileStamp& now = mine.constLast().stamp;
-                if (!(now.key == e.stamp.key)) {
-                    walk(childFd, e.path, depth + 1, m_listing); // replaced by another directory
+                const TreeEntry now = entryOf(old.path, st, depth + 1);
+                if (!(now == old) || now.ctimeNs != old.ctimeNs)
+                    mine[i] = now;
+                if (!(now.stamp.key == old.stamp.key)) {
+                    walk(childFd, old.path, depth + 1, m_listing); // replaced by another directory
                     continue;
                 }
-                if (!(now == e.stamp))
-                    m_relist.insert(e.path); // entries added or removed: listed whether named or not
-                emitChildren(childFd, e.path, depth + 1);
+                // Entries added or removed: listed whether named or not, unless every change is
+                // named (then each of them was, and is looked at by itself).
+                if (!(now.stamp == old.stamp) && !m_everyChangeNamed)
+                    m_relist.insert(old.path);
+                emitChildren(childFd, old.path, depth + 1);
             }
             m_listing.dirs.insert(path, std::move(mine));
         }
@@ -431,8 +559,10 @@ namespace {
         const TreeFingerprint& m_before;
         const TreeFingerprint::Index& m_index;
         Listing& m_listing;
+        const bool m_everyChangeNamed;
         QSet<QString> m_relist;
         QSet<QString> m_open;
+        QHash<QString, QSet<QString>> m_looks; // directory -> its entries named, looked at alone
     };
 
 } // namespace
@@ -560,7 +690,7 @@ TreeFingerprint TreeFingerprint::of(const QString& dir)
 }
 
 TreeFingerprint TreeFingerprint::updated(
-    const QString& dir, const TreeFingerprint& before, const QSet<QString>& changedPaths)
+    const QString& dir, const TreeFingerprint& before, const QSet<QString>& changedPaths, bool everyChangeNamed)
 {
     const QString root = QDir::cleanPath(dir);
     if (root != before.root() || !before.complete || !before.entries.first().stamp.isDirectory
@@ -580,15 +710,25 @@ TreeFingerprint TreeFingerprint::updated(
 
     const QSharedPointer<const Index> was = indexOf(before);
     Listing listing(now);
-    Update update(before, *was, listing);
-    update.changedAt(root); // a handful of entries: index files written in place are seen too
+    Update update(before, *was, listing, everyChangeNamed);
+    // A handful of entries: index files written in place are seen even where only a directory
+    // watch (no names) looks at them.
+    if (!everyChangeNamed)
+        update.relistAround(root);
     for (const QString& path : changedPaths)
         update.changedAt(QDir::cleanPath(path));
-    // Entries that were racy then may have been rewritten within the same tick since.
+    // Entries that were racy then may have been rewritten within the same tick since: looked at
+    // again by themselves when every change is named, else with their directory's other entries
+    // (a change a poll missed may hide beside them).
     const qint64 racyFrom = before.takenAtNs - kRacyWindowNs;
     for (const Index::Pos& p : was->recent) {
-        if (was->at(before, p).stamp.mtimeNs >= racyFrom)
-            update.changedAt(was->at(before, p).path);
+        const QString& path = was->at(before, p).path;
+        if (was->at(before, p).stamp.mtimeNs < racyFrom)
+            continue;
+        if (everyChangeNamed)
+            update.lookAgain(path);
+        else
+            update.relistAround(path);
     }
     update.run(fd, root);
     if (listing.bounded)
@@ -600,8 +740,12 @@ TreeFingerprint TreeFingerprint::updated(
     index->sameEntries = rootEntry == before.entries.first();
     if (!index->sameEntries || rootEntry.ctimeNs != before.entries.first().ctimeNs)
         index->changed.append(root);
-    for (auto it = listing.dirs.cbegin(); it != listing.dirs.cend(); ++it)
-        diffDir(was->listed(before, it.key()), *it, index->changed, index->sameEntries);
+    for (auto it = listing.dirs.cbegin(); it != listing.dirs.cend(); ++it) {
+        const QList<TreeEntry>* old = was->listed(before, it.key());
+        if (old && old->constData() == it->constData() && old->size() == it->size())
+            continue; // kept as it was, shared
+        diffDir(old, *it, index->changed, index->sameEntries);
+    }
     const qint64 recentFrom = now.takenAtNs - kRecentWindowNs;
     const auto noLongerRecent = [&](const Index::Pos& p) { return latestTime(was->at(before, p)) < recentFrom; };
     if (index->changed.isEmpty() && listing.unlisted.isEmpty()) {

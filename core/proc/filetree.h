@@ -108,9 +108,10 @@ private:
 // directory's entries together, names sorted). Adapters read their listings from it too, so one
 // walk serves the comparison and the parse.
 // of() and updated() also index it (each directory's entries, the recent entries, what changed
-// since the tree updated() started from), so an update costs what the changed directories hold
-// and one step per directory, not the whole tree: every directory it does not list again keeps its
-// shared list (TreeEntries). The index is shared by copies; entries set by hand are indexed anew.
+// since the tree updated() started from), so an update costs what the directories it lists again
+// hold, an lstat per other entry named, and one step per directory, not the whole tree: every
+// directory in which nothing changed keeps its shared list (TreeEntries). The index is shared by
+// copies; entries set by hand are indexed anew.
 struct TreeFingerprint
 {
     static constexpr int kMaxDepth = 8;
@@ -136,14 +137,22 @@ struct TreeFingerprint
 
     // Stateward's own area (<dir>/.stateward) is left out: scans skip it too.
     static TreeFingerprint of(const QString& dir);
-    // The tree now, given the tree before and every path an inotify event (or a poll) named since:
-    // each named directory (a named file: its directory) is listed again, and so is every
-    // directory whose stamp moved or that held a racy entry; the rest is taken from `before`.
+    // The tree now, given the tree before and every path an inotify event (or a poll) named since.
+    // A named directory of `before` is listed again. Any other named path (a file, a symlink, an
+    // entry created or removed since) is looked at alone: one lstat in its directory (opened
+    // down from dir, never through a symlink), its entry replaced, inserted or removed (a removed
+    // directory with everything below it; a directory found this way walked whole). A path under
+    // a directory `before` does not hold is seen through the entry below the nearest one it does.
+    // The directories on the way down are looked at again; the rest is taken from `before`.
+    // everyChangeNamed (the events name every change, each directory's entry by entry): the
+    // entries racy in `before` are looked at again by themselves, nothing else is listed. False
+    // (some directory is polled: a change there names only the directory, if anything): the root,
+    // every directory whose stamp moved and every directory that held a racy entry are listed.
     // Equal to of(dir) unless something changed without any event naming it (an in-place write
     // to a file only its directory watches): the backstop walk is there for that. Falls back to
     // of(dir) when `before` is incomplete or not of dir, or when too many paths changed.
-    static TreeFingerprint updated(
-        const QString& dir, const TreeFingerprint& before, const QSet<QString>& changedPaths);
+    static TreeFingerprint updated(const QString& dir, const TreeFingerprint& before, const QSet<QString>& changedPaths,
+        bool everyChangeNamed = false);
     // True when `now` proves nothing changed since `before` was taken.
     static bool unchanged(const TreeFingerprint& before, const TreeFingerprint& now);
 

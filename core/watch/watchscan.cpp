@@ -168,7 +168,7 @@ ScanResult runScan(const ScanRequest& request, const std::function<bool()>& supe
             // first scan, a forced one and the backstop judge everything again.
             const bool afterEvents = before && !forced && !spec.parseAll && !spec.backstop && spec.dirty.contains(dir);
             if (afterEvents) {
-                now.tree = TreeFingerprint::updated(dir, before->tree, spec.changedPaths);
+                now.tree = TreeFingerprint::updated(dir, before->tree, spec.changedPaths, spec.everyChangeNamed);
             } else {
                 QElapsedTimer walk;
                 walk.start();

@@ -56,8 +56,8 @@ struct ScanSpec
     bool parseAll = false; // a forced full rescan: every state dir is parsed
     bool backstop = false; // every tree is walked; parsed if changed or if its verdicts age
     QSet<QString> dirty; // walked; parsed when the tree changed
-    // The paths events named under the dirty state dirs: only their directories are listed again
-    // (TreeFingerprint::updated; past its kMaxChangedPaths, the trees are walked whole).
+    // The paths events named under the dirty state dirs: only they are looked at again (a named
+    // directory listed; TreeFingerprint::updated; past its kMaxChangedPaths, trees are walked whole).
     QSet<QString> changedPaths;
     // True when changedPaths names every change under the dirty state dirs since their known trees
     // were walked (each directory watched by inotify with names, no queue overflow): an entry that

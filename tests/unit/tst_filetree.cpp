@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // TreeFingerprint::updated against a whole walk: after every step of a seeded random sequence of
 // file and directory changes across nested directories, the tree updated from the one before (the
-// directories named as a directory watch names them) equals TreeFingerprint::of, and what it says
-// changed, its lookups and its recent entries agree with the entries themselves.
+// directories named as a directory watch names them, or each entry as inotify names it) equals
+// TreeFingerprint::of, and what it says changed, its lookups and its recent entries agree with the
+// entries themselves.
 #include "proc/filetree.h"
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QRandomGenerator>
 #include <QScopeGuard>
 #include <QTemporaryDir>
@@ -20,11 +22,14 @@ using namespace Stateward;
 
 namespace {
 
-// A step's changes, as QFileSystemWatcher reports them: the directories whose entries changed,
-// and the files written in place.
+// A step's changes, as QFileSystemWatcher reports them (named: the directories whose entries
+// changed, and the files written in place) and as inotify with names reports them (names: each
+// entry created, removed, moved from or to, written or whose attributes changed, by its path in
+// its directory; a directory's own attribute change by the directory).
 struct Step
 {
     QSet<QString> named;
+    QSet<QString> names;
     QStringList touched; // given an mtime of their own, far from the walks
 };
 
@@ -97,6 +102,16 @@ class TestFileTree : public QObject
         return out;
     }
 
+    QStringList symlinks()
+    {
+        QStringList out;
+        for (const TreeEntry& e : TreeFingerprint::of(m_root).entries) {
+            if (e.stamp.isSymlink)
+                out.append(e.path);
+        }
+        return out;
+    }
+
     QString parentOf(const QString& path) { return path.left(path.lastIndexOf(QLatin1Char('/'))); }
 
     QString newName(const QString& dir, const char* kind)
@@ -111,17 +126,18 @@ class TestFileTree : public QObject
         QCOMPARE(f.write(QByteArray(size, 'x')), qint64(size));
     }
 
-    // One random change; false when there was nothing to apply it to.
-    bool change(Step& step)
+    // One random change of the first `kinds` kinds; false when there was nothing to apply it to.
+    bool change(Step& step, int kinds = 9)
     {
         const QStringList dirs = under(true, true);
         const QStringList files = under(false);
         const QString dir = dirs.at(pick(dirs.size()));
-        switch (pick(9)) {
+        switch (pick(kinds)) {
         case 0: { // a new file
             const QString path = newName(dir, "f");
             write(path, pick(64));
             step.named.insert(dir);
+            step.names.insert(path);
             step.touched << path << dir;
             return true;
         }
@@ -132,9 +148,11 @@ class TestFileTree : public QObject
             if (!QDir().mkdir(path))
                 return false;
             step.named.insert(dir);
+            step.names.insert(path);
             step.touched << path << dir;
             if (pick(2)) {
                 write(path + QLatin1String("/inner"), 3);
+                step.names.insert(path + QLatin1String("/inner"));
                 step.touched << path + QLatin1String("/inner");
             }
             return true;
@@ -146,6 +164,7 @@ class TestFileTree : public QObject
             if (!QFile::remove(path))
                 return false;
             step.named.insert(parentOf(path));
+            step.names.insert(path);
             step.touched << parentOf(path);
             return true;
         }
@@ -158,6 +177,7 @@ class TestFileTree : public QObject
             if (::rename(QFile::encodeName(tmp).constData(), QFile::encodeName(path).constData()) != 0)
                 return false;
             step.named.insert(parentOf(path));
+            step.names << tmp << path;
             step.touched << path << parentOf(path);
             return true;
         }
@@ -169,6 +189,7 @@ class TestFileTree : public QObject
             if (!QFile::rename(from, to))
                 return false;
             step.named << parentOf(from) << dir;
+            step.names << from << to;
             step.touched << parentOf(from) << dir;
             return true;
         }
@@ -177,6 +198,8 @@ class TestFileTree : public QObject
             if (inner.isEmpty())
                 return false;
             const QString path = inner.at(pick(inner.size()));
+            for (const TreeEntry& e : TreeFingerprint::of(path).entries)
+                step.names.insert(e.path); // each one deleted, and the directory itself
             if (!QDir(path).removeRecursively())
                 return false;
             step.named << parentOf(path) << path;
@@ -195,6 +218,7 @@ class TestFileTree : public QObject
             if (::rename(QFile::encodeName(from).constData(), QFile::encodeName(to).constData()) != 0)
                 return false;
             step.named << parentOf(from) << dir;
+            step.names << from << to;
             step.touched << parentOf(from) << dir << to;
             return true;
         }
@@ -204,15 +228,61 @@ class TestFileTree : public QObject
             const QString path = files.at(pick(files.size()));
             write(path, 64 + pick(64));
             step.named.insert(path);
+            step.names.insert(path);
             step.touched << path;
             return true;
         }
-        default: { // a symlink to a directory: an entry, never followed
+        case 8: { // a symlink to a directory: an entry, never followed
             const QString path = newName(dir, "l");
             if (!QFile::link(m_root, path))
                 return false;
             step.named.insert(dir);
+            step.names.insert(path);
             step.touched << path << dir;
+            return true;
+        }
+        case 9: { // a file written in place to the same size
+            if (files.isEmpty())
+                return false;
+            const QString path = files.at(pick(files.size()));
+            write(path, int(QFileInfo(path).size()));
+            step.named.insert(path);
+            step.names.insert(path);
+            step.touched << path;
+            return true;
+        }
+        case 10: { // a symlink replaced by another, renamed over it
+            const QStringList links = symlinks();
+            if (links.isEmpty())
+                return false;
+            const QString path = links.at(pick(links.size()));
+            const QString tmp = path + QLatin1String(".new");
+            if (!QFile::link(parentOf(path), tmp)
+                || ::rename(QFile::encodeName(tmp).constData(), QFile::encodeName(path).constData()) != 0)
+                return false;
+            step.named.insert(parentOf(path));
+            step.names << tmp << path;
+            step.touched << path << parentOf(path);
+            return true;
+        }
+        case 11: { // a file's mode changed: its ctime moves, nothing else
+            if (files.isEmpty())
+                return false;
+            const QString path = files.at(pick(files.size()));
+            const QFileInfo info(path);
+            if (::chmod(QFile::encodeName(path).constData(), (info.permissions() & QFile::ReadGroup) ? 0600 : 0644)
+                != 0)
+                return false;
+            step.named.insert(path);
+            step.names.insert(path);
+            return true;
+        }
+        default: { // a directory's mode changed (still readable): named as itself
+            const QFileInfo info(dir);
+            if (::chmod(QFile::encodeName(dir).constData(), (info.permissions() & QFile::ReadGroup) ? 0700 : 0755) != 0)
+                return false;
+            step.named.insert(dir);
+            step.names.insert(dir);
             return true;
         }
         }
@@ -295,6 +365,75 @@ class TestFileTree : public QObject
         }
     }
 
+    // The lists an update kept: a directory no named path leads into (nothing in it looked at)
+    // shares before's list, but the root when it is listed on every update; with every change
+    // named, so does each directory not named itself whose entries are all as they were.
+    void keptShared(const TreeFingerprint& before, const TreeFingerprint& updated, const QSet<QString>& names,
+        bool everyChangeNamed)
+    {
+        QHash<QString, const QList<TreeEntry>*> listOf;
+        for (const QList<TreeEntry>& chunk : before.entries.chunks()) {
+            if (chunk.first().depth > 0)
+                listOf.insert(parentOf(chunk.first().path), &chunk);
+        }
+        for (const QList<TreeEntry>& chunk : updated.entries.chunks()) {
+            const QString dir = parentOf(chunk.first().path);
+            const QList<TreeEntry>* was = listOf.value(dir);
+            if (chunk.first().depth == 0 || !was)
+                continue;
+            const bool shared = chunk.constData() == was->constData();
+            const bool leadsInto = std::any_of(names.cbegin(), names.cend(),
+                [&](const QString& n) { return n == dir || n.startsWith(dir + QLatin1Char('/')); });
+            if (!leadsInto && (everyChangeNamed || dir != m_root))
+                QVERIFY2(shared, qPrintable(dir));
+            const bool asItWas = std::equal(was->cbegin(), was->cend(), chunk.cbegin(), chunk.cend(),
+                [](const TreeEntry& a, const TreeEntry& b) { return a == b && a.ctimeNs == b.ctimeNs; });
+            if (everyChangeNamed && !names.contains(dir) && asItWas)
+                QVERIFY2(shared, qPrintable(dir));
+        }
+    }
+
+    void setMtime(const QString& path, qint64 seconds)
+    {
+        const struct timespec times[2] = { { seconds, 0 }, { seconds, 0 } };
+        QCOMPARE(::utimensat(AT_FDCWD, QFile::encodeName(path).constData(), times, AT_SYMLINK_NOFOLLOW), 0);
+    }
+
+    // Seeded random steps of the first `kinds` kinds of change. Before each change's paths are
+    // aged, beforeAging(step) looks at them; after each step, update(tree, step) is compared
+    // with a whole walk, then checked(tree, updated, step), and is the tree the next step starts
+    // from, as a watch's scans do.
+    template <typename BeforeAging, typename Update, typename Checked>
+    void randomSteps(quint32 seed, int kinds, BeforeAging beforeAging, Update update, Checked checked)
+    {
+        m_random.seed(seed);
+        TreeFingerprint tree = TreeFingerprint::of(m_root);
+        QVERIFY(tree.complete && !tree.racy);
+        int applied = 0;
+        for (int round = 0; round < 150; ++round) {
+            Step step;
+            const int changes = 1 + pick(4);
+            for (int i = 0; i < changes; ++i) {
+                applied += change(step, kinds) ? 1 : 0;
+                if (QTest::currentTestFailed())
+                    return;
+                beforeAging(step);
+                age(step.touched); // now: a later change may move them
+                step.touched.clear();
+            }
+            const TreeFingerprint updated = update(tree, step);
+            const TreeFingerprint walked = TreeFingerprint::of(m_root);
+            compare(tree, updated, walked);
+            checked(tree, updated, step);
+            if (QTest::currentTestFailed()) {
+                qWarning() << "seed" << seed << "round" << round << "named" << step.named << "names" << step.names;
+                return;
+            }
+            tree = updated;
+        }
+        QVERIFY(applied > 150);
+    }
+
 private slots:
     void init()
     {
@@ -319,30 +458,135 @@ private slots:
     void updatedEqualsAWholeWalk()
     {
         QFETCH(quint32, seed);
-        m_random.seed(seed);
-        TreeFingerprint tree = TreeFingerprint::of(m_root);
-        QVERIFY(tree.complete && !tree.racy);
-        int applied = 0;
-        for (int round = 0; round < 150; ++round) {
-            Step step;
-            const int changes = 1 + pick(4);
-            for (int i = 0; i < changes; ++i) {
-                applied += change(step) ? 1 : 0;
-                if (QTest::currentTestFailed())
-                    return;
-                age(step.touched); // now: a later change may move them
-                step.touched.clear();
-            }
-            const TreeFingerprint updated = TreeFingerprint::updated(m_root, tree, step.named);
-            const TreeFingerprint walked = TreeFingerprint::of(m_root);
-            compare(tree, updated, walked);
-            if (QTest::currentTestFailed()) {
-                qWarning() << "seed" << seed << "round" << round << "named" << step.named;
-                return;
-            }
-            tree = updated; // the next update starts from this one, as a watch's scans do
+        randomSteps(
+            seed, 9, [](const Step&) {},
+            [&](const TreeFingerprint& tree, const Step& step) {
+                return TreeFingerprint::updated(m_root, tree, step.named);
+            },
+            [](const TreeFingerprint&, const TreeFingerprint&, const Step&) {});
+    }
+
+    // The same with the paths inotify names, entry by entry (a file named is looked at alone):
+    // after every step the update, given exactly those paths, equals a whole walk whether or not
+    // it may take them as every change, and keeps the lists of what it did not look into.
+    void namedEntriesEqualAWholeWalk_data()
+    {
+        QTest::addColumn<quint32>("seed");
+        QTest::addColumn<bool>("everyChangeNamed");
+        for (bool all : { true, false }) {
+            for (quint32 seed : { 11u, 12u, 13u, 14u, 15u })
+                QTest::addRow("seed %u, %s", seed, all ? "every change named" : "not every change named")
+                    << seed << all;
         }
-        QVERIFY(applied > 150);
+    }
+
+    void namedEntriesEqualAWholeWalk()
+    {
+        QFETCH(quint32, seed);
+        QFETCH(bool, everyChangeNamed);
+        randomSteps(
+            seed, 13,
+            [&](const Step& step) {
+                // Aging stands for time passing, which no event names: each path it moves is
+                // named, or holds an entry named (and is looked at again on the way down to it).
+                for (const QString& path : step.touched) {
+                    QVERIFY2(step.names.contains(path)
+                            || std::any_of(step.names.cbegin(), step.names.cend(),
+                                [&](const QString& n) { return parentOf(n) == path; }),
+                        qPrintable(path));
+                }
+            },
+            [&](const TreeFingerprint& tree, const Step& step) {
+                return TreeFingerprint::updated(m_root, tree, step.names, everyChangeNamed);
+            },
+            [&](const TreeFingerprint& before, const TreeFingerprint& updated, const Step& step) {
+                keptShared(before, updated, step.names, everyChangeNamed);
+            });
+    }
+
+    // A file named is looked at alone, never with its directory's other entries: a sibling
+    // written in place without an event naming it keeps its old stamp. Without every change
+    // named, the root, a directory holding a racy entry and one whose stamp moved are listed
+    // again; with it, a racy entry is looked at again by itself and nothing is listed.
+    void aNamedFileIsLookedAtAlone()
+    {
+        const QString c = m_root + QLatin1String("/c");
+        const QString index = m_root + QLatin1String("/index.json");
+        QVERIFY(QDir().mkpath(c));
+        QStringList touched { m_root, c, index };
+        write(index, 1);
+        for (int f = 0; f < 5; ++f) {
+            write(c + QStringLiteral("/f%1").arg(f), 1);
+            touched << c + QStringLiteral("/f%1").arg(f);
+        }
+        age(touched);
+        const QString f1 = c + QLatin1String("/f1"), f2 = c + QLatin1String("/f2"), f3 = c + QLatin1String("/f3");
+        const qint64 ahead = TreeFingerprint::clockNs() / 1000000000 + 3600; // racy for every walk here
+        setMtime(f3, ahead);
+        const TreeFingerprint before = TreeFingerprint::of(m_root);
+        QVERIFY(before.complete && before.racy);
+
+        write(f1, 10); // named
+        write(f2, 20); // in place, not named: c's stamp stays
+        write(index, 30); // in place, not named
+        write(f3, 40); // not named, racy
+        age({ f1, f2, index });
+        setMtime(f3, ahead + 1);
+        const TreeFingerprint walked = TreeFingerprint::of(m_root);
+        const auto stampOf = [](const TreeFingerprint& tree, const QString& path) {
+            const TreeEntry* e = tree.find(path);
+            return e ? e->stamp : FileStamp {};
+        };
+        for (const QString& path : { f1, f2, f3, index })
+            QVERIFY(!(stampOf(walked, path) == stampOf(before, path)));
+
+        const TreeFingerprint named = TreeFingerprint::updated(m_root, before, { f1 }, true);
+        QVERIFY(named.complete && named.racy);
+        QCOMPARE(stampOf(named, f1), stampOf(walked, f1));
+        QCOMPARE(stampOf(named, f3), stampOf(walked, f3)); // racy: looked at again
+        QCOMPARE(stampOf(named, f2), stampOf(before, f2)); // c not listed again
+        QCOMPARE(stampOf(named, index), stampOf(before, index)); // nor the root
+        QVERIFY(named.changedSince(before));
+        QStringList changed = *named.changedSince(before);
+        changed.sort();
+        QCOMPARE(changed, (QStringList { f1, f3 }));
+        const auto listOf = [this](const TreeFingerprint& tree, const QString& dir) {
+            for (const QList<TreeEntry>& chunk : tree.entries.chunks()) {
+                if (chunk.first().depth > 0 && parentOf(chunk.first().path) == dir)
+                    return chunk.constData();
+            }
+            return static_cast<const TreeEntry*>(nullptr);
+        };
+        QVERIFY(listOf(named, m_root) == listOf(before, m_root)); // c re-statted on the way: as it was
+        QVERIFY(listOf(named, c) != listOf(before, c));
+
+        const TreeFingerprint polled = TreeFingerprint::updated(m_root, before, { f1 }, false);
+        QVERIFY(polled.entries == walked.entries); // c listed again for its racy f3, the root as always
+        QCOMPARE(polled.racy, walked.racy);
+
+        // Nothing racy: a file created in c without a name moves c's stamp.
+        setMtime(f3, 1577836800);
+        const TreeFingerprint settled = TreeFingerprint::of(m_root);
+        QVERIFY(settled.complete && !settled.racy);
+        const QString g = c + QLatin1String("/g");
+        write(g, 5);
+        write(f1, 11);
+        age({ g, f1, c });
+        const TreeFingerprint now = TreeFingerprint::of(m_root);
+        QVERIFY(TreeFingerprint::updated(m_root, settled, { f1 }, false).entries == now.entries);
+        const TreeFingerprint onlyF1 = TreeFingerprint::updated(m_root, settled, { f1 }, true);
+        QVERIFY(!onlyF1.find(g));
+        QCOMPARE(stampOf(onlyF1, f1), stampOf(now, f1));
+        QCOMPARE(stampOf(onlyF1, c), stampOf(now, c)); // on the way down: looked at again
+        // Named, it is looked at alone too, as is a path under a directory created since.
+        const QString deep = c + QLatin1String("/new/inner");
+        QVERIFY(QDir().mkpath(parentOf(deep)));
+        write(deep, 2);
+        age({ deep, parentOf(deep), c });
+        const TreeFingerprint later = TreeFingerprint::of(m_root);
+        const TreeFingerprint both = TreeFingerprint::updated(m_root, settled, { f1, g, deep }, true);
+        QVERIFY(both.entries == later.entries);
+        QVERIFY(both.find(deep));
     }
 
     // An update shares the entries of every directory it did not list again with the tree before
