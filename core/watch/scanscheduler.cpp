@@ -52,7 +52,7 @@ void ScanScheduler::setMaxDelay(int ms)
     armDebounce();
 }
 
-void ScanScheduler::noteChange(const QString& stateDir, const QString& path)
+void ScanScheduler::noteChange(const QString& stateDir, const QString& path, bool named)
 {
     if (m_cancelled)
         return;
@@ -67,18 +67,19 @@ void ScanScheduler::noteChange(const QString& stateDir, const QString& path)
         // The leading edge: nothing to merge it with yet. What follows within the debounce
         // waits for the trailing scan.
         qCDebug(lcScan) << m_workspace << "leading edge:" << (stateDir.isEmpty() ? path : stateDir);
-        request(specOf(stateDir, { path }));
+        request(specOf(stateDir, { path }, named));
         return;
     }
     const auto it = m_changes.find(stateDir);
-    PendingChange& c = it != m_changes.end() ? *it : *m_changes.insert(stateDir, PendingChange { {}, now, now });
+    PendingChange& c = it != m_changes.end() ? *it : *m_changes.insert(stateDir, PendingChange { {}, true, now, now });
     if (!stateDir.isEmpty() && c.paths.size() <= TreeFingerprint::kMaxChangedPaths)
         c.paths.insert(path);
+    c.named = c.named && named;
     c.lastMs = now;
     armDebounce();
 }
 
-ScanSpec ScanScheduler::specOf(const QString& stateDir, const QSet<QString>& paths)
+ScanSpec ScanScheduler::specOf(const QString& stateDir, const QSet<QString>& paths, bool named)
 {
     ScanSpec spec;
     if (stateDir.isEmpty()) {
@@ -87,6 +88,7 @@ ScanSpec ScanScheduler::specOf(const QString& stateDir, const QSet<QString>& pat
         spec.reason = QStringLiteral("files changed");
         spec.dirty.insert(stateDir);
         spec.changedPaths = paths;
+        spec.everyChangeNamed = named;
     }
     return spec;
 }
@@ -113,7 +115,7 @@ void ScanScheduler::onDebounce()
             ++it;
             continue;
         }
-        due.merge(specOf(it.key(), it->paths));
+        due.merge(specOf(it.key(), it->paths, it->named)); // a default spec is neutral (ScanSpec::merge)
         any = true;
         it = m_changes.erase(it);
     }
