@@ -45,6 +45,7 @@ WatchHub::WatchHub(QObject* parent)
     , m_backstopTimer(this)
 {
     connect(&m_watches, &WatchSet::changed, this, &WatchHub::pathChanged);
+    connect(&m_watches, &WatchSet::eventsLost, this, &WatchHub::onEventsLost);
     connect(&m_watches, &WatchSet::healthChanged, this, &WatchHub::healthChanged);
     connect(&m_livenessTimer, &QTimer::timeout, this, &WatchHub::onLivenessTick);
     connect(&m_backstopTimer, &QTimer::timeout, this, &WatchHub::onBackstop);
@@ -230,19 +231,23 @@ quint64 WatchHub::deliveredGeneration(const QString& workspace) const
     return w ? w->scans->deliveredGeneration() : 0;
 }
 
-void WatchHub::pathChanged(const QString& path)
+void WatchHub::pathChanged(const QString& path, bool named)
 {
+    // Named only while every directory of the trees is watched: a polled one's changes reach a
+    // scan as its directory's stamp, not as the entries that changed.
+    named = named && !m_watches.health().isDegraded();
+    const QString parent = path.left(path.lastIndexOf(QLatin1Char('/')));
     bool ours = false;
     const auto all = m_workspaces.values();
     for (const auto& w : all) {
         for (const SourceState& s : std::as_const(w->sources)) {
             if (path == s.stateDir || path.startsWith(s.stateDir + QLatin1Char('/'))) {
-                w->scans->noteChange(s.stateDir, path);
+                w->scans->noteChange(s.stateDir, path, named);
                 ours = true;
             }
         }
         for (const TreeEntry& a : std::as_const(w->anchors)) {
-            if (path == a.path) {
+            if (path == a.path || parent == a.path) { // the anchor itself, or an entry of it
                 w->scans->noteChange({}, path);
                 ours = true;
             }
@@ -250,6 +255,21 @@ void WatchHub::pathChanged(const QString& path)
     }
     if (ours)
         emit fileEvent(path);
+}
+
+void WatchHub::onEventsLost()
+{
+    // Any path may have changed without a name: every tree walked whole and parsed (the record
+    // caches still hold: a record is reused only when lstat shows it as it was read).
+    qCDebug(lcWatch) << "events lost: every workspace is scanned whole";
+    ScanSpec spec;
+    spec.reason = QStringLiteral("events lost");
+    spec.parseAll = true;
+    const auto all = m_workspaces.values();
+    for (const auto& w : all) {
+        if (m_workspaces.value(w->path) == w)
+            w->scans->request(spec);
+    }
 }
 
 void WatchHub::launch(Workspace& w, const ScanJob& job)
@@ -288,6 +308,7 @@ void WatchHub::onScanResult(const std::shared_ptr<ScanResult>& result, quint64 i
     }
     const ScanSpec ran = w->scans->runningSpec();
     report.reason = ran.reason;
+    report.everyChangeNamed = ran.everyChangeNamed;
     if (!w->scans->finish(*result)) { // its work went into the next scan, which already runs newer
         ++m_scansSuperseded;
         report.superseded = true;
@@ -398,16 +419,18 @@ void WatchHub::syncWatches()
     // Anchors of every workspace first (state dirs appearing), then their trees.
     QList<TreeEntry> anchors;
     QList<TreeEntries> trees;
-    QSet<QString> inPlace; // watched before the other files (SourceAdapter::rewrittenInPlace)
+    QList<qint64> takenAtNs;
+    QSet<QString> inPlace; // polled with a polled directory (SourceAdapter::rewrittenInPlace)
     for (const auto& w : std::as_const(m_workspaces)) {
         anchors.append(w->anchors);
         for (const SourceState& s : std::as_const(w->sources)) {
             trees.append(s.tree.entries);
+            takenAtNs.append(s.tree.takenAtNs);
             for (const QString& path : adapterFor(s.family).rewrittenInPlace(s.snapshot))
                 inPlace.insert(path);
         }
     }
-    m_watches.sync(anchors, trees, inPlace);
+    m_watches.sync(anchors, trees, inPlace, takenAtNs);
 }
 
 } // namespace Stateward
