@@ -9,6 +9,7 @@
 #include "sources/codexsource.h"
 #include "testfiles.h"
 #include "watch/watchhub.h"
+#include "watchevents.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -28,6 +29,7 @@
 
 using namespace Stateward;
 using namespace TestFiles;
+using namespace WatchEvents;
 
 namespace {
 
@@ -125,16 +127,6 @@ QStringList findingCodes(const WatchHub& hub, const QString& ws)
     QStringList out;
     for (const Snapshot& s : hub.snapshots(ws))
         out.append(TestFiles::findingCodes(s));
-    out.sort();
-    return out;
-}
-
-// The paths a fileEvent spy saw, sorted.
-QStringList paths(const QSignalSpy& spy)
-{
-    QStringList out;
-    for (const QList<QVariant>& args : spy)
-        out.append(args.at(0).toString());
     out.sort();
     return out;
 }
@@ -674,8 +666,7 @@ private slots:
 
     void lostEventsScanEveryWorkspaceWhole()
     {
-        QFile limit(QStringLiteral("/proc/sys/fs/inotify/max_queued_events"));
-        const qint64 queued = limit.open(QIODevice::ReadOnly) ? limit.readAll().trimmed().toLongLong() : 0;
+        const qint64 queued = maxQueuedEvents();
         if (queued <= 0 || queued > 1000000)
             QSKIP("fs.inotify.max_queued_events unreadable or too large to overflow here");
         QTemporaryDir ws;

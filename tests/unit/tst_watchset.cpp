@@ -6,6 +6,7 @@
 // watched on its new inode; random steps are each named; a queue overflow is reported.
 #include "testfiles.h"
 #include "watch/watchset.h"
+#include "watchevents.h"
 
 #include <QDirIterator>
 #include <QRandomGenerator>
@@ -19,6 +20,7 @@
 
 using namespace Stateward;
 using namespace TestFiles;
+using namespace WatchEvents;
 
 namespace {
 
@@ -30,15 +32,6 @@ TreeEntry entryOf(const QString& path)
     e.path = path;
     e.stamp = FileStamp::ofPath(path).value_or(FileStamp {});
     return e;
-}
-
-QStringList paths(const QSignalSpy& spy)
-{
-    QStringList out;
-    for (const QList<QVariant>& args : spy)
-        out.append(args.at(0).toString());
-    out.sort();
-    return out;
 }
 
 // Whether every report in the spy came from inotify or a sync (named), or from the poll.
@@ -448,8 +441,7 @@ private slots:
 
     void aQueueOverflowIsReported()
     {
-        QFile limit(QStringLiteral("/proc/sys/fs/inotify/max_queued_events"));
-        const qint64 queued = limit.open(QIODevice::ReadOnly) ? limit.readAll().trimmed().toLongLong() : 0;
+        const qint64 queued = maxQueuedEvents();
         if (queued <= 0 || queued > 1000000)
             QSKIP("fs.inotify.max_queued_events unreadable or too large to overflow here");
         WatchSet set;
