@@ -133,7 +133,8 @@ WatchSet::WatchSet(QObject* parent)
 {
     m_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (m_fd >= 0) {
-        m_notifier = std::make_unique<QSocketNotifier>(m_fd, QSocketNotifier::Read);
+        // A child: it moves with the set to another thread.
+        m_notifier = std::make_unique<QSocketNotifier>(m_fd, QSocketNotifier::Read, this);
         connect(m_notifier.get(), &QSocketNotifier::activated, this, &WatchSet::onReadable);
     } else {
         m_initError = errno; // every path is refused, with this reason, and polled
