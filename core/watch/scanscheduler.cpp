@@ -54,7 +54,12 @@ void ScanScheduler::setMaxDelay(int ms)
 
 void ScanScheduler::noteChange(const QString& stateDir, const QString& path, bool named)
 {
-    if (m_cancelled)
+    noteChanges(stateDir, { path }, named);
+}
+
+void ScanScheduler::noteChanges(const QString& stateDir, const QSet<QString>& paths, bool named)
+{
+    if (m_cancelled || paths.isEmpty())
         return;
     const qint64 now = this->now();
     const auto last = m_lastChangeMs.find(stateDir);
@@ -66,14 +71,15 @@ void ScanScheduler::noteChange(const QString& stateDir, const QString& path, boo
     if (m_leadingEdge && quiet && !m_changes.contains(stateDir)) {
         // The leading edge: nothing to merge it with yet. What follows within the debounce
         // waits for the trailing scan.
-        qCDebug(lcScan) << m_workspace << "leading edge:" << (stateDir.isEmpty() ? path : stateDir);
-        request(specOf(stateDir, { path }, named));
+        qCDebug(lcScan) << m_workspace << "leading edge:" << (stateDir.isEmpty() ? *paths.cbegin() : stateDir);
+        request(specOf(stateDir, paths, named));
         return;
     }
     const auto it = m_changes.find(stateDir);
     PendingChange& c = it != m_changes.end() ? *it : *m_changes.insert(stateDir, PendingChange { {}, true, now, now });
-    if (!stateDir.isEmpty() && c.paths.size() <= TreeFingerprint::kMaxChangedPaths)
-        c.paths.insert(path);
+    for (auto p = paths.cbegin();
+         !stateDir.isEmpty() && p != paths.cend() && c.paths.size() <= TreeFingerprint::kMaxChangedPaths; ++p)
+        c.paths.insert(*p);
     c.named = c.named && named;
     c.lastMs = now;
     armDebounce();

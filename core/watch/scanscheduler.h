@@ -63,6 +63,8 @@ public:
     // named: the watch layer names every change under stateDir (ScanSpec::everyChangeNamed); the
     // scan of the changes noted together is named only if each was.
     void noteChange(const QString& stateDir, const QString& path, bool named = false);
+    // The same for several paths seen together: one leading scan sees them all.
+    void noteChanges(const QString& stateDir, const QSet<QString>& paths, bool named = false);
     // A scan now: started at once when none runs, else merged into the pending one.
     void request(const ScanSpec& spec);
 

@@ -44,7 +44,7 @@ WatchHub::WatchHub(QObject* parent)
     , m_livenessTimer(this)
     , m_backstopTimer(this)
 {
-    connect(&m_watches, &WatchSet::changed, this, &WatchHub::pathChanged);
+    connect(&m_watches, &WatchSet::changed, this, &WatchHub::pathsChanged);
     connect(&m_watches, &WatchSet::eventsLost, this, &WatchHub::onEventsLost);
     connect(&m_watches, &WatchSet::healthChanged, this, &WatchHub::healthChanged);
     connect(&m_livenessTimer, &QTimer::timeout, this, &WatchHub::onLivenessTick);
@@ -231,29 +231,43 @@ quint64 WatchHub::deliveredGeneration(const QString& workspace) const
     return w ? w->scans->deliveredGeneration() : 0;
 }
 
-void WatchHub::pathChanged(const QString& path, bool named)
+void WatchHub::pathsChanged(const QStringList& paths, bool named)
 {
     // Named only while every directory of the trees is watched: a polled one's changes reach a
     // scan as its directory's stamp, not as the entries that changed.
     named = named && !m_watches.health().isDegraded();
-    const QString parent = path.left(path.lastIndexOf(QLatin1Char('/')));
-    bool ours = false;
+    // Each state dir's paths noted together: the scan they start sees them all.
+    QStringList ours;
     const auto all = m_workspaces.values();
     for (const auto& w : all) {
-        for (const SourceState& s : std::as_const(w->sources)) {
-            if (path == s.stateDir || path.startsWith(s.stateDir + QLatin1Char('/'))) {
-                w->scans->noteChange(s.stateDir, path, named);
-                ours = true;
+        QHash<QString, QSet<QString>> byStateDir;
+        QString anchorPath;
+        for (const QString& path : paths) {
+            bool mine = false;
+            for (const SourceState& s : std::as_const(w->sources)) {
+                if (path == s.stateDir || path.startsWith(s.stateDir + QLatin1Char('/'))) {
+                    byStateDir[s.stateDir].insert(path);
+                    mine = true;
+                }
             }
-        }
-        for (const TreeEntry& a : std::as_const(w->anchors)) {
-            if (path == a.path || parent == a.path) { // the anchor itself, or an entry of it
-                w->scans->noteChange({}, path);
-                ours = true;
+            const QString parent = path.left(path.lastIndexOf(QLatin1Char('/')));
+            for (const TreeEntry& a : std::as_const(w->anchors)) {
+                if (path == a.path || parent == a.path) { // the anchor itself, or an entry of it
+                    if (anchorPath.isEmpty())
+                        anchorPath = path;
+                    mine = true;
+                }
             }
+            if (mine)
+                ours.append(path);
         }
+        for (auto it = byStateDir.cbegin(); it != byStateDir.cend(); ++it)
+            w->scans->noteChanges(it.key(), it.value(), named);
+        if (!anchorPath.isEmpty())
+            w->scans->noteChange({}, anchorPath);
     }
-    if (ours)
+    ours.removeDuplicates();
+    for (const QString& path : std::as_const(ours))
         emit fileEvent(path);
 }
 

@@ -136,7 +136,7 @@ private:
 
     Workspace* find(const QString& workspace);
     const Workspace* find(const QString& workspace) const;
-    void pathChanged(const QString& path, bool named);
+    void pathsChanged(const QStringList& paths, bool named);
     void onEventsLost();
     void stretchBackstop();
     void onBackstop();

@@ -293,8 +293,8 @@ void WatchSet::onReadable()
         emit eventsLost();
         return;
     }
-    for (const QString& path : std::as_const(order))
-        emit changed(path, true);
+    if (!order.isEmpty())
+        emit changed(order, true);
 }
 
 void WatchSet::onPollTick()
@@ -322,8 +322,8 @@ void WatchSet::onPollResult(const QHash<QString, FileStamp>& changedNow)
     paths.sort();
     if (!paths.isEmpty())
         qCDebug(lcWatch) << "the poll saw" << paths.size() << "paths change";
-    for (const QString& path : std::as_const(paths))
-        emit changed(path, false);
+    if (!paths.isEmpty())
+        emit changed(paths, false);
 }
 
 void WatchSet::sync(const QList<TreeEntry>& anchors, const QList<TreeEntries>& trees,
@@ -498,10 +498,11 @@ void WatchSet::sync(const QList<TreeEntry>& anchors, const QList<TreeEntries>& t
             + QStringLiteral("; polled every %1 ms").arg(m_pollTimer.isActive() ? m_pollTimer.interval() : 0);
     }
     setHealth(health);
-    if (!changedSinceScan.isEmpty())
+    if (!changedSinceScan.isEmpty()) {
+        changedSinceScan.removeDuplicates();
         qCDebug(lcWatch) << "changed since the scan:" << changedSinceScan;
-    for (const QString& path : std::as_const(changedSinceScan))
-        emit changed(path, true);
+        emit changed(changedSinceScan, true);
+    }
 }
 
 void WatchSet::setHealth(const WatchHealth& health)

@@ -91,11 +91,13 @@ public:
     int watchedPathCount() const { return int(m_watched.size()); }
 
 signals:
-    // inotify, a sync or the poll saw this path change, once per path per read of the events.
-    // named: an inotify event or a sync's comparison named it (every change under a watched
+    // inotify, a sync or the poll saw these paths change: every path of one read of the events
+    // (each once, in the order first met), of one sync or of one poll, together, so that the scan
+    // they start sees them all (a rename-replace is the tmp file's events, then the rename's).
+    // named: inotify events or a sync's comparison named them (every change under a watched
     // directory is named so); false from the poll, which sees a directory's stamp move, not what
     // in it changed.
-    void changed(const QString& path, bool named);
+    void changed(const QStringList& paths, bool named);
     // inotify's queue overflowed: events were lost, any path may have changed unnamed (the paths
     // read with the overflow are not reported one by one).
     void eventsLost();

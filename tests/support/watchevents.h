@@ -9,12 +9,12 @@
 
 namespace WatchEvents {
 
-// The first argument of every signal the spy saw (a path), sorted.
+// The paths every signal the spy saw named (its first argument: a path, or a list of them), sorted.
 inline QStringList paths(const QSignalSpy& spy)
 {
     QStringList out;
     for (const QList<QVariant>& args : spy)
-        out.append(args.at(0).toString());
+        out.append(args.at(0).toStringList());
     out.sort();
     return out;
 }

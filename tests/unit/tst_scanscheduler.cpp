@@ -3,7 +3,8 @@
 // the first change after a quiet period is scanned at once, a burst after it is one trailing
 // scan, debounced changes become one scan, maxDelay caps the quiet period, requests made while a scan runs merge into
 // one pending scan, a request that parses supersedes the running scan (whose work moves into the next), one that only
-// re-asks the adapters does not, a dropped scan's named paths reach the next one, and cancel stops everything.
+// re-asks the adapters does not, paths seen together are one leading scan, a dropped scan's named paths reach the next
+// one, and cancel stops everything.
 #include "watch/scanscheduler.h"
 
 #include <QTest>
@@ -306,6 +307,24 @@ private slots:
         QVERIFY(jobs.started.at(3).spec.everyChangeNamed);
         QCOMPARE(sorted(jobs.started.at(3).spec.changedPaths),
             (QStringList { QStringLiteral("/s/a/v"), QStringLiteral("/s/a/w") }));
+    }
+
+    void pathsSeenTogetherAreOneLeadingScan()
+    {
+        // A rename-replace read at once: the tmp file's events, then the rename's. The leading
+        // scan must see the record, not only the tmp file (a named scan looks at nothing else).
+        Jobs jobs;
+        ScanScheduler scheduler(kWorkspace, jobs.start(), 100, kHour);
+        scheduler.noteChanges(
+            QStringLiteral("/s/a"), { QStringLiteral("/s/a/r.json.tmp"), QStringLiteral("/s/a/r.json") }, true);
+        QCOMPARE(jobs.started.size(), 1);
+        QCOMPARE(sorted(jobs.started.first().spec.changedPaths),
+            (QStringList { QStringLiteral("/s/a/r.json"), QStringLiteral("/s/a/r.json.tmp") }));
+        QVERIFY(jobs.started.first().spec.everyChangeNamed);
+        QCOMPARE(scheduler.pendingChanges(), 0);
+        scheduler.noteChanges(QStringLiteral("/s/b"), {}, true); // nothing to note
+        QCOMPARE(jobs.started.size(), 1);
+        QCOMPARE(scheduler.pendingChanges(), 0);
     }
 
     void aDroppedScansNamedPathsReachTheNextScan()
