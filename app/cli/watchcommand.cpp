@@ -388,9 +388,9 @@ int runWatch(const QStringList& arguments)
     const QCommandLineOption json(QStringLiteral("json"),
         QStringLiteral("Print one JSON object per line (docs/watch-schema.md, schema stateward-watch/1)."));
     const QCommandLineOption budget(QStringLiteral("watch-budget"),
-        QStringLiteral("The most paths asked of inotify (default 2048, or a quarter of fs.inotify.max_user_watches "
-                       "when less); the directories beyond it are polled. 0 polls everything (a network file "
-                       "system that sends no events)."),
+        QStringLiteral("The most directories asked of inotify (default a quarter of fs.inotify.max_user_watches); "
+                       "the directories beyond it are polled. 0 polls everything (a network file system that sends "
+                       "no events)."),
         QStringLiteral("paths"));
     parser.addOption(json);
     parser.addOption(budget);

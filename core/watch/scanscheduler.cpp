@@ -52,9 +52,14 @@ void ScanScheduler::setMaxDelay(int ms)
     armDebounce();
 }
 
-void ScanScheduler::noteChange(const QString& stateDir, const QString& path)
+void ScanScheduler::noteChange(const QString& stateDir, const QString& path, bool named)
 {
-    if (m_cancelled)
+    noteChanges(stateDir, { path }, named);
+}
+
+void ScanScheduler::noteChanges(const QString& stateDir, const QSet<QString>& paths, bool named)
+{
+    if (m_cancelled || paths.isEmpty())
         return;
     const qint64 now = this->now();
     const auto last = m_lastChangeMs.find(stateDir);
@@ -66,19 +71,21 @@ void ScanScheduler::noteChange(const QString& stateDir, const QString& path)
     if (m_leadingEdge && quiet && !m_changes.contains(stateDir)) {
         // The leading edge: nothing to merge it with yet. What follows within the debounce
         // waits for the trailing scan.
-        qCDebug(lcScan) << m_workspace << "leading edge:" << (stateDir.isEmpty() ? path : stateDir);
-        request(specOf(stateDir, { path }));
+        qCDebug(lcScan) << m_workspace << "leading edge:" << (stateDir.isEmpty() ? *paths.cbegin() : stateDir);
+        request(specOf(stateDir, paths, named));
         return;
     }
     const auto it = m_changes.find(stateDir);
-    PendingChange& c = it != m_changes.end() ? *it : *m_changes.insert(stateDir, PendingChange { {}, now, now });
-    if (!stateDir.isEmpty() && c.paths.size() <= TreeFingerprint::kMaxChangedPaths)
-        c.paths.insert(path);
+    PendingChange& c = it != m_changes.end() ? *it : *m_changes.insert(stateDir, PendingChange { {}, true, now, now });
+    for (auto p = paths.cbegin();
+         !stateDir.isEmpty() && p != paths.cend() && c.paths.size() <= TreeFingerprint::kMaxChangedPaths; ++p)
+        c.paths.insert(*p);
+    c.named = c.named && named;
     c.lastMs = now;
     armDebounce();
 }
 
-ScanSpec ScanScheduler::specOf(const QString& stateDir, const QSet<QString>& paths)
+ScanSpec ScanScheduler::specOf(const QString& stateDir, const QSet<QString>& paths, bool named)
 {
     ScanSpec spec;
     if (stateDir.isEmpty()) {
@@ -87,6 +94,7 @@ ScanSpec ScanScheduler::specOf(const QString& stateDir, const QSet<QString>& pat
         spec.reason = QStringLiteral("files changed");
         spec.dirty.insert(stateDir);
         spec.changedPaths = paths;
+        spec.everyChangeNamed = named;
     }
     return spec;
 }
@@ -113,7 +121,7 @@ void ScanScheduler::onDebounce()
             ++it;
             continue;
         }
-        due.merge(specOf(it.key(), it->paths));
+        due.merge(specOf(it.key(), it->paths, it->named)); // a default spec is neutral (ScanSpec::merge)
         any = true;
         it = m_changes.erase(it);
     }

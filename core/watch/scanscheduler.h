@@ -60,7 +60,11 @@ public:
 
     // Something under stateDir changed (path: what the event named); an empty stateDir means an
     // anchor changed: the adapters are asked again which state dirs exist. Scanned once quiet.
-    void noteChange(const QString& stateDir, const QString& path);
+    // named: the watch layer names every change under stateDir (ScanSpec::everyChangeNamed); the
+    // scan of the changes noted together is named only if each was.
+    void noteChange(const QString& stateDir, const QString& path, bool named = false);
+    // The same for several paths seen together: one leading scan sees them all.
+    void noteChanges(const QString& stateDir, const QSet<QString>& paths, bool named = false);
     // A scan now: started at once when none runs, else merged into the pending one.
     void request(const ScanSpec& spec);
 
@@ -80,11 +84,12 @@ private:
     struct PendingChange
     {
         QSet<QString> paths; // what the events named (bounded: see ScanSpec::changedPaths)
+        bool named = true; // every change noted was named
         qint64 firstMs = 0;
         qint64 lastMs = 0;
     };
 
-    static ScanSpec specOf(const QString& stateDir, const QSet<QString>& paths);
+    static ScanSpec specOf(const QString& stateDir, const QSet<QString>& paths, bool named);
     qint64 now() const { return m_clock(); }
     void enqueue(const ScanSpec& spec, qint64 since); // the one merge into the pending scan
     void start();

@@ -44,7 +44,8 @@ WatchHub::WatchHub(QObject* parent)
     , m_livenessTimer(this)
     , m_backstopTimer(this)
 {
-    connect(&m_watches, &WatchSet::changed, this, &WatchHub::pathChanged);
+    connect(&m_watches, &WatchSet::changed, this, &WatchHub::pathsChanged);
+    connect(&m_watches, &WatchSet::eventsLost, this, &WatchHub::onEventsLost);
     connect(&m_watches, &WatchSet::healthChanged, this, &WatchHub::healthChanged);
     connect(&m_livenessTimer, &QTimer::timeout, this, &WatchHub::onLivenessTick);
     connect(&m_backstopTimer, &QTimer::timeout, this, &WatchHub::onBackstop);
@@ -230,26 +231,59 @@ quint64 WatchHub::deliveredGeneration(const QString& workspace) const
     return w ? w->scans->deliveredGeneration() : 0;
 }
 
-void WatchHub::pathChanged(const QString& path)
+void WatchHub::pathsChanged(const QStringList& paths, bool named)
 {
-    bool ours = false;
+    // Named only while every directory of the trees is watched: a polled one's changes reach a
+    // scan as its directory's stamp, not as the entries that changed.
+    named = named && !m_watches.health().isDegraded();
+    // Each state dir's paths noted together: the scan they start sees them all.
+    QStringList ours;
     const auto all = m_workspaces.values();
     for (const auto& w : all) {
-        for (const SourceState& s : std::as_const(w->sources)) {
-            if (path == s.stateDir || path.startsWith(s.stateDir + QLatin1Char('/'))) {
-                w->scans->noteChange(s.stateDir, path);
-                ours = true;
+        QHash<QString, QSet<QString>> byStateDir;
+        QString anchorPath;
+        for (const QString& path : paths) {
+            bool mine = false;
+            for (const SourceState& s : std::as_const(w->sources)) {
+                if (path == s.stateDir || path.startsWith(s.stateDir + QLatin1Char('/'))) {
+                    byStateDir[s.stateDir].insert(path);
+                    mine = true;
+                }
             }
-        }
-        for (const TreeEntry& a : std::as_const(w->anchors)) {
-            if (path == a.path) {
-                w->scans->noteChange({}, path);
-                ours = true;
+            const QString parent = path.left(path.lastIndexOf(QLatin1Char('/')));
+            for (const TreeEntry& a : std::as_const(w->anchors)) {
+                if (path == a.path || parent == a.path) { // the anchor itself, or an entry of it
+                    if (anchorPath.isEmpty())
+                        anchorPath = path;
+                    mine = true;
+                }
             }
+            if (mine)
+                ours.append(path);
         }
+        for (auto it = byStateDir.cbegin(); it != byStateDir.cend(); ++it)
+            w->scans->noteChanges(it.key(), it.value(), named);
+        if (!anchorPath.isEmpty())
+            w->scans->noteChange({}, anchorPath);
     }
-    if (ours)
+    ours.removeDuplicates();
+    for (const QString& path : std::as_const(ours))
         emit fileEvent(path);
+}
+
+void WatchHub::onEventsLost()
+{
+    // Any path may have changed without a name: every tree walked whole and parsed (the record
+    // caches still hold: a record is reused only when lstat shows it as it was read).
+    qCDebug(lcWatch) << "events lost: every workspace is scanned whole";
+    ScanSpec spec;
+    spec.reason = QStringLiteral("events lost");
+    spec.parseAll = true;
+    const auto all = m_workspaces.values();
+    for (const auto& w : all) {
+        if (m_workspaces.value(w->path) == w)
+            w->scans->request(spec);
+    }
 }
 
 void WatchHub::launch(Workspace& w, const ScanJob& job)
@@ -288,6 +322,7 @@ void WatchHub::onScanResult(const std::shared_ptr<ScanResult>& result, quint64 i
     }
     const ScanSpec ran = w->scans->runningSpec();
     report.reason = ran.reason;
+    report.everyChangeNamed = ran.everyChangeNamed;
     if (!w->scans->finish(*result)) { // its work went into the next scan, which already runs newer
         ++m_scansSuperseded;
         report.superseded = true;
@@ -398,16 +433,18 @@ void WatchHub::syncWatches()
     // Anchors of every workspace first (state dirs appearing), then their trees.
     QList<TreeEntry> anchors;
     QList<TreeEntries> trees;
-    QSet<QString> inPlace; // watched before the other files (SourceAdapter::rewrittenInPlace)
+    QList<qint64> takenAtNs;
+    QSet<QString> inPlace; // polled with a polled directory (SourceAdapter::rewrittenInPlace)
     for (const auto& w : std::as_const(m_workspaces)) {
         anchors.append(w->anchors);
         for (const SourceState& s : std::as_const(w->sources)) {
             trees.append(s.tree.entries);
+            takenAtNs.append(s.tree.takenAtNs);
             for (const QString& path : adapterFor(s.family).rewrittenInPlace(s.snapshot))
                 inPlace.insert(path);
         }
     }
-    m_watches.sync(anchors, trees, inPlace);
+    m_watches.sync(anchors, trees, inPlace, takenAtNs);
 }
 
 } // namespace Stateward

@@ -24,18 +24,19 @@ struct ScanReport
     quint64 generation = 0;
     QString reason; // what asked for it: "added", "files changed", "directories changed", "liveness", …
     bool superseded = false; // a newer request made it stale: its result was dropped
+    bool everyChangeNamed = false; // its spec's (ScanSpec::everyChangeNamed)
     QStringList parsed; // state dirs an adapter scanned
     QStringList reused; // state dirs whose last snapshot still holds (tree unchanged)
     qint64 elapsedMs = 0;
 };
 
-// The one watcher of a process (docs/architecture.md, Watching): one QFileSystemWatcher for every
-// workspace.
+// The one watcher of a process (docs/architecture.md, Watching): one inotify instance (WatchSet)
+// for every workspace.
 //
-// It watches each workspace's state directories and every subdirectory (so rename-replace and
-// delete-and-recreate are seen), the nearest existing parent of every place a state directory
-// may appear later, and the files in the trees, shallow first, up to a watch budget (in-place
-// writes; see WatchHealth::unwatchedFiles for the files beyond it). A change marks its state
+// It watches each workspace's state directories and every subdirectory, whose events name each
+// entry created, deleted, renamed or written in place, and the nearest existing parent of every
+// place a state directory may appear later, up to a watch budget (see WatchHealth for what is
+// polled beyond it). A change marks its state
 // directory dirty; the first change after a quiet period is scanned at once, those that follow
 // it after a quiet period (debounce, capped by maxDelay however busy the directory is), each time
 // by one scan on a worker thread (QThreadPool::globalInstance). It walks the
@@ -101,9 +102,8 @@ public:
     static constexpr int kBackstopCostFactor = 200;
     void setPollInterval(int ms); // polled paths, when degraded (default 2000)
     int pollInterval() const { return m_watches.pollInterval(); }
-    // The most paths this hub asks inotify for: default 2048, or a quarter of
-    // fs.inotify.max_user_watches (shared by every process of the user) when that is less.
-    // QFileSystemWatcher's cost grows with the square of its path count, on the hub's thread.
+    // The most directories this hub asks inotify to watch: default a quarter of
+    // fs.inotify.max_user_watches (shared by every process of the user; see WatchSet).
     void setWatchBudget(int paths);
     int watchBudget() const { return m_watches.budget(); }
 
@@ -136,7 +136,8 @@ private:
 
     Workspace* find(const QString& workspace);
     const Workspace* find(const QString& workspace) const;
-    void pathChanged(const QString& path);
+    void pathsChanged(const QStringList& paths, bool named);
+    void onEventsLost();
     void stretchBackstop();
     void onBackstop();
     void launch(Workspace& w, const ScanJob& job);

@@ -35,6 +35,7 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
+#include <QFileInfo>
 #include <QFileSystemWatcher>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -946,7 +947,9 @@ int main(int argc, char* argv[])
     const LatencyRun dflt = measureLatency(hub, probe, model, g, events, defaultDebounce, events);
     hub.setDebounce(defaultDebounce);
     const QStringList active = activeRecords(g);
-    const bool activeWatched = !active.isEmpty() && hub.watchedPaths().contains(active.first());
+    // Its directory's watch names it when written in place (files have no watch of their own).
+    const bool activeWatched
+        = !active.isEmpty() && hub.watchedPaths().contains(QFileInfo(active.first()).absolutePath());
     const LatencyRun inPlace = inPlaceEvents > 0 && !active.isEmpty()
         ? measureLatency(hub, probe, model, g, inPlaceEvents, defaultDebounce, 0, Write::InPlace, active)
         : LatencyRun {};

@@ -3,7 +3,8 @@
 // the first change after a quiet period is scanned at once, a burst after it is one trailing
 // scan, debounced changes become one scan, maxDelay caps the quiet period, requests made while a scan runs merge into
 // one pending scan, a request that parses supersedes the running scan (whose work moves into the next), one that only
-// re-asks the adapters does not, and cancel stops everything.
+// re-asks the adapters does not, paths seen together are one leading scan, a dropped scan's named paths reach the next
+// one, and cancel stops everything.
 #include "watch/scanscheduler.h"
 
 #include <QTest>
@@ -266,6 +267,96 @@ private slots:
         QCOMPARE(jobs.started.at(2).generation, quint64(2));
         QVERIFY(scheduler.finish(resultOf(jobs.started.at(2))));
         QCOMPARE(scheduler.deliveredGeneration(), quint64(2));
+    }
+
+    void changesAreNamedOnlyIfEachWas()
+    {
+        Jobs jobs;
+        qint64 now = 1000;
+        ScanScheduler scheduler(kWorkspace, jobs.start(), 100, kHour);
+        scheduler.setClock([&now] { return now; });
+        scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/x"), true);
+        QVERIFY(jobs.started.first().spec.everyChangeNamed); // the leading edge
+        QVERIFY(scheduler.finish(resultOf(jobs.started.first())));
+        scheduler.startPending();
+
+        // Trailing: one of the two merged changes came from a poll.
+        now += 10;
+        scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/y"), true);
+        scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a"), false);
+        now += 100;
+        QTRY_COMPARE_WITH_TIMEOUT(jobs.started.size(), 2, kTimeout);
+        QVERIFY(!jobs.started.at(1).spec.everyChangeNamed);
+        QCOMPARE(sorted(jobs.started.at(1).spec.changedPaths),
+            (QStringList { QStringLiteral("/s/a"), QStringLiteral("/s/a/y") }));
+        QVERIFY(scheduler.finish(resultOf(jobs.started.at(1))));
+        scheduler.startPending();
+
+        // Named changes merged into one trailing scan, whose spec starts from a default one (not
+        // named, but neutral in the merge).
+        now += 1000;
+        scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/z"), true);
+        QVERIFY(jobs.started.at(2).spec.everyChangeNamed);
+        QVERIFY(scheduler.finish(resultOf(jobs.started.at(2))));
+        scheduler.startPending();
+        now += 10;
+        scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/w"), true);
+        scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/v"), true);
+        now += 100;
+        QTRY_COMPARE_WITH_TIMEOUT(jobs.started.size(), 4, kTimeout);
+        QVERIFY(jobs.started.at(3).spec.everyChangeNamed);
+        QCOMPARE(sorted(jobs.started.at(3).spec.changedPaths),
+            (QStringList { QStringLiteral("/s/a/v"), QStringLiteral("/s/a/w") }));
+    }
+
+    void pathsSeenTogetherAreOneLeadingScan()
+    {
+        // A rename-replace read at once: the tmp file's events, then the rename's. The leading
+        // scan must see the record, not only the tmp file (a named scan looks at nothing else).
+        Jobs jobs;
+        ScanScheduler scheduler(kWorkspace, jobs.start(), 100, kHour);
+        scheduler.noteChanges(
+            QStringLiteral("/s/a"), { QStringLiteral("/s/a/r.json.tmp"), QStringLiteral("/s/a/r.json") }, true);
+        QCOMPARE(jobs.started.size(), 1);
+        QCOMPARE(sorted(jobs.started.first().spec.changedPaths),
+            (QStringList { QStringLiteral("/s/a/r.json"), QStringLiteral("/s/a/r.json.tmp") }));
+        QVERIFY(jobs.started.first().spec.everyChangeNamed);
+        QCOMPARE(scheduler.pendingChanges(), 0);
+        scheduler.noteChanges(QStringLiteral("/s/b"), {}, true); // nothing to note
+        QCOMPARE(jobs.started.size(), 1);
+        QCOMPARE(scheduler.pendingChanges(), 0);
+    }
+
+    void aDroppedScansNamedPathsReachTheNextScan()
+    {
+        // With named changes a scan looks only at the paths named: one lost is a change missed.
+        Jobs jobs;
+        ScanScheduler scheduler(kWorkspace, jobs.start(), 0, kHour);
+        ScanSpec whole = spec(QStringLiteral("requested"));
+        whole.parseAll = true;
+        scheduler.request(whole);
+        scheduler.noteChange(QStringLiteral("/s/a"), QStringLiteral("/s/a/x"), true); // supersedes it
+        QVERIFY(jobs.started.first().superseded());
+        QVERIFY(!scheduler.finish(resultOf(jobs.started.first())));
+        QCOMPARE(jobs.started.size(), 2);
+        const ScanJob next = jobs.started.at(1);
+        QVERIFY(next.spec.parseAll);
+        QCOMPARE(sorted(next.spec.changedPaths), QStringList { QStringLiteral("/s/a/x") });
+
+        // An event scan dropped (stopped early) hands its named paths, still named, to the next.
+        QVERIFY(scheduler.finish(resultOf(next)));
+        scheduler.noteChange(QStringLiteral("/s/b"), QStringLiteral("/s/b/y"), true);
+        const ScanJob events = jobs.started.at(2);
+        QVERIFY(events.spec.everyChangeNamed);
+        QVERIFY(!scheduler.finish(resultOf(events, true)));
+        QCOMPARE(jobs.started.size(), 4);
+        const ScanJob again = jobs.started.at(3);
+        QCOMPARE(again.generation, events.generation);
+        QCOMPARE(sorted(again.spec.changedPaths), QStringList { QStringLiteral("/s/b/y") });
+        QCOMPARE(sorted(again.spec.dirty), QStringList { QStringLiteral("/s/b") });
+        QVERIFY(again.spec.everyChangeNamed);
+        QVERIFY(scheduler.finish(resultOf(again)));
+        QCOMPARE(scheduler.deliveredGeneration(), events.generation);
     }
 
     void aRequestThatParsesNothingWaitsItsTurn()
