@@ -824,6 +824,13 @@ const TreeEntry* TreeFingerprint::find(const QString& path) const
     const QList<TreeEntry>* in = index->listed(*this, parentOf(path).toString());
     if (!in)
         return nullptr;
+    // A directory's names are sorted by their bytes, which is their UTF-16 order unless a name
+    // holds a character past U+D7FF: halved first (a first scan's thousands of recent entries are
+    // each found here), then, when that misses, looked for one by one.
+    const auto at = std::lower_bound(
+        in->cbegin(), in->cend(), path, [](const TreeEntry& e, const QString& p) { return e.path < p; });
+    if (at != in->cend() && at->path == path)
+        return &*at;
     for (const TreeEntry& e : *in) {
         if (e.path == path)
             return &e;

@@ -656,6 +656,26 @@ private slots:
         QCOMPARE(under(false).size(), 2);
     }
 
+    // find() halves a directory's names, sorted by their bytes: a name past U+D7FF sorts otherwise
+    // in UTF-16 (U+FF21 before an emoji in bytes, after it in UTF-16) and is still found, and so is
+    // every other entry; an absent name is not.
+    void findsEveryNameWhateverItsOrder()
+    {
+        const QStringList names { QStringLiteral("A.json"), QStringLiteral("z.json"), QStringLiteral("caf\u00e9.json"),
+            QStringLiteral("\uff21.json"), QStringLiteral("\U0001F600.json"), QStringLiteral("\uFFFD.json"),
+            QStringLiteral("\u4e2d.json") };
+        for (const QString& name : names)
+            write(m_root + QLatin1String("/a/") + name, 1);
+        const TreeFingerprint tree = TreeFingerprint::of(m_root);
+        QCOMPARE(under(false).size(), names.size());
+        for (const TreeEntry& e : tree.entries) {
+            const TreeEntry* found = tree.find(e.path);
+            QVERIFY2(found && found->path == e.path, qPrintable(e.path));
+        }
+        QVERIFY(!tree.find(m_root + QLatin1String("/a/\U0001F601.json")));
+        QVERIFY(!tree.find(m_root + QLatin1String("/a/absent")));
+    }
+
     // A tree whose entries were edited by hand is indexed anew, never read through a stale index.
     void editedEntriesAreIndexedAnew()
     {
