@@ -101,11 +101,6 @@ namespace {
         return ::openat(parentFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     }
 
-    QStringView parentOf(const QString& path)
-    {
-        return QStringView(path).left(std::max<qsizetype>(0, path.lastIndexOf(QLatin1Char('/'))));
-    }
-
     qint64 latestTime(const TreeEntry& e)
     {
         return std::max(e.stamp.mtimeNs, e.ctimeNs);

@@ -11,6 +11,13 @@ namespace Stateward {
 // still says so. The one spelling every map keyed by path and every prefix check compares.
 QString cleanAbsolute(const QString& path);
 
+// The directory part of a path spelled with '/' ("" for a bare name), as a view into it: no
+// allocation, for the per-event and per-entry paths that ask it.
+inline QStringView parentOf(const QString& path)
+{
+    return QStringView(path).left(qMax<qsizetype>(0, path.lastIndexOf(QLatin1Char('/'))));
+}
+
 // Qt names files by QString, decoded from UTF-8 with every invalid byte replaced by U+FFFD: a name
 // that is not valid UTF-8 cannot be spelled, and its lossy spelling may even be another file's
 // real name. These helpers make such names visible without ever using the lossy spelling.

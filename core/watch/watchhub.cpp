@@ -250,7 +250,7 @@ void WatchHub::pathsChanged(const QStringList& paths, bool named)
                     mine = true;
                 }
             }
-            const QString parent = path.left(path.lastIndexOf(QLatin1Char('/')));
+            const QStringView parent = parentOf(path);
             for (const TreeEntry& a : std::as_const(w->anchors)) {
                 if (path == a.path || parent == a.path) { // the anchor itself, or an entry of it
                     if (anchorPath.isEmpty())

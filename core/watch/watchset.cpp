@@ -2,6 +2,7 @@
 #include "watchset.h"
 
 #include "logging.h"
+#include "proc/paths.h"
 #include "tsanannotate.h"
 #include "watch/watchscan.h"
 
@@ -67,11 +68,6 @@ namespace {
         if (error == EMFILE)
             return QStringLiteral("no inotify instance left (fs.inotify.max_user_instances reached)");
         return QString::fromLocal8Bit(std::strerror(error));
-    }
-
-    QString parentOf(const QString& path)
-    {
-        return path.left(path.lastIndexOf(QLatin1Char('/')));
     }
 
     // Whether dir holds the scanned entries (its listing in the tree), each with the same stamp, and
@@ -443,7 +439,7 @@ void WatchSet::sync(const QList<TreeEntry>& anchors, const QList<TreeEntries>& t
         for (const QList<TreeEntry>& listing : entries.chunks()) {
             if (listing.constFirst().depth == 0)
                 continue; // the state dir's own entry
-            const QString dir = parentOf(listing.constFirst().path);
+            const QString dir = parentOf(listing.constFirst().path).toString();
             const bool polled = anyPolled && pollSet.contains(dir);
             if (!polled && !newlyWatched.contains(dir))
                 continue;
