@@ -167,25 +167,25 @@ QStringList WatchSet::watchedPaths() const
     return list;
 }
 
-bool WatchSet::addWatch(const QString& path, bool tree, int* error)
+bool WatchSet::addWatch(const QString& path, bool tree, int* error, std::optional<struct stat>* after)
 {
     if (m_fd < 0) {
         *error = m_initError;
         return false;
     }
-    struct stat st
-    {
-    };
-    const int wd = ::inotify_add_watch(m_fd, QFile::encodeName(path).constData(), kMask);
+    const QByteArray encoded = QFile::encodeName(path);
+    const int wd = ::inotify_add_watch(m_fd, encoded.constData(), kMask);
     if (wd < 0) {
         *error = errno;
         return false;
     }
     // The inode watched now (the path may have been replaced since the scan): a sync that scanned
     // another one watches that one instead.
-    const FileKey key
-        = ::lstat(QFile::encodeName(path).constData(), &st) == 0 ? FileStamp::fromStat(st).key : FileKey {};
-    m_watched.insert(path, Watch { wd, key, tree });
+    struct stat st
+    {
+    };
+    *after = ::lstat(encoded.constData(), &st) == 0 ? std::optional<struct stat>(st) : std::nullopt;
+    m_watched.insert(path, Watch { wd, *after ? FileStamp::fromStat(st).key : FileKey {}, tree });
     QStringList& paths = m_pathsOf[wd];
     if (!paths.contains(path))
         paths.append(path);
@@ -395,18 +395,15 @@ void WatchSet::sync(const QList<TreeEntry>& anchors, const QList<TreeEntries>& t
         const QString refusedBefore = m_refused.value(path);
         int error = 0;
         if (refusedBefore.isEmpty() || m_retryRefused) {
-            if (addWatch(path, w.tree, &error)) {
+            std::optional<struct stat> st;
+            if (addWatch(path, w.tree, &error, &st)) {
                 ++added;
                 newlyWatched.insert(path);
                 // Changed between the scan's walk and the watch: no event will ever say so.
-                struct stat st
-                {
-                };
-                if (::lstat(QFile::encodeName(path).constData(), &st) != 0
-                    || !(FileStamp::fromStat(st) == w.entry.stamp))
+                if (!st || !(FileStamp::fromStat(*st) == w.entry.stamp))
                     changedSinceScan.append(path);
                 else if (w.tree
-                    && std::max(nsOf(st.st_mtim), nsOf(st.st_ctim)) >= w.walkedAtNs - TreeFingerprint::kRacyWindowNs)
+                    && std::max(nsOf(st->st_mtim), nsOf(st->st_ctim)) >= w.walkedAtNs - TreeFingerprint::kRacyWindowNs)
                     racy.insert(path); // a change in the clock tick of the walk keeps the stamp: see its entries
                 continue;
             }

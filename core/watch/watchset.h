@@ -15,6 +15,8 @@
 #include <QTimer>
 
 #include <memory>
+#include <optional>
+#include <sys/stat.h>
 
 namespace Stateward {
 
@@ -112,7 +114,9 @@ private:
     };
 
     void onReadable();
-    bool addWatch(const QString& path, bool tree, int* error);
+    // False with *error set when inotify refuses it. Else *after is the path's lstat taken just
+    // after the watch (nullopt: gone since): anything later is an event.
+    bool addWatch(const QString& path, bool tree, int* error, std::optional<struct stat>* after);
     void removeWatch(const QString& path);
     void forgetWd(int wd);
     void onPollTick();
